@@ -1,0 +1,43 @@
+# kaji — see README.md. Every target installs what it needs; nothing is assumed on the machine
+# beyond Go and make.
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/kaji
+CACHE := $(CURDIR)/.cache
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X kaji.dev/kaji/internal/version.Version=$(VERSION)
+
+.PHONY: all build test test-short demo controlplane helm dev-cluster dev-cluster-down schema bench clean
+
+all: build
+
+build: ## build bin/kaji
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/kaji
+
+controlplane: ## build kube-apiserver and etcd from Go modules into .cache/controlplane (once)
+	@hack/build-controlplane.sh
+
+helm: ## build the Helm v4 CLI of the same version into .cache/bin (demo and benchmarks only)
+	@hack/build-helm.sh
+
+test: controlplane ## run every test, integration tests included
+	$(GO) vet ./...
+	$(GO) test -count=1 ./...
+
+test-short: ## unit tests only (no control plane)
+	$(GO) test -short ./...
+
+dev-cluster: controlplane ## start a local control plane in the background; kubeconfig in .cache/dev-cluster/kubeconfig
+	@hack/dev-cluster.sh up
+
+dev-cluster-down: ## stop the local control plane
+	@hack/dev-cluster.sh down
+
+demo: build controlplane helm ## apply examples/quickstart on a local control plane, show, destroy
+	@hack/demo.sh
+
+schema: ## regenerate schema/kaji.schema.json from the Go types
+	$(GO) run ./hack/genschema > schema/kaji.schema.json
+
+clean:
+	rm -rf bin

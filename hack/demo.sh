@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The quickstart demo: a local control plane, kaji apply (test, then prod), the releases as the
+# Helm CLI sees them, kaji destroy, and the control plane stopped again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+KUBECONFIG_FILE=.cache/dev-cluster/kubeconfig
+KAJI=(bin/kaji -f examples/quickstart/kaji.yaml --kubeconfig "$KUBECONFIG_FILE")
+HELM=(.cache/bin/helm --kubeconfig "$KUBECONFIG_FILE")
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+started=""
+cleanup() {
+  if [[ -n "$started" ]]; then
+    step "stopping the local control plane"
+    hack/dev-cluster.sh down
+  fi
+}
+trap cleanup EXIT
+
+if [[ -f .cache/dev-cluster/pid ]] && kill -0 "$(cat .cache/dev-cluster/pid)" 2>/dev/null; then
+  echo "using the running dev cluster (make dev-cluster-down stops it)"
+else
+  step "starting a local control plane (kube-apiserver + etcd)"
+  hack/dev-cluster.sh up
+  started=yes
+fi
+
+step "kaji version"
+bin/kaji version
+
+step "kaji apply --env test: install settings, api and web in needs order"
+"${KAJI[@]}" apply --env test --yes
+
+step "helm list -A: they are plain Helm releases"
+"${HELM[@]}" list -A
+
+step "kaji apply --env prod: prod values (3 replicas, another greeting) become revision 2"
+"${KAJI[@]}" apply --env prod --yes
+
+step "the live objects"
+"${HELM[@]}" list -A
+"${HELM[@]}" get values web -n quickstart-apps
+
+step "kaji destroy: uninstall in reverse order"
+"${KAJI[@]}" destroy --yes
+
+step "helm list -A after destroy"
+"${HELM[@]}" list -A
+
+printf '\n\033[1mdemo finished\033[0m\n'

@@ -1,0 +1,55 @@
+// Package cli holds kaji's commands. Each command parses its flags, calls the library and
+// prints what it returns; the work itself is done elsewhere.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Exit codes.
+const (
+	ExitOK    = 0
+	ExitError = 1
+	ExitUsage = 2
+)
+
+// UsageError is a mistake in how kaji was called.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// ExitCoder lets an error choose the exit code.
+type ExitCoder interface{ ExitCode() int }
+
+// Main runs kaji with args and returns the process exit code.
+func Main(ctx context.Context, args []string, streams Streams) int {
+	root := NewRootCommand(streams)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var silent *silentError
+	if !errors.As(err, &silent) {
+		fmt.Fprintf(streams.Err, "error: %v\n", err)
+	}
+	var usage *UsageError
+	var coder ExitCoder
+	switch {
+	case errors.As(err, &usage):
+		fmt.Fprintln(streams.Err, "run 'kaji --help' for usage")
+		return ExitUsage
+	case errors.As(err, &coder):
+		return coder.ExitCode()
+	}
+	return ExitError
+}
+
+// silentError carries an exit code for a failure that was already reported.
+type silentError struct{ code int }
+
+func (e *silentError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+func (e *silentError) ExitCode() int { return e.code }

@@ -1,0 +1,68 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
+
+// globalFlags are shared by every command.
+type globalFlags struct {
+	file        string
+	env         string
+	kubeconfig  string
+	kubeContext string
+	verbosity   int
+}
+
+// NewRootCommand builds the kaji command tree.
+func NewRootCommand(streams Streams) *cobra.Command {
+	g := &globalFlags{}
+	root := &cobra.Command{
+		Use:   "kaji",
+		Short: "Manage the Helm releases of a Kubernetes cluster as code",
+		Long: `kaji (舵, "helm") manages the Helm releases of an existing Kubernetes cluster as code.
+
+Releases are declared in kaji.yaml: chart, version, values, order (needs) and
+environments such as test and prod. kaji installs, upgrades and uninstalls them
+in-process with the Helm v4 SDK; the releases it makes are plain Helm releases.`,
+		Example: `  # install or upgrade every release of ./kaji.yaml
+  kaji apply
+
+  # the prod environment of another file, without a question
+  kaji apply -f deploy/kaji.yaml --env prod --yes
+
+  # uninstall everything kaji.yaml declares, in reverse order
+  kaji destroy`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(streams.In)
+	root.SetOut(streams.Out)
+	root.SetErr(streams.Err)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &UsageError{Err: err} })
+
+	pf := root.PersistentFlags()
+	pf.StringVarP(&g.file, "file", "f", "kaji.yaml", "path to kaji.yaml")
+	pf.StringVar(&g.env, "env", "", "environment of kaji.yaml to use (such as test or prod)")
+	pf.StringVar(&g.kubeconfig, "kubeconfig", "", "kubeconfig file (overrides cluster.kubeconfig and KUBECONFIG)")
+	pf.StringVar(&g.kubeContext, "kube-context", "", "kubeconfig context (overrides cluster.kubeContext)")
+	pf.CountVarP(&g.verbosity, "verbose", "v", "more output: -v shows Helm's progress, -vv its debug logs")
+
+	root.AddCommand(
+		newApplyCommand(g, streams),
+		newDestroyCommand(g, streams),
+		newVersionCommand(streams),
+	)
+	for _, c := range root.Commands() {
+		c.Args = noArgs
+	}
+	return root
+}
+
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return &UsageError{Err: fmt.Errorf("%s takes no arguments, got %q", cmd.CommandPath(), args)}
+	}
+	return nil
+}

@@ -1,0 +1,224 @@
+// Package release performs Helm operations on one release at a time through the Helm v4 SDK,
+// in-process, with the same storage driver (secrets) and labels as the Helm CLI plus kaji's own.
+package release
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"helm.sh/helm/v4/pkg/action"
+	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
+	"helm.sh/helm/v4/pkg/kube"
+	ri "helm.sh/helm/v4/pkg/release"
+	"helm.sh/helm/v4/pkg/release/common"
+	rspb "helm.sh/helm/v4/pkg/release/v1"
+	"helm.sh/helm/v4/pkg/storage/driver"
+
+	"kaji.dev/kaji/internal/cluster"
+)
+
+// ProjectLabel is the release label that names the kaji project a release belongs to.
+const ProjectLabel = "kaji.dev/project"
+
+// DefaultTimeout matches the Helm CLI's --timeout default.
+const DefaultTimeout = 5 * time.Minute
+
+// Action is what an operation did to a release.
+type Action string
+
+const (
+	Installed   Action = "installed"
+	Upgraded    Action = "upgraded"
+	Uninstalled Action = "uninstalled"
+	// Absent means there was nothing to uninstall.
+	Absent Action = "absent"
+)
+
+// Result is the outcome of one operation.
+type Result struct {
+	Name      string
+	Namespace string
+	Action    Action
+	Revision  int
+	Chart     string
+	Version   string
+	Status    string
+}
+
+// Options configure a Manager.
+type Options struct {
+	// Project is the value of ProjectLabel on every release the Manager writes.
+	Project string
+	// Timeout bounds each Kubernetes operation, as Helm's --timeout. Zero means DefaultTimeout.
+	Timeout time.Duration
+	// Logger receives Helm's own logs. Nil discards them.
+	Logger slog.Handler
+}
+
+// Manager runs Helm actions against one cluster. It is safe for concurrent use on different
+// releases.
+type Manager struct {
+	conn *cluster.Conn
+	opts Options
+
+	mu   sync.Mutex
+	cfgs map[string]*action.Configuration
+}
+
+// NewManager returns a Manager for the cluster of conn.
+func NewManager(conn *cluster.Conn, opts Options) *Manager {
+	if opts.Timeout == 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.DiscardHandler
+	}
+	return &Manager{conn: conn, opts: opts, cfgs: map[string]*action.Configuration{}}
+}
+
+// config returns the Helm action configuration of one namespace; Helm stores releases per
+// namespace, so each namespace has its own.
+func (m *Manager) config(namespace string) (*action.Configuration, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if cfg, ok := m.cfgs[namespace]; ok {
+		return cfg, nil
+	}
+	cfg := action.NewConfiguration(action.ConfigurationSetLogger(m.opts.Logger))
+	if err := cfg.Init(m.conn.Getter(namespace), namespace, "secret"); err != nil {
+		return nil, fmt.Errorf("helm configuration for namespace %s: %w", namespace, err)
+	}
+	m.cfgs[namespace] = cfg
+	return cfg, nil
+}
+
+// Desired is what one release should become.
+type Desired struct {
+	Name            string
+	Namespace       string
+	Chart           *chartv2.Chart
+	Values          map[string]any
+	CreateNamespace bool
+}
+
+// Apply installs the release, or upgrades it when it exists, like `helm upgrade --install`.
+func (m *Manager) Apply(ctx context.Context, d Desired) (Result, error) {
+	cfg, err := m.config(d.Namespace)
+	if err != nil {
+		return Result{}, err
+	}
+	last, err := m.last(cfg, d.Name)
+	if err != nil {
+		return Result{}, err
+	}
+	labels := map[string]string{ProjectLabel: m.opts.Project}
+	var rel ri.Releaser
+	act := Upgraded
+	if last == nil || last.Info.Status == common.StatusUninstalled {
+		act = Installed
+		in := action.NewInstall(cfg)
+		in.ReleaseName = d.Name
+		in.Namespace = d.Namespace
+		in.CreateNamespace = d.CreateNamespace
+		in.Timeout = m.opts.Timeout
+		in.WaitStrategy = kube.HookOnlyStrategy
+		in.Labels = labels
+		in.Replace = last != nil
+		rel, err = in.RunWithContext(ctx, d.Chart, d.Values)
+	} else {
+		up := action.NewUpgrade(cfg)
+		up.Namespace = d.Namespace
+		up.Timeout = m.opts.Timeout
+		up.WaitStrategy = kube.HookOnlyStrategy
+		up.Labels = labels
+		rel, err = up.RunWithContext(ctx, d.Name, d.Chart, d.Values)
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("%s %s/%s: %w", verb(act), d.Namespace, d.Name, err)
+	}
+	r, err := v1(rel)
+	if err != nil {
+		return Result{}, err
+	}
+	return resultOf(r, act), nil
+}
+
+// Uninstall removes the release and its history, like `helm uninstall`. A release that does not
+// exist is reported as Absent, not as an error.
+func (m *Manager) Uninstall(ctx context.Context, name, namespace string) (Result, error) {
+	cfg, err := m.config(namespace)
+	if err != nil {
+		return Result{}, err
+	}
+	un := action.NewUninstall(cfg)
+	un.Timeout = m.opts.Timeout
+	un.WaitStrategy = kube.HookOnlyStrategy
+	un.IgnoreNotFound = true
+	resp, err := un.Run(name)
+	if err != nil {
+		return Result{}, fmt.Errorf("uninstall %s/%s: %w", namespace, name, err)
+	}
+	res := Result{Name: name, Namespace: namespace, Action: Absent}
+	if resp != nil && resp.Release != nil {
+		if r, err := v1(resp.Release); err == nil {
+			res = resultOf(r, Uninstalled)
+		}
+	}
+	return res, nil
+}
+
+// Get returns the latest revision of a release, or nil when there is none.
+func (m *Manager) Get(_ context.Context, name, namespace string) (*rspb.Release, error) {
+	cfg, err := m.config(namespace)
+	if err != nil {
+		return nil, err
+	}
+	return m.last(cfg, name)
+}
+
+func (m *Manager) last(cfg *action.Configuration, name string) (*rspb.Release, error) {
+	h := action.NewHistory(cfg)
+	h.Max = 1
+	versions, err := h.Run(name)
+	if errors.Is(err, driver.ErrReleaseNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read release %s: %w", name, err)
+	}
+	if len(versions) == 0 {
+		return nil, nil
+	}
+	return v1(versions[len(versions)-1])
+}
+
+func v1(r ri.Releaser) (*rspb.Release, error) {
+	rel, ok := r.(*rspb.Release)
+	if !ok {
+		return nil, fmt.Errorf("unexpected release type %T from helm", r)
+	}
+	return rel, nil
+}
+
+func resultOf(r *rspb.Release, act Action) Result {
+	res := Result{Name: r.Name, Namespace: r.Namespace, Action: act, Revision: r.Version}
+	if r.Info != nil {
+		res.Status = r.Info.Status.String()
+	}
+	if r.Chart != nil && r.Chart.Metadata != nil {
+		res.Chart = r.Chart.Metadata.Name
+		res.Version = r.Chart.Metadata.Version
+	}
+	return res
+}
+
+func verb(a Action) string {
+	if a == Installed {
+		return "install"
+	}
+	return "upgrade"
+}

@@ -1,0 +1,109 @@
+package spec
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Pos is a place in a source file. Line and Column count from 1; zero means unknown.
+type Pos struct {
+	File   string `json:"file"`
+	Line   int    `json:"line,omitempty"`
+	Column int    `json:"column,omitempty"`
+}
+
+func (p Pos) String() string {
+	switch {
+	case p.Line == 0:
+		return p.File
+	case p.Column == 0:
+		return fmt.Sprintf("%s:%d", p.File, p.Line)
+	default:
+		return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Column)
+	}
+}
+
+// Problem is one mistake found in kaji.yaml.
+type Problem struct {
+	Pos Pos
+	// Path is the field path, such as releases[2].needs[0].
+	Path string
+	// Message says what is wrong, lowercase, without a trailing period.
+	Message string
+	// Hint says what to do, such as "did you mean \"releases\"?". May be empty.
+	Hint string
+}
+
+func (p Problem) String() string {
+	var b strings.Builder
+	b.WriteString(p.Pos.String())
+	b.WriteString(": ")
+	if p.Path != "" {
+		b.WriteString(p.Path)
+		b.WriteString(": ")
+	}
+	b.WriteString(p.Message)
+	if p.Hint != "" {
+		b.WriteString(" (")
+		b.WriteString(p.Hint)
+		b.WriteString(")")
+	}
+	return b.String()
+}
+
+// Problems is every mistake found in one file, in source order. It is the error Load returns.
+type Problems []Problem
+
+func (ps Problems) Error() string {
+	lines := make([]string, len(ps))
+	for i, p := range ps {
+		lines[i] = p.String()
+	}
+	return fmt.Sprintf("%d problem(s) in kaji.yaml:\n  %s", len(ps), strings.Join(lines, "\n  "))
+}
+
+// Resolved is kaji.yaml with one environment applied: what apply and destroy work from.
+type Resolved struct {
+	// Project is the project name.
+	Project string
+	// Environment is the selected environment, or empty.
+	Environment string
+	// Dir is the directory of kaji.yaml; relative paths were resolved against it.
+	Dir string
+	// Cluster is the cluster after the environment's overrides; Kubeconfig is absolute or empty.
+	Cluster Cluster
+	// Repositories maps a repository name to its URL.
+	Repositories map[string]string
+	// Releases are in dependency order: every release comes after all it needs.
+	// Among releases with no order between them, file order is kept.
+	Releases []ResolvedRelease
+}
+
+// ResolvedRelease is one release, ready to apply.
+type ResolvedRelease struct {
+	Name      string
+	Namespace string
+	// Chart is as written, except that a local path is made absolute.
+	Chart string
+	// ChartKind says whether Chart is a local path, repo/name or an oci:// reference.
+	ChartKind ChartKind
+	// Version is the exact version or constraint after the environment override.
+	Version string
+	// Values are the layers to merge over the chart's defaults, lowest precedence first:
+	// valuesFiles, values, then the environment's valuesFiles and values.
+	Values          []ValuesLayer
+	Needs           []string
+	CreateNamespace bool
+	// Pos is where the release is declared.
+	Pos Pos
+}
+
+// ValuesLayer is one source of values.
+type ValuesLayer struct {
+	// File is the absolute path of a values file; empty for inline values.
+	File string
+	// Inline holds the inline values when File is empty.
+	Inline map[string]any
+	// Origin is where the layer was declared in kaji.yaml.
+	Origin Pos
+}

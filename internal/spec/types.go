@@ -1,0 +1,85 @@
+// Package spec holds the kaji.yaml schema (apiVersion kaji.dev/v1alpha1): its Go types, strict
+// decoding with source positions, validation that collects every problem at once, and the
+// resolution of an environment into the concrete releases to apply.
+package spec
+
+// APIVersion is the only schema version this build of kaji reads.
+const APIVersion = "kaji.dev/v1alpha1"
+
+// File is the root of kaji.yaml.
+type File struct {
+	// APIVersion must be kaji.dev/v1alpha1.
+	APIVersion string `json:"apiVersion" jsonschema:"enum=kaji.dev/v1alpha1"`
+	// Project names this set of releases. kaji labels every release it creates with it.
+	Project string `json:"project"`
+	// Cluster says which cluster the releases go to.
+	Cluster Cluster `json:"cluster,omitempty"`
+	// Repositories maps a repository name to an https chart repository or an oci:// registry.
+	Repositories map[string]string `json:"repositories,omitempty"`
+	// Releases are the Helm releases kaji manages.
+	Releases []Release `json:"releases"`
+	// Environments maps an environment name (test, prod, ...) to overrides, selected with --env.
+	Environments map[string]Environment `json:"environments,omitempty"`
+}
+
+// Cluster selects the Kubernetes cluster.
+type Cluster struct {
+	// KubeContext is the kubeconfig context to use. Empty means the current context.
+	KubeContext string `json:"kubeContext,omitempty"`
+	// Kubeconfig is the kubeconfig path, relative to kaji.yaml. Empty follows the KUBECONFIG rules.
+	Kubeconfig string `json:"kubeconfig,omitempty"`
+	// EKS connects to an Amazon EKS cluster without a kubeconfig.
+	EKS *EKS `json:"eks,omitempty"`
+}
+
+// EKS describes an Amazon EKS cluster.
+type EKS struct {
+	// Name is the EKS cluster name.
+	Name string `json:"name"`
+	// Region is the AWS region of the cluster.
+	Region string `json:"region"`
+	// RoleARN is an IAM role to assume before talking to the cluster.
+	RoleARN string `json:"roleArn,omitempty"`
+	// SessionName is the AssumeRole session name.
+	SessionName string `json:"sessionName,omitempty"`
+	// ExternalID is the AssumeRole external ID.
+	ExternalID string `json:"externalId,omitempty"`
+}
+
+// Release is one Helm release.
+type Release struct {
+	// Name is the Helm release name.
+	Name string `json:"name"`
+	// Namespace is the release namespace.
+	Namespace string `json:"namespace"`
+	// Chart is a local path (relative to kaji.yaml), repo/name, or an oci:// reference.
+	Chart string `json:"chart"`
+	// Version is an exact chart version or a semver constraint. Ignored for local charts.
+	Version string `json:"version,omitempty"`
+	// Values are inline values, merged over ValuesFiles.
+	Values map[string]any `json:"values,omitempty"`
+	// ValuesFiles are values files, relative to kaji.yaml, merged in order.
+	ValuesFiles []string `json:"valuesFiles,omitempty"`
+	// Needs names releases that must be applied before this one.
+	Needs []string `json:"needs,omitempty"`
+	// CreateNamespace creates the namespace when missing. Default true.
+	CreateNamespace *bool `json:"createNamespace,omitempty"`
+}
+
+// Environment overrides parts of the file for one environment.
+type Environment struct {
+	// Cluster replaces the fields of the top-level cluster that it sets.
+	Cluster *Cluster `json:"cluster,omitempty"`
+	// Releases maps a release name to overrides for that release.
+	Releases map[string]ReleaseOverride `json:"releases,omitempty"`
+}
+
+// ReleaseOverride changes one release in one environment.
+type ReleaseOverride struct {
+	// Version replaces the release's version.
+	Version string `json:"version,omitempty"`
+	// Values are merged last, over everything else.
+	Values map[string]any `json:"values,omitempty"`
+	// ValuesFiles are merged after the release's own values and values files.
+	ValuesFiles []string `json:"valuesFiles,omitempty"`
+}

@@ -1,0 +1,82 @@
+package testenv_test
+
+import (
+	"os"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"kaji.dev/kaji/internal/testenv"
+)
+
+var env *testenv.Env
+
+func TestMain(m *testing.M) { os.Exit(testenv.Run(m, &env)) }
+
+func TestConfigMapRoundTrip(t *testing.T) {
+	ns := env.Namespace(t)
+	ctx := t.Context()
+
+	before, err := env.RequestCount(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm := &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Name: "hello", Namespace: ns},
+		Data:       map[string]string{"greeting": "hi"},
+	}
+	if _, err := env.Client.CoreV1().ConfigMaps(ns).Create(ctx, cm, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("create configmap: %v", err)
+	}
+	got, err := env.Client.CoreV1().ConfigMaps(ns).Get(ctx, "hello", metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("get configmap: %v", err)
+	}
+	if got.Data["greeting"] != "hi" {
+		t.Errorf("greeting = %q, want %q", got.Data["greeting"], "hi")
+	}
+
+	after, err := env.RequestCount(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	delta := after.Sub(before)
+	if delta["POST configmaps"] < 1 || delta["GET configmaps"] < 1 {
+		t.Errorf("request counts moved by %v, want POST and GET configmaps at least 1", delta)
+	}
+	if after.Total() <= before.Total() {
+		t.Errorf("total requests %v then %v, want growth", before.Total(), after.Total())
+	}
+}
+
+func TestKubeconfig(t *testing.T) {
+	ns := env.Namespace(t)
+	raw, err := clientcmd.LoadFromFile(env.KubeconfigPath)
+	if err != nil {
+		t.Fatalf("load kubeconfig: %v", err)
+	}
+	if raw.CurrentContext != env.ContextName || len(raw.Contexts) != 1 {
+		t.Fatalf("contexts %v, current %q; want only %q", raw.Contexts, raw.CurrentContext, env.ContextName)
+	}
+	cfg, err := clientcmd.NewNonInteractiveClientConfig(*raw, env.ContextName, &clientcmd.ConfigOverrides{}, nil).ClientConfig()
+	if err != nil {
+		t.Fatalf("client config: %v", err)
+	}
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.CoreV1().Namespaces().Get(t.Context(), ns, metav1.GetOptions{}); err != nil {
+		t.Errorf("get namespace through kubeconfig: %v", err)
+	}
+}
+
+func TestNamespacesAreUnique(t *testing.T) {
+	a, b := env.Namespace(t), env.Namespace(t)
+	if a == b {
+		t.Errorf("two namespaces named %s", a)
+	}
+}
