@@ -173,7 +173,8 @@ type entry struct {
 func (d *decoder) mapEntries(n *yaml.Node, p path) []entry {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if isMergeKey(n.Content[i]) && mergeSources(n.Content[i+1]) == nil {
-			d.mismatch(n.Content[i+1], p.with("<<"), "a mapping or a list of mappings to merge", "")
+			d.add(n.Content[i+1], p.with("<<"), "a merge key (<<) takes a mapping, an alias of one, or a list of them", "")
+			d.bad = append(d.bad, p.with("<<").String())
 		}
 	}
 	var out []entry

@@ -44,7 +44,7 @@ func Load(path string) (*Document, error) {
 	}
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s not found; run kaji next to kaji.yaml or pass -f <path>: %w", path, err)
+		return nil, fmt.Errorf("read %s: %w (run kaji in the directory of kaji.yaml, or pass -f <path>)", path, fs.ErrNotExist)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
@@ -124,7 +124,33 @@ func parseNode(name string, data []byte) (*yaml.Node, Problems) {
 			Hint:    fmt.Sprintf("start it with apiVersion: %s", APIVersion),
 		}}
 	}
+	if p, ok := recursiveAlias(name, root, map[*yaml.Node]bool{}); ok {
+		return nil, Problems{p}
+	}
 	return root, nil
+}
+
+// recursiveAlias finds an alias that refers to a node containing it, such as
+// releases: [&r {values: *r}], which would expand forever. Aliases can only refer to earlier
+// anchors, so any cycle in the expansion goes through such an alias.
+func recursiveAlias(name string, n *yaml.Node, ancestors map[*yaml.Node]bool) (Problem, bool) {
+	if n.Kind == yaml.AliasNode {
+		if ancestors[n.Alias] {
+			return Problem{
+				Pos:     nodePos(name, n),
+				Message: fmt.Sprintf("alias *%s refers to a node that contains it", n.Value),
+			}, true
+		}
+		return Problem{}, false
+	}
+	ancestors[n] = true
+	defer delete(ancestors, n)
+	for _, c := range n.Content {
+		if p, ok := recursiveAlias(name, c, ancestors); ok {
+			return p, true
+		}
+	}
+	return Problem{}, false
 }
 
 func isEmptyDocument(doc *yaml.Node) bool {

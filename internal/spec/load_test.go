@@ -198,6 +198,21 @@ func TestLoadProblems(t *testing.T) {
 			count: 5,
 		},
 		{
+			file:  "recursive-alias.yaml",
+			want:  []Problem{{Pos: Pos{Line: 9, Column: 13}, Message: "alias *web refers to a node that contains it"}},
+			count: 1,
+		},
+		{
+			file: "odd-keys.yaml",
+			want: []Problem{
+				{Pos: Pos{Line: 3, Column: 3}, Path: "", Message: "expected a string key, got a list"},
+				{Pos: Pos{Line: 10, Column: 11}, Path: `releases[0].values["<<"]`, Message: "a merge key (<<) takes a mapping, an alias of one, or a list of them"},
+				{Pos: Pos{Line: 11, Column: 9}, Path: "releases[0].values", Message: "expected a string key, got a mapping"},
+				{Pos: Pos{Line: 13, Column: 9}, Path: `releases[1]["<<"]`},
+			},
+			count: 4,
+		},
+		{
 			// Decoding and validation problems come together, in source order.
 			file: "many.yaml",
 			want: []Problem{
@@ -264,7 +279,7 @@ func TestLoadMissingFile(t *testing.T) {
 	if errors.As(err, &problems) {
 		t.Errorf("Load of a missing file returned Problems; want a plain error")
 	}
-	if !strings.Contains(err.Error(), "kaji.yaml not found") || !strings.Contains(err.Error(), "-f") {
+	if !strings.Contains(err.Error(), "kaji.yaml: file does not exist") || !strings.Contains(err.Error(), "pass -f") {
 		t.Errorf("error %q should name the file and suggest -f", err)
 	}
 }

@@ -14,7 +14,8 @@ type File struct {
 	Project string `json:"project"`
 	// Cluster says which cluster the releases go to.
 	Cluster Cluster `json:"cluster,omitempty"`
-	// Repositories maps a repository name to an https chart repository or an oci:// registry.
+	// Repositories maps a repository name to an https:// (or http://) chart repository or an
+	// oci:// registry. Charts refer to them as name/chart.
 	Repositories map[string]string `json:"repositories,omitempty"`
 	// Releases are the Helm releases kaji manages.
 	Releases []Release `json:"releases"`
@@ -26,7 +27,8 @@ type File struct {
 type Cluster struct {
 	// KubeContext is the kubeconfig context to use. Empty means the current context.
 	KubeContext string `json:"kubeContext,omitempty"`
-	// Kubeconfig is the kubeconfig path, relative to kaji.yaml. Empty follows the KUBECONFIG rules.
+	// Kubeconfig is the kubeconfig path, relative to kaji.yaml; ~/ is the home directory. Empty
+	// follows the KUBECONFIG rules.
 	Kubeconfig string `json:"kubeconfig,omitempty"`
 	// EKS connects to an Amazon EKS cluster without a kubeconfig.
 	EKS *EKS `json:"eks,omitempty"`
@@ -54,7 +56,8 @@ type Release struct {
 	Namespace string `json:"namespace"`
 	// Chart is a local path (relative to kaji.yaml), repo/name, or an oci:// reference.
 	Chart string `json:"chart"`
-	// Version is an exact chart version or a semver constraint. Ignored for local charts.
+	// Version is an exact chart version or a semver constraint; empty means the newest stable version. Ignored
+	// for local charts.
 	Version string `json:"version,omitempty"`
 	// Values are inline values, merged over ValuesFiles.
 	Values map[string]any `json:"values,omitempty"`

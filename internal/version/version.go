@@ -4,6 +4,8 @@ package version
 import (
 	"runtime"
 	"runtime/debug"
+
+	"helm.sh/helm/v4/pkg/chart/common"
 )
 
 // Version is set with -ldflags "-X kaji.dev/kaji/internal/version.Version=...".
@@ -29,6 +31,10 @@ func Get() Info {
 				info.Helm = dep.Version
 			}
 		}
+	}
+	if info.Helm == "" {
+		// Test binaries carry no module list; Helm's own build info knows its minor.
+		info.Helm = common.DefaultCapabilities.HelmVersion.Version
 	}
 	if info.Version == "" {
 		info.Version = "dev"
