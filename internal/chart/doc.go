@@ -28,12 +28,17 @@
 //
 //	repositories/<host-path>-<hash>/index.yaml               last index.yaml fetched
 //	repositories/<host-path>-<hash>/charts/<name>-<ver>.tgz   chart archives
+//	repositories/<host-path>-<hash>/charts/<name>-<ver>.tgz.url  where each was downloaded from
 //	oci/<host-path>-<hash>/tags/<tag>                         manifest digest of a tag
 //	oci/<host-path>-<hash>/manifests/sha256-<hex>.json        chart digest and version
 //	oci/<host-path>-<hash>/blobs/sha256-<hex>.tgz             chart archives, by digest
 //
 // <hash> is a hash of the repository URL (without credentials) or of the OCI repository, so
 // two projects that give the same name to different repositories never share entries.
+//
+// Every file is written to a temporary name and renamed, so concurrent kaji processes can share
+// a cache. Archives are checked against the index digest (https) or the layer digest (OCI)
+// before they are cached.
 //
 // Chart versions are treated as immutable, as Helm does: an exact version that is already in
 // the cache is loaded without any network request. An index is fetched at most once per

@@ -1,7 +1,9 @@
 package chart
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"strings"
 )
@@ -84,26 +86,26 @@ func (e *NoMatchingVersionError) Error() string {
 type FetchError struct {
 	// URL is what was fetched, without credentials.
 	URL string
-	// StatusCode is the HTTP status code, or 0 for a network or registry error.
+	// StatusCode is the HTTP status code, or 0 for a network error.
 	StatusCode int
 	// Err is the underlying error, if any.
 	Err error
 }
 
 func (e *FetchError) Error() string {
-	var cause, hint string
+	cause := fmt.Sprint(e.Err)
+	if e.Err == nil {
+		cause = fmt.Sprintf("%d %s", e.StatusCode, http.StatusText(e.StatusCode))
+	}
+	var hint string
 	switch {
 	case e.StatusCode == http.StatusUnauthorized || e.StatusCode == http.StatusForbidden:
-		cause = fmt.Sprintf("%d %s", e.StatusCode, http.StatusText(e.StatusCode))
-		hint = "check the credentials for this repository"
+		hint = "check the credentials for this repository or registry"
 	case e.StatusCode == http.StatusNotFound:
-		cause = fmt.Sprintf("%d %s", e.StatusCode, http.StatusText(e.StatusCode))
-		hint = "check the repository URL in kaji.yaml"
+		hint = "check the repository URL, the chart name and the version in kaji.yaml"
 	case e.StatusCode != 0:
-		cause = fmt.Sprintf("%d %s", e.StatusCode, http.StatusText(e.StatusCode))
 		hint = "try again later, or use offline mode to load from the cache"
 	default:
-		cause = fmt.Sprint(e.Err)
 		hint = "check the URL and the network, or use offline mode to load from the cache"
 	}
 	return fmt.Sprintf("fetch %s: %s (%s)", e.URL, cause, hint)
@@ -149,7 +151,7 @@ type LocalChartError struct {
 
 func (e *LocalChartError) Error() string {
 	msg := fmt.Sprintf("local chart %s %s", e.Path, e.Reason)
-	if e.Err != nil {
+	if e.Err != nil && !errors.Is(e.Err, fs.ErrNotExist) { // the reason says it already
 		msg += ": " + e.Err.Error()
 	}
 	return msg + " (check the chart path in kaji.yaml)"

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"helm.sh/helm/v4/pkg/registry"
+	"oras.land/oras-go/v2/errdef"
+	"oras.land/oras-go/v2/registry/remote/errcode"
 )
 
 // loadOCI loads a chart from an OCI registry, through the digest-keyed cache.
@@ -109,7 +112,7 @@ func (l *Loader) resolveOCITag(ctx context.Context, c ociCache, o ociRef, versio
 			l.log.Debug("listing OCI tags", "repository", o.repository)
 			tags, err := withContext(ctx, func() ([]string, error) { return client.Tags(o.repository) })
 			if err != nil && !isContextErr(err) {
-				return nil, &FetchError{URL: ociPrefix + o.repository + " (tag list)", Err: err}
+				return nil, registryError(ociPrefix+o.repository+" (tag list)", err)
 			}
 			return tags, err
 		})
@@ -142,7 +145,7 @@ func (l *Loader) pullOCI(ctx context.Context, c ociCache, o ociRef) (*Loaded, er
 		if isContextErr(err) {
 			return nil, err
 		}
-		return nil, &FetchError{URL: ociPrefix + ref, Err: err}
+		return nil, registryError(ociPrefix+ref, err)
 	}
 	if got := sha256Digest(res.Chart.Data); normalizeDigest(res.Chart.Digest) != got {
 		return nil, &DigestMismatchError{URL: ociPrefix + ref, Want: res.Chart.Digest, Got: got}
@@ -164,6 +167,20 @@ func (l *Loader) pullOCI(ctx context.Context, c ociCache, o ociRef) (*Loaded, er
 	loaded.URL = o.String()
 	loaded.Cached = false
 	return loaded, nil
+}
+
+// registryError turns an error of the registry client into a *FetchError with the HTTP status
+// the registry answered, when there is one.
+func registryError(url string, err error) *FetchError {
+	fe := &FetchError{URL: url, Err: err}
+	var resp *errcode.ErrorResponse
+	switch {
+	case errors.As(err, &resp):
+		fe.StatusCode = resp.StatusCode
+	case errors.Is(err, errdef.ErrNotFound):
+		fe.StatusCode = http.StatusNotFound
+	}
+	return fe
 }
 
 // tagVersion turns an OCI tag back into a chart version.

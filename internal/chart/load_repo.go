@@ -3,8 +3,10 @@ package chart
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 	repo "helm.sh/helm/v4/pkg/repo/v1"
@@ -24,7 +26,7 @@ func (l *Loader) loadRepo(ctx context.Context, r reference, version string) (*Lo
 		path := archivePath(dir, r.name, version)
 		if isFile(path) {
 			l.log.Debug("chart archive found in cache", "chart", chartName, "version", version, "path", path)
-			return loadArchive(path, SourceRepo, "", true)
+			return loadArchive(path, SourceRepo, readOrigin(path), true)
 		}
 		if l.offline {
 			return nil, &NotCachedError{What: fmt.Sprintf("chart %s %s", chartName, version), CacheDir: cacheDir}
@@ -84,6 +86,9 @@ func (l *Loader) loadRepo(ctx context.Context, r reference, version string) (*Lo
 	if err := writeFileAtomic(path, data); err != nil {
 		return nil, err
 	}
+	if err := writeFileAtomic(path+originSuffix, []byte(redactURL(u)+"\n")); err != nil {
+		return nil, err
+	}
 	return loadArchive(path, SourceRepo, redactURL(u), false)
 }
 
@@ -116,6 +121,18 @@ func pickFromIndex(idx *repo.IndexFile, r reference, version string) (*repo.Char
 		}
 	}
 	return cv, nil
+}
+
+// originSuffix names the file, next to a cached archive, that records where it was downloaded.
+const originSuffix = ".url"
+
+// readOrigin returns the URL a cached archive was downloaded from, or "" if unknown.
+func readOrigin(archive string) string {
+	data, err := os.ReadFile(archive + originSuffix)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(data))
 }
 
 // archivePath is the cache file of one version of a chart of a repository.

@@ -67,7 +67,7 @@ type Loaded struct {
 	// Source is SourceOCI.
 	ManifestDigest string
 	// URL is where the chart is downloaded from: the archive URL (without credentials) or
-	// oci://host/repository:tag. Empty for a local chart.
+	// oci://host/repository:tag (or @digest). Empty for a local chart.
 	URL string
 	// Path is the local file used: the chart directory or archive, or the cached archive.
 	Path string

@@ -32,11 +32,17 @@ func digestFile(d string) string {
 	return safeName(strings.Replace(d, ":", "-", 1))
 }
 
-func (c ociCache) tagPath(tag string) string { return filepath.Join(c.dir, "tags", safeName(tag)) }
+func (c ociCache) tagPath(tag string) string {
+	return filepath.Join(c.dir, "tags", safeName(tag))
+}
+
 func (c ociCache) manifestPath(d string) string {
 	return filepath.Join(c.dir, "manifests", digestFile(d)+".json")
 }
-func (c ociCache) blobPath(d string) string { return filepath.Join(c.dir, "blobs", digestFile(d)+".tgz") }
+
+func (c ociCache) blobPath(d string) string {
+	return filepath.Join(c.dir, "blobs", digestFile(d)+".tgz")
+}
 
 // tag returns the manifest digest a cached tag points to.
 func (c ociCache) tag(tag string) (string, bool) {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"log/slog"
 
 	"github.com/spf13/cobra"
 )
@@ -36,6 +37,10 @@ in-process with the Helm v4 SDK; the releases it makes are plain Helm releases.`
   kaji destroy`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		PersistentPreRun: func(*cobra.Command, []string) {
+			// Parts of Helm log through slog's default logger rather than the one kaji hands it.
+			slog.SetDefault(slog.New(g.logHandler(streams)))
+		},
 	}
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)

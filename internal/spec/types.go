@@ -56,8 +56,8 @@ type Release struct {
 	Namespace string `json:"namespace"`
 	// Chart is a local path (relative to kaji.yaml), repo/name, or an oci:// reference.
 	Chart string `json:"chart"`
-	// Version is an exact chart version or a semver constraint; empty means the newest stable version. Ignored
-	// for local charts.
+	// Version is an exact chart version or a semver constraint; empty means the newest stable
+	// version. For a local chart, Chart.yaml's version must satisfy it.
 	Version string `json:"version,omitempty"`
 	// Values are inline values, merged over ValuesFiles.
 	Values map[string]any `json:"values,omitempty"`
