@@ -22,7 +22,7 @@ Running apply again converges.`,
   kaji apply -f deploy/kaji.yaml --kube-context staging`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p := newEventPrinter(streams.Out, "apply")
-			s, err := g.open(streams, p.observe)
+			s, err := g.open(cmd.Context(), streams, p.observe)
 			if err != nil {
 				return err
 			}

@@ -24,7 +24,7 @@ Releases that do not exist are reported as absent.`,
   kaji destroy --env test --yes`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p := newEventPrinter(streams.Out, "destroy")
-			s, err := g.open(streams, p.observe)
+			s, err := g.open(cmd.Context(), streams, p.observe)
 			if err != nil {
 				return err
 			}

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 
 	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
@@ -10,6 +9,7 @@ import (
 	"kaji.dev/kaji/internal/apply"
 	"kaji.dev/kaji/internal/chart"
 	"kaji.dev/kaji/internal/cluster"
+	"kaji.dev/kaji/internal/eks"
 	"kaji.dev/kaji/internal/release"
 	"kaji.dev/kaji/internal/spec"
 )
@@ -31,22 +31,12 @@ func (g *globalFlags) load() (*spec.Resolved, error) {
 }
 
 // open loads kaji.yaml and prepares, without any request yet, the clients for its cluster.
-func (g *globalFlags) open(streams Streams, observe apply.Observer) (*session, error) {
+func (g *globalFlags) open(ctx context.Context, streams Streams, observe apply.Observer) (*session, error) {
 	res, err := g.load()
 	if err != nil {
 		return nil, err
 	}
-	if res.Cluster.EKS != nil && g.kubeconfig == "" && g.kubeContext == "" {
-		return nil, fmt.Errorf("cluster.eks is not supported by this version of kaji yet; use cluster.kubeContext with a kubeconfig made by `aws eks update-kubeconfig`")
-	}
-	opts := cluster.Options{Kubeconfig: res.Cluster.Kubeconfig, Context: res.Cluster.KubeContext}
-	if g.kubeconfig != "" {
-		opts.Kubeconfig = g.kubeconfig
-	}
-	if g.kubeContext != "" {
-		opts.Context = g.kubeContext
-	}
-	conn, err := cluster.Connect(opts)
+	conn, err := g.connect(ctx, res.Cluster)
 	if err != nil {
 		return nil, err
 	}
@@ -57,6 +47,26 @@ func (g *globalFlags) open(streams Streams, observe apply.Observer) (*session, e
 		conn:     conn,
 		runner:   &apply.Runner{Charts: chartSource{loader}, Releases: mgr, Observe: observe},
 	}, nil
+}
+
+// connect prepares the clients of the cluster: through EKS when kaji.yaml says cluster.eks and
+// no kubeconfig flag overrides it, else through the kubeconfig.
+func (g *globalFlags) connect(ctx context.Context, c spec.Cluster) (*cluster.Conn, error) {
+	if c.EKS != nil && g.kubeconfig == "" && g.kubeContext == "" {
+		e, err := eks.Connect(ctx, *c.EKS, eks.Options{})
+		if err != nil {
+			return nil, err
+		}
+		return cluster.FromConfig(e.Kubeconfig, e.Context, e.REST)
+	}
+	opts := cluster.Options{Kubeconfig: c.Kubeconfig, Context: c.KubeContext}
+	if g.kubeconfig != "" {
+		opts.Kubeconfig = g.kubeconfig
+	}
+	if g.kubeContext != "" {
+		opts.Context = g.kubeContext
+	}
+	return cluster.Connect(opts)
 }
 
 // logHandler passes Helm's own logs to stderr: warnings by default, more with -v.
