@@ -36,6 +36,9 @@ dev-cluster-down: ## stop the local control plane
 demo: build controlplane helm ## apply examples/quickstart on a local control plane, show, destroy
 	@hack/demo.sh
 
+bench: controlplane ## run the benchmarks and print a report for BENCHMARKS.md
+	@hack/bench.sh
+
 schema: ## regenerate schema/kaji.schema.json from the Go types
 	$(GO) run ./hack/genschema > schema/kaji.schema.json
 

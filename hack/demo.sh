@@ -19,7 +19,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [[ -f .cache/dev-cluster/pid ]] && kill -0 "$(cat .cache/dev-cluster/pid)" 2>/dev/null; then
+if hack/dev-cluster.sh status >/dev/null; then
   echo "using the running dev cluster (make dev-cluster-down stops it)"
 else
   step "starting a local control plane (kube-apiserver + etcd)"
@@ -39,9 +39,11 @@ step "helm list -A: they are plain Helm releases"
 step "kaji apply --env prod: prod values (3 replicas, another greeting) become revision 2"
 "${KAJI[@]}" apply --env prod --yes
 
-step "the live objects"
+step "revision 2, with web's prod values on the live Deployment"
 "${HELM[@]}" list -A
 "${HELM[@]}" get values web -n quickstart-apps
+"$(hack/build-controlplane.sh --print-dir)/kubectl" --kubeconfig "$KUBECONFIG_FILE" \
+  get deployments,services,configmaps -n quickstart-apps
 
 step "kaji destroy: uninstall in reverse order"
 "${KAJI[@]}" destroy --yes

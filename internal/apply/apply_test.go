@@ -189,6 +189,11 @@ releases:
 	if got := configMapValue(t, apps, "api", "GREETING"); got != "hello from the api" {
 		t.Errorf("api GREETING = %q, want the inline value", got)
 	}
+	if cm, err := env.Client.CoreV1().ConfigMaps(apps).Get(t.Context(), "api", metav1.GetOptions{}); err != nil {
+		t.Fatal(err)
+	} else if len(cm.ManagedFields) == 0 || cm.ManagedFields[0].Manager != release.FieldManager || cm.ManagedFields[0].Operation != metav1.ManagedFieldsOperationApply {
+		t.Errorf("managed fields %+v: want a server-side apply by %q, as the Helm CLI makes", cm.ManagedFields, release.FieldManager)
+	}
 	if got := configMapValue(t, platform, "platform-settings", "LOG_LEVEL"); got != "debug" {
 		t.Errorf("LOG_LEVEL = %q, want debug", got)
 	}

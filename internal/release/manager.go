@@ -69,8 +69,14 @@ type Manager struct {
 	cfgs map[string]*action.Configuration
 }
 
+// FieldManager is the server-side apply field manager of every object kaji's Helm writes. It is
+// the Helm CLI's, so that kaji and helm can take turns on a release without conflicts.
+const FieldManager = "helm"
+
 // NewManager returns a Manager for the cluster of conn.
 func NewManager(conn *cluster.Conn, opts Options) *Manager {
+	// Helm names its field manager after the running binary unless told otherwise.
+	kube.ManagedFieldsManager = FieldManager
 	if opts.Timeout == 0 {
 		opts.Timeout = DefaultTimeout
 	}
