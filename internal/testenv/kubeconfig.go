@@ -1,11 +1,9 @@
 package testenv
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -56,23 +54,4 @@ func firstErr(errs ...error) error {
 		}
 	}
 	return nil
-}
-
-// logTail returns the last lines of each log, formatted to end an error message, so that a
-// control plane that fails to start says why.
-func logTail(paths ...string) string {
-	const keep = 15
-	var b strings.Builder
-	for _, p := range paths {
-		data, err := os.ReadFile(p)
-		if err != nil || len(bytes.TrimSpace(data)) == 0 {
-			continue
-		}
-		lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-		if len(lines) > keep {
-			lines = lines[len(lines)-keep:]
-		}
-		fmt.Fprintf(&b, "\n--- last lines of %s ---\n%s", p, strings.Join(lines, "\n"))
-	}
-	return b.String()
 }

@@ -2,8 +2,8 @@
 // controllers, no nodes) for kaji's tests and its dev cluster.
 //
 // The binaries are built from Go modules by `make controlplane` into
-// .cache/controlplane/<tools/controlplane/VERSIONS>/; Start fails, and never skips, when
-// they are missing. Everything listens on loopback only.
+// .cache/controlplane/<tools/controlplane/VERSIONS>/; Start fails when they are missing.
+// Tests are skipped only under -short (see Run). Everything listens on 127.0.0.1.
 //
 // A test package shares one control plane through TestMain:
 //
@@ -101,28 +101,12 @@ func Start(ctx context.Context, opts ...Option) (*Env, error) {
 	}
 	e := &Env{ContextName: o.contextName}
 	if err := e.makeDir(o.workDir); err != nil {
-		return nil, err
+		return nil, errors.Join(err, e.Stop())
 	}
 	if err := e.start(ctx, a, o); err != nil {
 		return nil, errors.Join(err, e.Stop())
 	}
 	return e, nil
-}
-
-func (e *Env) makeDir(workDir string) error {
-	if workDir == "" {
-		dir, err := os.MkdirTemp("", "kaji-testenv-")
-		if err != nil {
-			return fmt.Errorf("create control plane directory: %w", err)
-		}
-		e.dir, e.tempDir = dir, true
-		return nil
-	}
-	if err := os.MkdirAll(workDir, 0o755); err != nil {
-		return fmt.Errorf("create control plane directory: %w", err)
-	}
-	e.dir = workDir
-	return nil
 }
 
 func (e *Env) start(ctx context.Context, a assets, o options) error {
@@ -143,9 +127,15 @@ func (e *Env) start(ctx context.Context, a assets, o options) error {
 		ControlPlaneStartTimeout: startTimeout,
 		ControlPlaneStopTimeout:  stopTimeout,
 	}
-	e.env.ControlPlane.Etcd = &envtest.Etcd{Path: filepath.Join(a.dir, "etcd"), Out: etcdLog, Err: etcdLog}
+	e.env.ControlPlane.Etcd = &envtest.Etcd{
+		Path:    filepath.Join(a.dir, "etcd"),
+		DataDir: filepath.Join(e.dir, etcdDir),
+		Out:     etcdLog,
+		Err:     etcdLog,
+	}
 	api := e.env.ControlPlane.GetAPIServer()
 	api.Path = filepath.Join(a.dir, "kube-apiserver")
+	api.CertDir = filepath.Join(e.dir, certsDir)
 	api.Out, api.Err = apiLog, apiLog
 	if err := configureArgs(api, o.apiServerArgs); err != nil {
 		return err
@@ -153,7 +143,8 @@ func (e *Env) start(ctx context.Context, a assets, o options) error {
 
 	cfg, err := e.env.Start()
 	if err != nil {
-		return fmt.Errorf("start control plane: %w%s", err, logTail(apiLog.Name(), etcdLog.Name()))
+		logs := map[string]string{"kube-apiserver": apiLog.Name(), "etcd": etcdLog.Name()}
+		return fmt.Errorf("start control plane: %w%s", err, logTail(err, logs))
 	}
 	e.Config = cfg
 	e.Client, err = kubernetes.NewForConfig(cfg)
@@ -165,15 +156,6 @@ func (e *Env) start(ctx context.Context, a assets, o options) error {
 	}
 	e.KubeconfigPath = filepath.Join(e.dir, "kubeconfig")
 	return writeKubeconfig(e.KubeconfigPath, cfg, e.ContextName)
-}
-
-func (e *Env) openLog(name string) (*os.File, error) {
-	f, err := os.Create(filepath.Join(e.dir, name))
-	if err != nil {
-		return nil, fmt.Errorf("create log file: %w", err)
-	}
-	e.logs = append(e.logs, f)
-	return f, nil
 }
 
 // configureArgs applies "--name=value" flags to the API server's arguments.
@@ -220,9 +202,9 @@ func (e *Env) Stop() error {
 		if err := os.RemoveAll(e.dir); err != nil {
 			errs = append(errs, fmt.Errorf("remove control plane directory: %w", err))
 		}
-	} else if e.KubeconfigPath != "" {
-		if err := os.Remove(e.KubeconfigPath); err != nil && !errors.Is(err, os.ErrNotExist) {
-			errs = append(errs, fmt.Errorf("remove kubeconfig: %w", err))
+	} else if e.dir != "" {
+		if err := e.removeState(); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)

@@ -2,6 +2,7 @@ package testenv_test
 
 import (
 	"os"
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -78,5 +79,24 @@ func TestNamespacesAreUnique(t *testing.T) {
 	a, b := env.Namespace(t), env.Namespace(t)
 	if a == b {
 		t.Errorf("two namespaces named %s", a)
+	}
+}
+
+func TestStartReportsAPIServerErrors(t *testing.T) {
+	env.Require(t) // needs the binaries, like a control plane of its own
+	e, err := testenv.Start(t.Context(), testenv.WithAPIServerArgs("--no-such-flag=1"))
+	if err == nil {
+		t.Cleanup(func() { _ = e.Stop() })
+		t.Fatal("Start succeeded with an unknown API server flag")
+	}
+	if !strings.Contains(err.Error(), "unknown flag: --no-such-flag") {
+		t.Errorf("error does not carry the API server's reason:\n%v", err)
+	}
+}
+
+func TestStartRejectsMalformedArgs(t *testing.T) {
+	env.Require(t)
+	if _, err := testenv.Start(t.Context(), testenv.WithAPIServerArgs("event-ttl=1h")); err == nil {
+		t.Fatal("Start accepted an API server argument without --")
 	}
 }

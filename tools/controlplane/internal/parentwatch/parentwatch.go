@@ -13,7 +13,7 @@ import (
 const (
 	interval = time.Second
 	// grace is how long a graceful shutdown may take before the process exits anyway.
-	grace = 30 * time.Second
+	grace = 10 * time.Second
 )
 
 // Start watches the parent process in the background. A process whose parent is already
