@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
@@ -15,12 +15,16 @@ import (
 	"kaji.dev/kaji/internal/values"
 )
 
+// DefaultConcurrency is how many releases run at once unless told otherwise.
+const DefaultConcurrency = 8
+
 // Charts finds and loads the chart of a release.
 type Charts interface {
 	Chart(ctx context.Context, r spec.ResolvedRelease) (*chartv2.Chart, error)
 }
 
-// Releases performs Helm operations on single releases.
+// Releases performs Helm operations on single releases. It must be safe for concurrent use on
+// different releases.
 type Releases interface {
 	Apply(ctx context.Context, d release.Desired) (release.Result, error)
 	Uninstall(ctx context.Context, name, namespace string) (release.Result, error)
@@ -30,19 +34,36 @@ type Releases interface {
 type Runner struct {
 	Charts   Charts
 	Releases Releases
-	// Observe receives progress events. Nil means no events.
+	// Observe receives progress events, one at a time. Nil means no events.
 	Observe Observer
+	// Concurrency bounds how many releases run at once. Zero means DefaultConcurrency.
+	Concurrency int
 	// Now is the clock. Nil means time.Now.
 	Now func() time.Time
+
+	emitMu sync.Mutex
 }
 
-// RunError is returned when one or more releases failed or were skipped.
+// RunError is returned when one or more releases failed or were not attempted.
 type RunError struct {
 	Failed, Skipped int
+	// Interrupted is set when the run was cancelled; releases not yet started were skipped.
+	Interrupted bool
 }
 
 func (e *RunError) Error() string {
+	if e.Interrupted {
+		return fmt.Sprintf("interrupted: %d release(s) failed, %d not attempted; run again to converge", e.Failed, e.Skipped)
+	}
 	return fmt.Sprintf("%d release(s) failed, %d skipped; fix the errors above and run again: kaji converges", e.Failed, e.Skipped)
+}
+
+// Unwrap lets errors.Is(err, context.Canceled) see an interruption.
+func (e *RunError) Unwrap() error {
+	if e.Interrupted {
+		return context.Canceled
+	}
+	return nil
 }
 
 type prepared struct {
@@ -51,78 +72,76 @@ type prepared struct {
 	values map[string]any
 }
 
-// Apply installs or upgrades every release in needs order. Every chart is loaded and every
-// values layer merged before the first release is touched, so that a mistake in the last
-// release costs nothing on the cluster. A release whose needs failed is skipped; the others go on.
+// Apply installs or upgrades every release, each after all it needs, up to Concurrency at once.
+// Every chart is loaded and every values layer merged before the first release is touched, so
+// that a mistake in the last release costs nothing on the cluster. A release whose needs failed
+// is skipped; the others go on. When ctx is cancelled no new release starts, and the running
+// ones finish: Helm operations are never cut off halfway.
 func (rn *Runner) Apply(ctx context.Context, res *spec.Resolved) (*Summary, error) {
-	preps := make([]prepared, 0, len(res.Releases))
-	var errs []error
-	for _, r := range res.Releases {
-		p, err := rn.prepare(ctx, r)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("release %s (%s): %w", r.Name, r.Pos, err))
-			continue
-		}
-		preps = append(preps, p)
+	preps, err := rn.prepareAll(ctx, res.Releases)
+	if err != nil {
+		return nil, err
 	}
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("nothing was applied: %w", errors.Join(errs...))
+	tasks := make([]task, len(preps))
+	for i, p := range preps {
+		tasks[i] = task{
+			name: p.r.Name, namespace: p.r.Namespace, after: p.r.Needs, verb: "needs",
+			run: func(ctx context.Context) (release.Result, error) {
+				return rn.Releases.Apply(ctx, release.Desired{
+					Name: p.r.Name, Namespace: p.r.Namespace, Chart: p.chart, Values: p.values,
+					CreateNamespace: p.r.CreateNamespace,
+				})
+			},
+		}
 	}
-
-	sum := &Summary{}
-	broken := map[string]string{} // release name → why its dependents must not run
-	for _, p := range preps {
-		if err := ctx.Err(); err != nil {
-			return sum, fmt.Errorf("interrupted before %s: %w", p.r.Name, err)
-		}
-		if why := blockedBy(p.r.Needs, broken); why != "" {
-			broken[p.r.Name] = p.r.Name + ", which was skipped"
-			sum.Outcomes = append(sum.Outcomes, rn.skip(p.r.Name, p.r.Namespace, "needs "+why))
-			continue
-		}
-		o := rn.run(p.r.Name, p.r.Namespace, func() (release.Result, error) {
-			return rn.Releases.Apply(ctx, release.Desired{
-				Name: p.r.Name, Namespace: p.r.Namespace, Chart: p.chart, Values: p.values,
-				CreateNamespace: p.r.CreateNamespace,
-			})
-		})
-		if o.Err != nil {
-			broken[p.r.Name] = p.r.Name + ", which failed"
-		}
-		sum.Outcomes = append(sum.Outcomes, o)
-	}
-	return sum, sum.err()
+	return rn.schedule(ctx, tasks)
 }
 
-// Destroy uninstalls every release in reverse needs order. A release stays when something that
-// needs it could not be uninstalled.
+// Destroy uninstalls every release, each after everything that needs it, up to Concurrency at
+// once. A release stays when something that needs it could not be uninstalled.
 func (rn *Runner) Destroy(ctx context.Context, res *spec.Resolved) (*Summary, error) {
-	sum := &Summary{}
-	broken := map[string]string{}
 	neededBy := map[string][]string{}
 	for _, r := range res.Releases {
 		for _, n := range r.Needs {
 			neededBy[n] = append(neededBy[n], r.Name)
 		}
 	}
-	for _, r := range slices.Backward(res.Releases) {
-		if err := ctx.Err(); err != nil {
-			return sum, fmt.Errorf("interrupted before %s: %w", r.Name, err)
+	rels := res.Reverse()
+	tasks := make([]task, len(rels))
+	for i, r := range rels {
+		tasks[i] = task{
+			name: r.Name, namespace: r.Namespace, after: neededBy[r.Name], verb: "needed by",
+			run: func(ctx context.Context) (release.Result, error) {
+				return rn.Releases.Uninstall(ctx, r.Name, r.Namespace)
+			},
 		}
-		if why := blockedBy(neededBy[r.Name], broken); why != "" {
-			broken[r.Name] = r.Name + ", which was kept"
-			sum.Outcomes = append(sum.Outcomes, rn.skip(r.Name, r.Namespace, "needed by "+why))
-			continue
-		}
-		o := rn.run(r.Name, r.Namespace, func() (release.Result, error) {
-			return rn.Releases.Uninstall(ctx, r.Name, r.Namespace)
-		})
-		if o.Err != nil {
-			broken[r.Name] = r.Name + ", which could not be uninstalled"
-		}
-		sum.Outcomes = append(sum.Outcomes, o)
 	}
-	return sum, sum.err()
+	return rn.schedule(ctx, tasks)
+}
+
+// prepareAll loads charts and merges values for every release, in parallel, and reports every
+// release that cannot be prepared.
+func (rn *Runner) prepareAll(ctx context.Context, rels []spec.ResolvedRelease) ([]prepared, error) {
+	preps := make([]prepared, len(rels))
+	errs := make([]error, len(rels))
+	sem := make(chan struct{}, rn.concurrency())
+	var wg sync.WaitGroup
+	for i, r := range rels {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			p, err := rn.prepare(ctx, r)
+			if err != nil {
+				errs[i] = fmt.Errorf("release %s (%s): %w", r.Name, r.Pos, err)
+			}
+			preps[i] = p
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("nothing was applied: %w", err)
+	}
+	return preps, nil
 }
 
 func (rn *Runner) prepare(ctx context.Context, r spec.ResolvedRelease) (prepared, error) {
@@ -137,29 +156,20 @@ func (rn *Runner) prepare(ctx context.Context, r spec.ResolvedRelease) (prepared
 	return prepared{r: r, chart: ch, values: vals}, nil
 }
 
-func (rn *Runner) run(name, namespace string, op func() (release.Result, error)) Outcome {
-	start := rn.now()
-	rn.emit(Event{Kind: Started, Release: name, Namespace: namespace, Time: start})
-	res, err := op()
-	end := rn.now()
-	o := Outcome{Release: name, Namespace: namespace, Result: res, Err: err, Elapsed: end.Sub(start)}
-	if err != nil {
-		rn.emit(Event{Kind: Failed, Release: name, Namespace: namespace, Time: end, Elapsed: o.Elapsed, Err: err})
-	} else {
-		rn.emit(Event{Kind: Succeeded, Release: name, Namespace: namespace, Time: end, Elapsed: o.Elapsed, Result: res})
+func (rn *Runner) concurrency() int {
+	if rn.Concurrency > 0 {
+		return rn.Concurrency
 	}
-	return o
-}
-
-func (rn *Runner) skip(name, namespace, reason string) Outcome {
-	rn.emit(Event{Kind: Skipped, Release: name, Namespace: namespace, Time: rn.now(), Reason: reason})
-	return Outcome{Release: name, Namespace: namespace, SkippedBecause: reason}
+	return DefaultConcurrency
 }
 
 func (rn *Runner) emit(e Event) {
-	if rn.Observe != nil {
-		rn.Observe(e)
+	if rn.Observe == nil {
+		return
 	}
+	rn.emitMu.Lock()
+	defer rn.emitMu.Unlock()
+	rn.Observe(e)
 }
 
 func (rn *Runner) now() time.Time {
@@ -167,13 +177,6 @@ func (rn *Runner) now() time.Time {
 		return rn.Now()
 	}
 	return time.Now()
-}
-
-func (s *Summary) err() error {
-	if f, k := s.Failed(), s.Skipped(); f+k > 0 {
-		return &RunError{Failed: f, Skipped: k}
-	}
-	return nil
 }
 
 // blockedBy returns why one of names is broken, or "" when none is.

@@ -1,0 +1,135 @@
+package apply
+
+import (
+	"context"
+
+	"kaji.dev/kaji/internal/release"
+)
+
+// task is one release operation that may start once every release in after has succeeded.
+type task struct {
+	name, namespace string
+	after           []string
+	// verb says how the task relates to after, for skip reasons: "needs" or "needed by".
+	verb string
+	run  func(context.Context) (release.Result, error)
+}
+
+type finished struct {
+	i int
+	o Outcome
+}
+
+// schedule runs tasks as a graph: each starts once all it waits for have succeeded, up to
+// Concurrency at once, and is skipped when one of them failed or was skipped. Outcomes come
+// back in the order of tasks, whatever order the tasks ran in. Once ctx is cancelled nothing new
+// starts; running operations get a context that is not cancelled, so that Helm never leaves a
+// release half-applied.
+func (rn *Runner) schedule(ctx context.Context, tasks []task) (*Summary, error) {
+	const (
+		waiting = iota
+		running
+		succeeded
+		failed
+		skipped
+	)
+	index := make(map[string]int, len(tasks))
+	for i, t := range tasks {
+		index[t.name] = i
+	}
+	state := make([]int, len(tasks))
+	outcomes := make([]Outcome, len(tasks))
+	broken := map[string]string{}
+	done := make(chan finished)
+	opCtx := context.WithoutCancel(ctx)
+	inFlight, limit := 0, rn.concurrency()
+	interrupted := false
+
+	skip := func(i int, reason string) {
+		t := tasks[i]
+		state[i] = skipped
+		outcomes[i] = rn.skip(t.name, t.namespace, reason)
+		broken[t.name] = t.name + ", which was skipped"
+	}
+	ready := func(t task) bool {
+		for _, a := range t.after {
+			if j, ok := index[a]; ok && state[j] != succeeded {
+				return false
+			}
+		}
+		return true
+	}
+	for {
+		// Settle every waiting task that can be settled now, in order. Skipping one may unblock
+		// nothing but can doom others, so go round until nothing changes.
+		for changed := true; changed; {
+			changed = false
+			for i, t := range tasks {
+				if state[i] != waiting {
+					continue
+				}
+				switch why := blockedBy(t.after, broken); {
+				case why != "":
+					skip(i, t.verb+" "+why)
+					changed = true
+				case interrupted:
+					skip(i, "not started: interrupted")
+					changed = true
+				case inFlight < limit && ready(t):
+					state[i] = running
+					inFlight++
+					go func() {
+						done <- finished{i, rn.run(t.name, t.namespace, func() (release.Result, error) { return t.run(opCtx) })}
+					}()
+					changed = true
+				}
+			}
+		}
+		if inFlight == 0 {
+			break
+		}
+		var f finished
+		if interrupted {
+			f = <-done
+		} else {
+			select {
+			case f = <-done:
+			case <-ctx.Done():
+				interrupted = true
+				continue
+			}
+		}
+		inFlight--
+		outcomes[f.i] = f.o
+		if f.o.Err != nil {
+			state[f.i] = failed
+			broken[tasks[f.i].name] = tasks[f.i].name + ", which failed"
+		} else {
+			state[f.i] = succeeded
+		}
+	}
+	sum := &Summary{Outcomes: outcomes}
+	if f, k := sum.Failed(), sum.Skipped(); f+k > 0 || interrupted {
+		return sum, &RunError{Failed: f, Skipped: k, Interrupted: interrupted || ctx.Err() != nil}
+	}
+	return sum, nil
+}
+
+func (rn *Runner) run(name, namespace string, op func() (release.Result, error)) Outcome {
+	start := rn.now()
+	rn.emit(Event{Kind: Started, Release: name, Namespace: namespace, Time: start})
+	res, err := op()
+	end := rn.now()
+	o := Outcome{Release: name, Namespace: namespace, Result: res, Err: err, Elapsed: end.Sub(start)}
+	if err != nil {
+		rn.emit(Event{Kind: Failed, Release: name, Namespace: namespace, Time: end, Elapsed: o.Elapsed, Err: err})
+	} else {
+		rn.emit(Event{Kind: Succeeded, Release: name, Namespace: namespace, Time: end, Elapsed: o.Elapsed, Result: res})
+	}
+	return o
+}
+
+func (rn *Runner) skip(name, namespace, reason string) Outcome {
+	rn.emit(Event{Kind: Skipped, Release: name, Namespace: namespace, Time: rn.now(), Reason: reason})
+	return Outcome{Release: name, Namespace: namespace, SkippedBecause: reason}
+}
