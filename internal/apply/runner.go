@@ -38,6 +38,11 @@ type Runner struct {
 	Observe Observer
 	// Concurrency bounds how many releases run at once. Zero means DefaultConcurrency.
 	Concurrency int
+	// Wait and Timeout apply to every release that kaji.yaml does not give its own.
+	Wait    bool
+	Timeout time.Duration
+	// RollbackOnFailure rolls back a failed upgrade and uninstalls a failed install.
+	RollbackOnFailure bool
 	// Now is the clock. Nil means time.Now.
 	Now func() time.Time
 
@@ -87,10 +92,7 @@ func (rn *Runner) Apply(ctx context.Context, res *spec.Resolved) (*Summary, erro
 		tasks[i] = task{
 			name: p.r.Name, namespace: p.r.Namespace, after: p.r.Needs, verb: "needs",
 			run: func(ctx context.Context) (release.Result, error) {
-				return rn.Releases.Apply(ctx, release.Desired{
-					Name: p.r.Name, Namespace: p.r.Namespace, Chart: p.chart, Values: p.values,
-					CreateNamespace: p.r.CreateNamespace,
-				})
+				return rn.Releases.Apply(ctx, rn.desired(p))
 			},
 		}
 	}
@@ -154,6 +156,21 @@ func (rn *Runner) prepare(ctx context.Context, r spec.ResolvedRelease) (prepared
 		return prepared{}, err
 	}
 	return prepared{r: r, chart: ch, values: vals}, nil
+}
+
+func (rn *Runner) desired(p prepared) release.Desired {
+	d := release.Desired{
+		Name: p.r.Name, Namespace: p.r.Namespace, Chart: p.chart, Values: p.values,
+		CreateNamespace: p.r.CreateNamespace, Wait: rn.Wait, Timeout: rn.Timeout,
+		RollbackOnFailure: rn.RollbackOnFailure,
+	}
+	if p.r.Wait != nil {
+		d.Wait = *p.r.Wait
+	}
+	if p.r.Timeout > 0 {
+		d.Timeout = p.r.Timeout
+	}
+	return d
 }
 
 func (rn *Runner) concurrency() int {

@@ -102,13 +102,28 @@ func (m *Manager) config(namespace string) (*action.Configuration, error) {
 	return cfg, nil
 }
 
-// Desired is what one release should become.
+// Desired is what one release should become, and how to get there.
 type Desired struct {
 	Name            string
 	Namespace       string
 	Chart           *chartv2.Chart
 	Values          map[string]any
 	CreateNamespace bool
+	// Wait waits until every object is ready (kstatus), up to Timeout.
+	Wait bool
+	// Timeout bounds the operation and its wait. Zero means the Manager's timeout.
+	Timeout time.Duration
+	// RollbackOnFailure rolls a failed upgrade back, and uninstalls a failed install.
+	RollbackOnFailure bool
+	// ForceConflicts takes over fields that another field manager changed (drift).
+	ForceConflicts bool
+}
+
+func (d Desired) waitStrategy() kube.WaitStrategy {
+	if d.Wait {
+		return kube.StatusWatcherStrategy
+	}
+	return kube.HookOnlyStrategy
 }
 
 // Apply installs the release, or upgrades it when it exists, like `helm upgrade --install`.
@@ -130,16 +145,20 @@ func (m *Manager) Apply(ctx context.Context, d Desired) (Result, error) {
 		in.ReleaseName = d.Name
 		in.Namespace = d.Namespace
 		in.CreateNamespace = d.CreateNamespace
-		in.Timeout = m.opts.Timeout
-		in.WaitStrategy = kube.HookOnlyStrategy
+		in.Timeout = m.timeout(d.Timeout)
+		in.WaitStrategy = d.waitStrategy()
+		in.RollbackOnFailure = d.RollbackOnFailure
+		in.ForceConflicts = d.ForceConflicts
 		in.Labels = labels
 		in.Replace = last != nil
 		rel, err = in.RunWithContext(ctx, d.Chart, d.Values)
 	} else {
 		up := action.NewUpgrade(cfg)
 		up.Namespace = d.Namespace
-		up.Timeout = m.opts.Timeout
-		up.WaitStrategy = kube.HookOnlyStrategy
+		up.Timeout = m.timeout(d.Timeout)
+		up.WaitStrategy = d.waitStrategy()
+		up.RollbackOnFailure = d.RollbackOnFailure
+		up.ForceConflicts = d.ForceConflicts
 		up.Labels = labels
 		rel, err = up.RunWithContext(ctx, d.Name, d.Chart, d.Values)
 	}
@@ -151,6 +170,13 @@ func (m *Manager) Apply(ctx context.Context, d Desired) (Result, error) {
 		return Result{}, err
 	}
 	return resultOf(r, act), nil
+}
+
+func (m *Manager) timeout(t time.Duration) time.Duration {
+	if t > 0 {
+		return t
+	}
+	return m.opts.Timeout
 }
 
 // Uninstall removes the release and its history, like `helm uninstall`. A release that does not

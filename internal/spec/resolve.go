@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Resolve applies environment env (empty for none) and returns the releases to work on, in
@@ -106,6 +107,8 @@ func (d *Document) resolveRelease(i int, env string, o ReleaseOverride) (Resolve
 		createNamespace = *r.CreateNamespace
 	}
 
+	timeout, _ := time.ParseDuration(r.Timeout)
+
 	var layers []ValuesLayer
 	add := func(files []string, inline map[string]any, at path) error {
 		for j, f := range files {
@@ -136,6 +139,8 @@ func (d *Document) resolveRelease(i int, env string, o ReleaseOverride) (Resolve
 		Values:          layers,
 		Needs:           slices.Clone(r.Needs),
 		CreateNamespace: createNamespace,
+		Wait:            r.Wait,
+		Timeout:         timeout, // validated by Load
 		Pos:             d.Pos("releases", i),
 	}, nil
 }

@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Pos is a place in a source file. Line and Column count from 1; zero means unknown.
@@ -94,6 +95,10 @@ type ResolvedRelease struct {
 	Values          []ValuesLayer
 	Needs           []string
 	CreateNamespace bool
+	// Wait is the release's own wait setting, or nil to follow the command line.
+	Wait *bool
+	// Timeout is the release's own timeout, or zero to follow the command line.
+	Timeout time.Duration
 	// Pos is where the release is declared.
 	Pos Pos
 }

@@ -67,6 +67,10 @@ type Release struct {
 	Needs []string `json:"needs,omitempty"`
 	// CreateNamespace creates the namespace when missing. Default true.
 	CreateNamespace *bool `json:"createNamespace,omitempty"`
+	// Wait makes apply wait until the release's objects are ready, overriding --wait.
+	Wait *bool `json:"wait,omitempty"`
+	// Timeout bounds the release's Helm operations and its wait, such as 10m, overriding --timeout.
+	Timeout string `json:"timeout,omitempty"`
 }
 
 // Environment overrides parts of the file for one environment.

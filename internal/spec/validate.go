@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/Masterminds/semver/v3"
 	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
@@ -120,8 +121,18 @@ func (v *validator) validateReleases() {
 		v.validateChart(p.with("chart"), r.Chart)
 		v.validateVersion(p.with("version"), r.Version)
 		v.validateValuesFiles(p.with("valuesFiles"), r.ValuesFiles)
+		v.validateTimeout(p.with("timeout"), r.Timeout)
 	}
 	v.validateNeeds()
+}
+
+func (v *validator) validateTimeout(p path, timeout string) {
+	if timeout == "" {
+		return
+	}
+	if d, err := time.ParseDuration(timeout); err != nil || d <= 0 {
+		v.add(p, fmt.Sprintf("invalid timeout %q", timeout), "write a positive duration such as 90s, 10m or 1h30m")
+	}
 }
 
 func (v *validator) validateReleaseName(p path, name string) {
