@@ -16,11 +16,15 @@ func newApplyCommand(g *globalFlags, streams Streams) *cobra.Command {
 		Long: `Install or upgrade every release declared in kaji.yaml, in the order their
 needs give. Every chart is loaded and every values file read before the first
 release is touched. A release whose needs failed is skipped; the others go on.
-Running apply again converges.`,
+Running apply again converges. First, the checks of kaji validate run: their errors
+stop apply before it contacts the cluster; warnings are printed and apply goes on.`,
 		Example: `  kaji apply
   kaji apply --env prod --yes
   kaji apply -f deploy/kaji.yaml --kube-context staging`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := preflight(cmd.Context(), g, streams); err != nil {
+				return err
+			}
 			p := newEventPrinter(streams.Out, "apply")
 			s, err := g.open(cmd.Context(), streams, p.observe)
 			if err != nil {

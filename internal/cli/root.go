@@ -57,6 +57,7 @@ in-process with the Helm v4 SDK; the releases it makes are plain Helm releases.`
 	root.AddCommand(
 		newApplyCommand(g, streams),
 		newDestroyCommand(g, streams),
+		newValidateCommand(g, streams),
 		newVersionCommand(streams),
 	)
 	for _, c := range root.Commands() {

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Runs kaji's Go benchmarks and prints a Markdown report on stdout, for BENCHMARKS.md.
+# Progress and the raw benchmark output go to stderr; the raw output is also kept in
+# .cache/bench/<section>.txt, so that two runs can be compared with benchstat.
+#
+#   hack/bench.sh              every section
+#   hack/bench.sh validate     only the named sections
+#
+# BENCH_COUNT (default 5) and BENCH_TIME (default 3x) set go test's -count and -benchtime.
+# Needs nothing but Go: benchstat (golang.org/x/perf) is built into .cache/bin once, through
+# the module proxy; without it the report still has the medians.
+#
+# To add a benchmark, write a section_<name> function that calls run_bench and prints its
+# Markdown, and add <name> to SECTIONS.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+out="$root/.cache/bench"
+mkdir -p "$out"
+count="${BENCH_COUNT:-5}"
+benchtime="${BENCH_TIME:-3x}"
+
+SECTIONS=(validate)
+
+# run_bench NAME PACKAGE PATTERN: runs the benchmarks into $out/NAME.txt.
+run_bench() {
+	local name="$1" pkg="$2" pattern="$3"
+	echo "bench $name: go test -run '^\$' -bench '$pattern' -benchtime $benchtime -count $count $pkg" >&2
+	go test -run '^$' -bench "$pattern" -benchtime "$benchtime" -count "$count" "$pkg" | tee "$out/$name.txt" >&2
+}
+
+# median FILE BENCHMARK: the median ns/op of BENCHMARK (its name without the -GOMAXPROCS
+# suffix) in FILE, as an integer.
+median() {
+	awk -v want="$2" '
+		$1 ~ /^Benchmark/ { name = $1; sub(/-[0-9]+$/, "", name); if (name == want) print $3 }
+	' "$1" | sort -n | awk '
+		{ v[NR] = $1 }
+		END {
+			if (NR == 0) { print "missing"; exit 1 }
+			if (NR % 2) printf "%d\n", v[(NR + 1) / 2]; else printf "%d\n", (v[NR / 2] + v[NR / 2 + 1]) / 2
+		}'
+}
+
+# seconds NS: nanoseconds as seconds with two decimals.
+seconds() { awk -v ns="$1" 'BEGIN { printf "%.2f s", ns / 1e9 }'; }
+
+# ratio A B: A/B with two decimals.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+# benchstat_block FILE: benchstat's summary of FILE in a code block, when benchstat builds.
+benchstat_block() {
+	local bs="$root/.cache/bin/benchstat"
+	if [[ ! -x "$bs" ]]; then
+		echo "building benchstat into .cache/bin" >&2
+		GOBIN="$root/.cache/bin" go install golang.org/x/perf/cmd/benchstat@latest >&2 || true
+	fi
+	if [[ -x "$bs" ]]; then
+		printf '\n```\n'
+		"$bs" "$1"
+		printf '```\n'
+	fi
+}
+
+# time_cli NAME ARGS...: runs the kaji built into $out with ARGS $count times, a new process
+# each time, and prints the median wall-clock nanoseconds. The times go to $out/NAME.txt.
+time_cli() {
+	local name="$1"
+	shift
+	: >"$out/$name.txt"
+	for _ in $(seq "$count"); do
+		local start end
+		start="$(date +%s%N)"
+		"$out/kaji" "$@" >/dev/null
+		end="$(date +%s%N)"
+		echo "$((end - start))" >>"$out/$name.txt"
+	done
+	sort -n "$out/$name.txt" | awk '{ v[NR] = $1 } END { if (NR % 2) printf "%d\n", v[(NR + 1) / 2]; else printf "%d\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+section_validate() {
+	run_bench validate ./internal/validate '^BenchmarkCorpus$'
+	local f="$out/validate.txt" total anchor
+	total="$(median "$f" BenchmarkCorpus/validate)"
+	anchor="$(median "$f" BenchmarkCorpus/render)"
+	# The same kaji.yaml, validated by a real build of kaji in a new process each time.
+	go build -o "$out/kaji" ./cmd/kaji
+	go test -count=1 -run '^TestCorpusHasNoFalsePositives$' ./internal/validate -args -corpus-yaml="$out/corpus" >/dev/null
+	local cold
+	cold="$(time_cli validate-cli validate -f "$out/corpus/kaji.yaml")"
+	local releases
+	releases="$(awk '$1 ~ /^BenchmarkCorpus\/validate/ { for (i = 1; i <= NF; i++) if ($i == "releases") { printf "%d", $(i - 1); exit } }' "$f")"
+	cat <<EOF
+## validate: the whole corpus in one kaji.yaml
+
+One kaji.yaml with a release (${releases:-?} of them) for every values file of the chart corpus that Helm renders
+(each chart's ci/ files, or its defaults when it has none; \`--set\` flags as inline values):
+the file of \`TestCorpusHasNoFalsePositives\`. Medians of $count runs of $benchtime each.
+
+| measure | median |
+|---|---|
+| total: \`validate.Run\` (kaji.yaml, charts from disk, values, schemas, render, manifests, unused-key analysis) | $(seconds "$total") |
+| anchor: plain deterministic rendering of the same releases, charts and values loaded beforehand, same parallelism | $(seconds "$anchor") |
+| ratio total / anchor | $(ratio "$total" "$anchor")× |
+| \`kaji validate\` on the same file, a new process each time (wall clock, $count runs) | $(seconds "$cold") |
+
+Targets: the whole corpus validates in under 2 s; validation costs at most 3× plain rendering.
+EOF
+	benchstat_block "$f"
+	echo
+}
+
+cat <<EOF
+# kaji benchmarks
+
+- date: $(date -u +%Y-%m-%dT%H:%MZ)
+- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo " (with local changes)")
+- $(go version)
+- CPU: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || echo unknown), $(getconf _NPROCESSORS_ONLN) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
+
+EOF
+for s in "${@:-${SECTIONS[@]}}"; do
+	if ! declare -F "section_$s" >/dev/null; then
+		echo "error: no benchmark section $s (sections: ${SECTIONS[*]})" >&2
+		exit 2
+	fi
+	"section_$s"
+done

@@ -1,0 +1,3 @@
+{{- define "broken.host" -}}
+{{ .Values.database.primary.host | quote }}
+{{- end -}}

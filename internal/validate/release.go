@@ -1,0 +1,47 @@
+package validate
+
+import (
+	"context"
+	"fmt"
+
+	"kaji.dev/kaji/internal/spec"
+	"kaji.dev/kaji/internal/values"
+)
+
+// release runs every check of one release and returns its findings, unsorted.
+func (v *validator) release(ctx context.Context, r spec.ResolvedRelease) []Finding {
+	at := func(code Code, pos spec.Pos, format string, args ...any) Finding {
+		return Finding{Severity: Error, Code: code, Release: r.Name, Pos: pos, Message: oneLine(fmt.Sprintf(format, args...))}
+	}
+	ch, err := v.charts.load(ctx, r.Chart, r.Version)
+	if err != nil {
+		return []Finding{at(CodeChart, v.doc.Pos("releases", v.fileIndex[r.Name], "chart"), "%v", err)}
+	}
+	layers, bad := v.readLayers(r)
+	if bad != nil {
+		return bad
+	}
+	merged, err := values.Merge(r.Values)
+	if err != nil {
+		return []Finding{at(CodeValues, r.Pos, "the values cannot be merged: %v", err)}
+	}
+	// Prepare does what Helm does before it renders: it enables subcharts, applies
+	// import-values and coalesces the defaults. What fails here fails every render.
+	prep, err := v.renderer.Prepare(ch, merged)
+	if err != nil {
+		return []Finding{at(CodeRender, r.Pos, "%v", err)}
+	}
+	out := v.checkSchema(r, prep, layers)
+	files, err := v.renderer.Render(ctx, ch, merged)
+	if err != nil {
+		if ctx.Err() != nil {
+			return out
+		}
+		if te, ok := parseTemplateError(err); ok {
+			return append(out, at(CodeRender, te.pos, "%s", te.message))
+		}
+		return append(out, at(CodeRender, r.Pos, "%v", err))
+	}
+	out = append(out, checkManifests(r.Name, files)...)
+	return append(out, v.unusedKeys(ctx, r, ch, merged, prep, layers)...)
+}

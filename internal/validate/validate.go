@@ -1,0 +1,173 @@
+package validate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+
+	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
+
+	"kaji.dev/kaji/internal/chart"
+	"kaji.dev/kaji/internal/render"
+	"kaji.dev/kaji/internal/spec"
+	"kaji.dev/kaji/internal/unused"
+)
+
+// Options configure a validation. The zero value validates like `helm template` with Helm's
+// default capabilities.
+type Options struct {
+	// KubeVersion is the Kubernetes version to render for, like helm template --kube-version.
+	// Empty means Helm's default: the version of the Kubernetes client kaji is built with.
+	KubeVersion string
+	// Strict makes unknown keys errors instead of warnings.
+	Strict bool
+	// Parallelism bounds how many releases are checked at once, and how many renders each
+	// unused-key analysis runs at once. Zero means GOMAXPROCS.
+	Parallelism int
+	// ChartCache is the chart cache directory. Empty means the chart package's default.
+	ChartCache string
+}
+
+// Run validates the kaji.yaml at file (or file/kaji.yaml) with environment env (empty for
+// none) and returns every finding. An error means validation could not run at all: kaji.yaml
+// cannot be read, the environment does not exist, or ctx ended. Mistakes in kaji.yaml are
+// findings, not errors.
+func Run(ctx context.Context, file, env string, opts Options) (*Report, error) {
+	doc, err := spec.Load(file)
+	if err != nil {
+		var ps spec.Problems
+		if errors.As(err, &ps) {
+			rep := &Report{Findings: specFindings(ps)}
+			sortFindings(rep.Findings, nil)
+			return rep, nil
+		}
+		return nil, err
+	}
+	res, err := doc.Resolve(env)
+	if err != nil {
+		return nil, err
+	}
+	v, err := newValidator(doc, res, opts)
+	if err != nil {
+		return nil, err
+	}
+	results := make([][]Finding, len(res.Releases))
+	sem := make(chan struct{}, v.par)
+	var wg sync.WaitGroup
+	for i, r := range res.Releases {
+		wg.Go(func() {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			defer func() { <-sem }()
+			results[i] = v.release(ctx, r)
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	rep := &Report{Project: res.Project, Environment: res.Environment}
+	for _, r := range doc.File.Releases {
+		rep.Releases = append(rep.Releases, r.Name)
+	}
+	for _, fs := range results {
+		rep.Findings = append(rep.Findings, fs...)
+	}
+	if rep.Findings == nil {
+		rep.Findings = []Finding{}
+	}
+	sortFindings(rep.Findings, v.fileIndex)
+	return rep, nil
+}
+
+// validator holds what a run shares between releases.
+type validator struct {
+	opts Options
+	par  int
+	doc  *spec.Document
+	// docName is kaji.yaml as given, which positions in it carry.
+	docName string
+	env     string
+	// fileIndex is the index of each release in kaji.yaml's releases list.
+	fileIndex map[string]int
+
+	charts   *charts
+	renderer *render.Renderer
+	analyzer *unused.Analyzer
+	schemas  schemas
+}
+
+func newValidator(doc *spec.Document, res *spec.Resolved, opts Options) (*validator, error) {
+	par := opts.Parallelism
+	if par <= 0 {
+		par = runtime.GOMAXPROCS(0)
+	}
+	r, err := render.New(render.Options{Deterministic: true, KubeVersion: opts.KubeVersion})
+	if err != nil {
+		return nil, fmt.Errorf("%w (pass a version such as 1.31.0)", err)
+	}
+	a, err := unused.New(unused.Options{Renderer: r, Parallelism: par})
+	if err != nil {
+		return nil, err
+	}
+	v := &validator{
+		opts:      opts,
+		par:       par,
+		doc:       doc,
+		docName:   doc.Pos().File,
+		env:       res.Environment,
+		fileIndex: map[string]int{},
+		charts: &charts{loader: chart.NewLoader(chart.Options{
+			Repositories: res.Repositories, CacheDir: opts.ChartCache,
+		})},
+		renderer: r,
+		analyzer: a,
+	}
+	for i, rel := range doc.File.Releases {
+		v.fileIndex[rel.Name] = i
+	}
+	return v, nil
+}
+
+// charts loads each distinct chart and version once per run, so that releases of the same
+// chart share one *chart.Chart and with it what the Renderer and the Analyzer learn about it.
+type charts struct {
+	loader *chart.Loader
+
+	mu sync.Mutex
+	m  map[[2]string]*loadOnce
+}
+
+type loadOnce struct {
+	once  sync.Once
+	chart *chartv2.Chart
+	err   error
+}
+
+func (c *charts) load(ctx context.Context, ref, version string) (*chartv2.Chart, error) {
+	key := [2]string{ref, version}
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[[2]string]*loadOnce{}
+	}
+	e, ok := c.m[key]
+	if !ok {
+		e = &loadOnce{}
+		c.m[key] = e
+	}
+	c.mu.Unlock()
+	e.once.Do(func() {
+		l, err := c.loader.Load(ctx, ref, version)
+		if err != nil {
+			e.err = err
+			return
+		}
+		e.chart = l.Chart
+	})
+	return e.chart, e.err
+}
