@@ -1,11 +1,25 @@
 package cli
 
 import (
+	"context"
+	"fmt"
+	"time"
+
 	"github.com/spf13/cobra"
+
+	"kaji.dev/kaji/internal/apply"
+	"kaji.dev/kaji/internal/release"
+	"kaji.dev/kaji/internal/validate"
 )
 
 type applyFlags struct {
-	yes bool
+	yes               bool
+	output            string
+	concurrency       int
+	wait              bool
+	timeout           time.Duration
+	rollbackOnFailure bool
+	lock              lockFlags
 }
 
 func newApplyCommand(g *globalFlags, streams Streams) *cobra.Command {
@@ -13,31 +27,63 @@ func newApplyCommand(g *globalFlags, streams Streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "apply",
 		Short: "Install or upgrade every release of kaji.yaml, in needs order",
-		Long: `Install or upgrade every release declared in kaji.yaml, in the order their
-needs give. Every chart is loaded and every values file read before the first
-release is touched. A release whose needs failed is skipped; the others go on.
-Running apply again converges. First, the checks of kaji validate run: their errors
-stop apply before it contacts the cluster; warnings are printed and apply goes on.`,
+		Long: `Install or upgrade every release declared in kaji.yaml. Releases run in parallel
+(--concurrency), and none starts before every release it needs has succeeded.
+
+First, the checks of kaji validate run: their errors stop apply before it contacts
+the cluster; warnings are printed and apply goes on. Every chart is loaded and every
+values file read before the first release is touched.
+
+A release whose needs failed is skipped, and says why; the others go on. Running
+apply again converges. apply holds the project lock (a Lease) while it runs, so two
+runs on one project take turns. On Ctrl-C no new release starts and running Helm
+operations finish; a second Ctrl-C stops at once.`,
 		Example: `  kaji apply
   kaji apply --env prod --yes
-  kaji apply -f deploy/kaji.yaml --kube-context staging`,
+  kaji apply --wait --timeout 10m --rollback-on-failure
+  kaji apply -o json | jq .   # a JSON event per line, for CI`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := preflight(cmd.Context(), g, streams); err != nil {
+			if f.output != "text" && f.output != "json" {
+				return &UsageError{Err: fmt.Errorf("invalid --output %q: use text or json", f.output)}
+			}
+			// Validation comes first, before any request; it shares the chart loader with apply
+			// when kaji.yaml loads, and reports kaji.yaml's own problems when it does not.
+			s, prepErr := g.prepare()
+			opts := validate.Options{}
+			if prepErr == nil {
+				opts.Loader = s.loader
+			}
+			if err := preflight(cmd.Context(), g, streams, opts); err != nil {
 				return err
 			}
-			p := newEventPrinter(streams.Out, "apply")
-			s, err := g.open(cmd.Context(), streams, p.observe)
-			if err != nil {
+			if prepErr != nil {
+				return prepErr
+			}
+			if err := s.dial(cmd.Context(), g, streams); err != nil {
 				return err
 			}
-			fmtHeader(streams.Out, "apply", s)
-			sum, err := s.runner.Apply(cmd.Context(), s.resolved)
-			if sum != nil {
-				p.summary(sum)
-			}
-			return err
+			p := newProgress(streams, "apply", f.output)
+			rn := s.runner(p.observe)
+			rn.Concurrency, rn.Wait, rn.Timeout, rn.RollbackOnFailure = f.concurrency, f.wait, f.timeout, f.rollbackOnFailure
+			return s.withLock(cmd.Context(), streams, f.lock, "apply", func(ctx context.Context) error {
+				if f.output == "text" {
+					printHeader(streams.Out, "apply", s)
+				}
+				sum, err := rn.Apply(ctx, s.resolved)
+				if sum != nil {
+					p.summary(sum)
+				}
+				return err
+			})
 		},
 	}
-	cmd.Flags().BoolVarP(&f.yes, "yes", "y", false, "do not ask for confirmation")
+	fs := cmd.Flags()
+	fs.BoolVarP(&f.yes, "yes", "y", false, "do not ask for confirmation")
+	fs.StringVarP(&f.output, "output", "o", "text", "progress format: text, or json (one event per line)")
+	fs.IntVar(&f.concurrency, "concurrency", apply.DefaultConcurrency, "how many releases run at once")
+	fs.BoolVar(&f.wait, "wait", false, "wait until every object is ready (kstatus), up to --timeout; kaji.yaml can set it per release")
+	fs.DurationVar(&f.timeout, "timeout", release.DefaultTimeout, "time for each release's Helm operation and wait; kaji.yaml can set it per release")
+	fs.BoolVar(&f.rollbackOnFailure, "rollback-on-failure", false, "roll a failed upgrade back, and uninstall a failed install (implies --wait)")
+	f.lock.add(fs)
 	return cmd
 }

@@ -1,14 +1,23 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"kaji.dev/kaji/internal/apply"
+	"kaji.dev/kaji/internal/release"
 )
 
 type destroyFlags struct {
-	yes bool
+	yes         bool
+	output      string
+	concurrency int
+	timeout     time.Duration
+	lock        lockFlags
 }
 
 func newDestroyCommand(g *globalFlags, streams Streams) *cobra.Command {
@@ -16,15 +25,20 @@ func newDestroyCommand(g *globalFlags, streams Streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "destroy",
 		Short: "Uninstall every release of kaji.yaml, in reverse needs order",
-		Long: `Uninstall every release declared in kaji.yaml, in the reverse of the order
-apply uses, so that nothing is removed while something that needs it remains.
+		Long: `Uninstall every release declared in kaji.yaml, each after every release that
+needs it, so that nothing is removed while something that needs it remains. A
+release stays when something that needs it could not be uninstalled.
+
 On a terminal destroy asks first; elsewhere (CI) it refuses unless --yes is given.
-Releases that do not exist are reported as absent.`,
+Releases that do not exist are reported as absent. destroy holds the project lock
+while it runs.`,
 		Example: `  kaji destroy
   kaji destroy --env test --yes`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			p := newEventPrinter(streams.Out, "destroy")
-			s, err := g.open(cmd.Context(), streams, p.observe)
+			if f.output != "text" && f.output != "json" {
+				return &UsageError{Err: fmt.Errorf("invalid --output %q: use text or json", f.output)}
+			}
+			s, err := g.open(cmd.Context(), streams)
 			if err != nil {
 				return err
 			}
@@ -42,14 +56,26 @@ Releases that do not exist are reported as absent.`,
 					return nil
 				}
 			}
-			fmtHeader(streams.Out, "destroy", s)
-			sum, err := s.runner.Destroy(cmd.Context(), s.resolved)
-			if sum != nil {
-				p.summary(sum)
-			}
-			return err
+			p := newProgress(streams, "destroy", f.output)
+			rn := s.runner(p.observe)
+			rn.Concurrency, rn.Timeout = f.concurrency, f.timeout
+			return s.withLock(cmd.Context(), streams, f.lock, "destroy", func(ctx context.Context) error {
+				if f.output == "text" {
+					printHeader(streams.Out, "destroy", s)
+				}
+				sum, err := rn.Destroy(ctx, s.resolved)
+				if sum != nil {
+					p.summary(sum)
+				}
+				return err
+			})
 		},
 	}
-	cmd.Flags().BoolVarP(&f.yes, "yes", "y", false, "do not ask for confirmation")
+	fs := cmd.Flags()
+	fs.BoolVarP(&f.yes, "yes", "y", false, "do not ask for confirmation")
+	fs.StringVarP(&f.output, "output", "o", "text", "progress format: text, or json (one event per line)")
+	fs.IntVar(&f.concurrency, "concurrency", apply.DefaultConcurrency, "how many releases are uninstalled at once")
+	fs.DurationVar(&f.timeout, "timeout", release.DefaultTimeout, "time for each release's uninstall")
+	f.lock.add(fs)
 	return cmd
 }

@@ -58,6 +58,7 @@ in-process with the Helm v4 SDK; the releases it makes are plain Helm releases.`
 		newApplyCommand(g, streams),
 		newDestroyCommand(g, streams),
 		newValidateCommand(g, streams),
+		newUnlockCommand(g, streams),
 		newVersionCommand(streams),
 	)
 	for _, c := range root.Commands() {

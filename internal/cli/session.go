@@ -14,11 +14,12 @@ import (
 	"kaji.dev/kaji/internal/spec"
 )
 
-// session is what a command that talks to the cluster works with.
+// session is what a command that changes the cluster works with.
 type session struct {
 	resolved *spec.Resolved
 	conn     *cluster.Conn
-	runner   *apply.Runner
+	loader   *chart.Loader
+	releases *release.Manager
 }
 
 // load reads kaji.yaml and applies the selected environment.
@@ -30,23 +31,38 @@ func (g *globalFlags) load() (*spec.Resolved, error) {
 	return doc.Resolve(g.env)
 }
 
-// open loads kaji.yaml and prepares, without any request yet, the clients for its cluster.
-func (g *globalFlags) open(ctx context.Context, streams Streams, observe apply.Observer) (*session, error) {
+// prepare loads kaji.yaml and makes the chart loader. It makes no request to anything.
+func (g *globalFlags) prepare() (*session, error) {
 	res, err := g.load()
 	if err != nil {
 		return nil, err
 	}
-	conn, err := g.connect(ctx, res.Cluster)
+	return &session{resolved: res, loader: chart.NewLoader(chart.Options{Repositories: res.Repositories})}, nil
+}
+
+// dial prepares the clients of the session's cluster. Only EKS makes requests here (to AWS).
+func (s *session) dial(ctx context.Context, g *globalFlags, streams Streams) error {
+	conn, err := g.connect(ctx, s.resolved.Cluster)
+	if err != nil {
+		return err
+	}
+	s.conn = conn
+	s.releases = release.NewManager(conn, release.Options{Project: s.resolved.Project, Logger: g.logHandler(streams)})
+	return nil
+}
+
+// open prepares the session and dials its cluster.
+func (g *globalFlags) open(ctx context.Context, streams Streams) (*session, error) {
+	s, err := g.prepare()
 	if err != nil {
 		return nil, err
 	}
-	loader := chart.NewLoader(chart.Options{Repositories: res.Repositories})
-	mgr := release.NewManager(conn, release.Options{Project: res.Project, Logger: g.logHandler(streams)})
-	return &session{
-		resolved: res,
-		conn:     conn,
-		runner:   &apply.Runner{Charts: chartSource{loader}, Releases: mgr, Observe: observe},
-	}, nil
+	return s, s.dial(ctx, g, streams)
+}
+
+// runner returns an apply runner over the session's charts and releases.
+func (s *session) runner(observe apply.Observer) *apply.Runner {
+	return &apply.Runner{Charts: chartSource{s.loader}, Releases: s.releases, Observe: observe}
 }
 
 // connect prepares the clients of the cluster: through EKS when kaji.yaml says cluster.eks and

@@ -75,8 +75,8 @@ The JSON format is described in docs/validate-json.md.`,
 
 // preflight runs the checks of kaji validate before apply touches the cluster. It prints the
 // findings, if any, to stderr, and stops apply when one of them is an error.
-func preflight(ctx context.Context, g *globalFlags, streams Streams) error {
-	rep, err := validate.Run(ctx, g.file, g.env, validate.Options{})
+func preflight(ctx context.Context, g *globalFlags, streams Streams, opts validate.Options) error {
+	rep, err := validate.Run(ctx, g.file, g.env, opts)
 	if err != nil {
 		return err
 	}

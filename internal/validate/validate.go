@@ -28,6 +28,9 @@ type Options struct {
 	Parallelism int
 	// ChartCache is the chart cache directory. Empty means the chart package's default.
 	ChartCache string
+	// Loader, when set, is used instead of a new chart loader, so that a command that goes on
+	// to apply fetches every repository index only once.
+	Loader *chart.Loader
 }
 
 // Run validates the kaji.yaml at file (or file/kaji.yaml) with environment env (empty for
@@ -115,6 +118,10 @@ func newValidator(doc *spec.Document, res *spec.Resolved, opts Options) (*valida
 	if err != nil {
 		return nil, err
 	}
+	loader := opts.Loader
+	if loader == nil {
+		loader = chart.NewLoader(chart.Options{Repositories: res.Repositories, CacheDir: opts.ChartCache})
+	}
 	v := &validator{
 		opts:      opts,
 		par:       par,
@@ -122,11 +129,9 @@ func newValidator(doc *spec.Document, res *spec.Resolved, opts Options) (*valida
 		docName:   doc.Pos().File,
 		env:       res.Environment,
 		fileIndex: map[string]int{},
-		charts: &charts{loader: chart.NewLoader(chart.Options{
-			Repositories: res.Repositories, CacheDir: opts.ChartCache,
-		})},
-		renderer: r,
-		analyzer: a,
+		charts:    &charts{loader: loader},
+		renderer:  r,
+		analyzer:  a,
 	}
 	for i, rel := range doc.File.Releases {
 		v.fileIndex[rel.Name] = i
