@@ -11,8 +11,19 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := cli.Main(ctx, os.Args[1:], cli.StdStreams())
-	stop()
+	// The first interrupt stops new work and lets running Helm operations finish; the second
+	// aborts at once.
+	ctx, cancel := context.WithCancel(context.Background())
+	abort := make(chan struct{})
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		cancel()
+		<-sigs
+		close(abort)
+	}()
+	code := cli.Run(ctx, abort, os.Args[1:], cli.StdStreams())
+	cancel()
 	os.Exit(code)
 }

@@ -63,7 +63,7 @@ operations finish; a second Ctrl-C stops at once.`,
 				return err
 			}
 			p := newProgress(streams, "apply", f.output)
-			rn := s.runner(p.observe)
+			rn := s.runner(g.inflight.wrap(p.observe))
 			rn.Concurrency, rn.Wait, rn.Timeout, rn.RollbackOnFailure = f.concurrency, f.wait, f.timeout, f.rollbackOnFailure
 			return s.withLock(cmd.Context(), streams, f.lock, "apply", func(ctx context.Context) error {
 				if f.output == "text" {

@@ -57,7 +57,7 @@ while it runs.`,
 				}
 			}
 			p := newProgress(streams, "destroy", f.output)
-			rn := s.runner(p.observe)
+			rn := s.runner(g.inflight.wrap(p.observe))
 			rn.Concurrency, rn.Timeout = f.concurrency, f.timeout
 			return s.withLock(cmd.Context(), streams, f.lock, "destroy", func(ctx context.Context) error {
 				if f.output == "text" {

@@ -26,7 +26,11 @@ type ExitCoder interface{ ExitCode() int }
 
 // Main runs kaji with args and returns the process exit code.
 func Main(ctx context.Context, args []string, streams Streams) int {
-	root := NewRootCommand(streams)
+	return run(ctx, args, streams, newInflight())
+}
+
+func run(ctx context.Context, args []string, streams Streams, tr *inflight) int {
+	root := newRoot(streams, tr)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {

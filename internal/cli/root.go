@@ -14,11 +14,17 @@ type globalFlags struct {
 	kubeconfig  string
 	kubeContext string
 	verbosity   int
+	// inflight names the releases being changed, for an abort.
+	inflight *inflight
 }
 
 // NewRootCommand builds the kaji command tree.
 func NewRootCommand(streams Streams) *cobra.Command {
-	g := &globalFlags{}
+	return newRoot(streams, newInflight())
+}
+
+func newRoot(streams Streams, tr *inflight) *cobra.Command {
+	g := &globalFlags{inflight: tr}
 	root := &cobra.Command{
 		Use:   "kaji",
 		Short: "Manage the Helm releases of a Kubernetes cluster as code",

@@ -1,0 +1,77 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+
+	"kaji.dev/kaji/internal/apply"
+)
+
+// ExitAborted is the exit code after a second interrupt: the shell's code for SIGINT.
+const ExitAborted = 130
+
+// inflight tracks the releases whose Helm operation is running, so that an abort can name them.
+type inflight struct {
+	mu  sync.Mutex
+	ops map[string]bool
+}
+
+func newInflight() *inflight { return &inflight{ops: map[string]bool{}} }
+
+// wrap returns an observer that records starts and ends before passing events on.
+func (f *inflight) wrap(next apply.Observer) apply.Observer {
+	return func(e apply.Event) {
+		f.mu.Lock()
+		ref := e.Namespace + "/" + e.Release
+		switch e.Kind {
+		case apply.Started:
+			f.ops[ref] = true
+		case apply.Succeeded, apply.Failed:
+			delete(f.ops, ref)
+		}
+		f.mu.Unlock()
+		next(e)
+	}
+}
+
+func (f *inflight) list() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	refs := make([]string, 0, len(f.ops))
+	for ref := range f.ops {
+		refs = append(refs, ref)
+	}
+	slices.Sort(refs)
+	return refs
+}
+
+// Run runs kaji like Main. When abort is closed (a second interrupt) it returns at once,
+// without waiting for running Helm operations, after naming the releases they may leave
+// pending and how to recover them.
+func Run(ctx context.Context, abort <-chan struct{}, args []string, streams Streams) int {
+	tr := newInflight()
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, args, streams, tr) }()
+	select {
+	case code := <-done:
+		return code
+	case <-abort:
+		reportAbort(streams.Err, tr.list())
+		return ExitAborted
+	}
+}
+
+func reportAbort(w io.Writer, refs []string) {
+	if len(refs) == 0 {
+		fmt.Fprintln(w, "aborted: no Helm operation was running")
+		return
+	}
+	fmt.Fprintln(w, "aborted while Helm operations were running; these releases may be left pending:")
+	for _, ref := range refs {
+		fmt.Fprintln(w, "  "+ref)
+	}
+	fmt.Fprintln(w, "run `kaji plan` to see them, then `kaji unlock RELEASE` for each one still pending, and `kaji apply` again")
+}
