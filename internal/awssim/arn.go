@@ -3,59 +3,16 @@ package awssim
 import (
 	"crypto/sha256"
 	"encoding/base32"
-	"fmt"
-	"strings"
+
+	"kaji.dev/kaji/internal/eks/awsauth"
 )
 
 // principalARN is a parsed IAM or STS principal ARN.
-type principalARN struct {
-	Account string
-	// Kind is "user", "role", "assumed-role" or "root".
-	Kind string
-	// Path is the IAM path of users and roles ("/" when none).
-	Path string
-	Name string
-	// Session is the session name of an assumed-role ARN.
-	Session string
-}
+type principalARN = awsauth.Principal
 
 // parseIAMARN parses arn:aws:iam::ACCOUNT:user/PATH/NAME, ...:role/PATH/NAME, ...:root and
 // arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION.
-func parseIAMARN(s string) (principalARN, error) {
-	parts := strings.SplitN(s, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || parts[3] != "" {
-		return principalARN{}, fmt.Errorf("%q is not an IAM principal ARN", s)
-	}
-	p := principalARN{Account: parts[4]}
-	res := parts[5]
-	switch {
-	case parts[2] == "iam" && res == "root":
-		p.Kind = "root"
-		return p, nil
-	case parts[2] == "sts" && strings.HasPrefix(res, "assumed-role/"):
-		name, session, ok := strings.Cut(strings.TrimPrefix(res, "assumed-role/"), "/")
-		if !ok || name == "" || session == "" {
-			return principalARN{}, fmt.Errorf("%q: want assumed-role/NAME/SESSION", s)
-		}
-		p.Kind, p.Path, p.Name, p.Session = "assumed-role", "/", name, session
-		return p, nil
-	case parts[2] == "iam":
-		kind, rest, ok := strings.Cut(res, "/")
-		if !ok || (kind != "user" && kind != "role") {
-			return principalARN{}, fmt.Errorf("%q is not a user, role or root ARN", s)
-		}
-		i := strings.LastIndexByte(rest, '/')
-		p.Kind, p.Path, p.Name = kind, "/"+rest[:i+1], rest[i+1:]
-		if i < 0 {
-			p.Path = "/"
-		}
-		if p.Name == "" {
-			return principalARN{}, fmt.Errorf("%q has no name", s)
-		}
-		return p, nil
-	}
-	return principalARN{}, fmt.Errorf("%q is not an IAM principal ARN", s)
-}
+func parseIAMARN(s string) (principalARN, error) { return awsauth.ParsePrincipalARN(s) }
 
 func userARN(account, path, name string) string {
 	return "arn:aws:iam::" + account + ":user" + path + name
@@ -73,19 +30,9 @@ func clusterARN(region, account, name string) string {
 	return "arn:aws:eks:" + region + ":" + account + ":cluster/" + name
 }
 
-// CanonicalARN converts an STS identity ARN to the IAM ARN EKS matches mappings against, as
-// aws-iam-authenticator does: an assumed-role session becomes its role's ARN, without the
-// role's path (session ARNs do not carry it). Other ARNs are returned unchanged.
-func CanonicalARN(arn string) (string, error) {
-	p, err := parseIAMARN(arn)
-	if err != nil {
-		return "", err
-	}
-	if p.Kind == "assumed-role" {
-		return roleARN(p.Account, "/", p.Name), nil
-	}
-	return arn, nil
-}
+// CanonicalARN converts an STS identity ARN to the IAM ARN EKS matches mappings against
+// (see awsauth.CanonicalARN).
+func CanonicalARN(arn string) (string, error) { return awsauth.CanonicalARN(arn) }
 
 // uniqueID makes an IAM-style unique id (AIDA..., AROA...) that is stable for a name.
 func uniqueID(prefix, seed string) string {

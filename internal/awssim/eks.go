@@ -188,7 +188,7 @@ func (s *Server) describeAccessEntry(w http.ResponseWriter, req *request, name, 
 		"modifiedAt":       clusterCreatedAt,
 		"tags":             map[string]string{},
 		"username":         entryUsername(e),
-		"type":             e.Type,
+		"type":             orDefault(e.Type, "STANDARD"),
 	}})
 }
 

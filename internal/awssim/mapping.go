@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"sigs.k8s.io/yaml"
+	"kaji.dev/kaji/internal/eks/awsauth"
 )
 
 // Identity is the AWS identity behind a verified EKS token.
@@ -23,65 +23,17 @@ type Identity struct {
 	AccessKeyID string
 }
 
-// AWSAuth is the content of the aws-auth ConfigMap in kube-system.
-type AWSAuth struct {
-	MapRoles    []RoleMapping `json:"mapRoles,omitempty"`
-	MapUsers    []UserMapping `json:"mapUsers,omitempty"`
-	MapAccounts []string      `json:"mapAccounts,omitempty"`
-}
+// AWSAuth is the content of the aws-auth ConfigMap in kube-system (see package awsauth).
+type AWSAuth = awsauth.AWSAuth
 
 // RoleMapping is one mapRoles entry.
-type RoleMapping struct {
-	RoleARN  string   `json:"rolearn"`
-	Username string   `json:"username,omitempty"`
-	Groups   []string `json:"groups,omitempty"`
-}
+type RoleMapping = awsauth.RoleMapping
 
 // UserMapping is one mapUsers entry.
-type UserMapping struct {
-	UserARN  string   `json:"userarn"`
-	Username string   `json:"username,omitempty"`
-	Groups   []string `json:"groups,omitempty"`
-}
+type UserMapping = awsauth.UserMapping
 
 // ParseAWSAuth reads the data of an aws-auth ConfigMap, whose keys each hold YAML.
-func ParseAWSAuth(data map[string]string) (AWSAuth, error) {
-	var a AWSAuth
-	if err := yaml.Unmarshal([]byte(data["mapRoles"]), &a.MapRoles); err != nil {
-		return AWSAuth{}, fmt.Errorf("aws-auth mapRoles: %w", err)
-	}
-	if err := yaml.Unmarshal([]byte(data["mapUsers"]), &a.MapUsers); err != nil {
-		return AWSAuth{}, fmt.Errorf("aws-auth mapUsers: %w", err)
-	}
-	if err := yaml.Unmarshal([]byte(data["mapAccounts"]), &a.MapAccounts); err != nil {
-		return AWSAuth{}, fmt.Errorf("aws-auth mapAccounts: %w", err)
-	}
-	return a, nil
-}
-
-// Data renders a as ConfigMap data, for tests that write aws-auth.
-func (a AWSAuth) Data() (map[string]string, error) {
-	out := map[string]string{}
-	for _, field := range []struct {
-		key   string
-		value any
-		empty bool
-	}{
-		{"mapRoles", a.MapRoles, len(a.MapRoles) == 0},
-		{"mapUsers", a.MapUsers, len(a.MapUsers) == 0},
-		{"mapAccounts", a.MapAccounts, len(a.MapAccounts) == 0},
-	} {
-		if field.empty {
-			continue
-		}
-		b, err := yaml.Marshal(field.value)
-		if err != nil {
-			return nil, fmt.Errorf("encode aws-auth %s: %w", field.key, err)
-		}
-		out[field.key] = string(b)
-	}
-	return out, nil
-}
+func ParseAWSAuth(data map[string]string) (AWSAuth, error) { return awsauth.Parse(data) }
 
 // Mapping is how an identity maps to a Kubernetes user, or why it does not.
 type Mapping struct {
@@ -163,21 +115,11 @@ func matchEntry(entries []AccessEntryConfig, id Identity) (AccessEntryConfig, bo
 }
 
 func matchAWSAuth(a AWSAuth, id Identity) (Mapping, bool) {
-	canonical := strings.ToLower(id.CanonicalARN)
-	for _, r := range a.MapRoles {
-		if strings.ToLower(r.RoleARN) == canonical {
-			return mapped(id, orDefault(r.Username, id.CanonicalARN), r.Groups, "aws-auth mapRoles "+r.RoleARN), true
-		}
+	m, ok := a.Lookup(id.CanonicalARN, id.Account)
+	if !ok {
+		return Mapping{}, false
 	}
-	for _, u := range a.MapUsers {
-		if strings.ToLower(u.UserARN) == canonical {
-			return mapped(id, orDefault(u.Username, id.CanonicalARN), u.Groups, "aws-auth mapUsers "+u.UserARN), true
-		}
-	}
-	if slices.Contains(a.MapAccounts, id.Account) {
-		return mapped(id, id.CanonicalARN, nil, "aws-auth mapAccounts "+id.Account), true
-	}
-	return Mapping{}, false
+	return mapped(id, orDefault(m.Username, id.CanonicalARN), m.Groups, "aws-auth "+m.Key+" "+m.ARN), true
 }
 
 func mapped(id Identity, usernameTemplate string, groups []string, source string) Mapping {

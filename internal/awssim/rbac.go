@@ -19,7 +19,8 @@ import (
 const bindingPrefix = "awssim:"
 
 // BindAccessPolicies makes the RBAC that stands in for EKS's access-policy authorizer on an
-// API server: a ClusterRoleBinding from each access policy's group to its ClusterRole, and,
+// API server: the rules of the aggregated ClusterRoles it binds (which only
+// kube-controller-manager would otherwise fill in), a ClusterRoleBinding from each access policy's group to its ClusterRole, and,
 // for the namespace-scoped associations of cluster's access entries, a RoleBinding in each
 // of those namespaces, which it creates when missing (EKS's authorizer needs no namespace
 // to exist; RBAC does). It is idempotent.
@@ -32,6 +33,7 @@ func (s *Server) BindAccessPolicies(ctx context.Context, kube kubernetes.Interfa
 	var errs []error
 	for _, name := range slices.Sorted(maps.Keys(groups)) {
 		g := groups[name]
+		errs = append(errs, aggregate(ctx, kube, g.ClusterRole))
 		crb := &rbacv1.ClusterRoleBinding{
 			ObjectMeta: metav1.ObjectMeta{Name: bindingPrefix + name},
 			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: g.ClusterRole},
@@ -76,6 +78,56 @@ func (s *Server) BindAccessPolicies(ctx context.Context, kube kubernetes.Interfa
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// aggregate fills in the rules of an aggregated ClusterRole (admin, edit and view are), as
+// kube-controller-manager's clusterrole-aggregation controller would: an API server on its
+// own, as in tests, leaves them empty, so that binding them grants nothing. Aggregated roles
+// that it selects (edit selects view) are filled in first.
+func aggregate(ctx context.Context, kube kubernetes.Interface, name string) error {
+	_, err := aggregatedRules(ctx, kube, name, map[string]bool{})
+	return err
+}
+
+func aggregatedRules(ctx context.Context, kube kubernetes.Interface, name string, seen map[string]bool) ([]rbacv1.PolicyRule, error) {
+	roles := kube.RbacV1().ClusterRoles()
+	role, err := roles.Get(ctx, name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("aggregate ClusterRole %s: %w", name, err)
+	}
+	if role.AggregationRule == nil || len(role.Rules) > 0 || seen[name] {
+		return role.Rules, nil
+	}
+	seen[name] = true
+	var rules []rbacv1.PolicyRule
+	for _, sel := range role.AggregationRule.ClusterRoleSelectors {
+		selector, err := metav1.LabelSelectorAsSelector(&sel)
+		if err != nil {
+			return nil, fmt.Errorf("aggregate ClusterRole %s: %w", name, err)
+		}
+		list, err := roles.List(ctx, metav1.ListOptions{LabelSelector: selector.String()})
+		if err != nil {
+			return nil, fmt.Errorf("aggregate ClusterRole %s: %w", name, err)
+		}
+		for _, r := range list.Items {
+			if r.Name == name {
+				continue
+			}
+			sub, err := aggregatedRules(ctx, kube, r.Name, seen)
+			if err != nil {
+				return nil, err
+			}
+			rules = append(rules, sub...)
+		}
+	}
+	role.Rules = rules
+	if _, err := roles.Update(ctx, role, metav1.UpdateOptions{}); err != nil {
+		return nil, fmt.Errorf("aggregate ClusterRole %s: %w", name, err)
+	}
+	return rules, nil
 }
 
 // apply creates an object, updating it when it exists.

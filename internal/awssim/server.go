@@ -145,6 +145,12 @@ func (s *Server) UpdateCluster(cluster string, fn func(*ClusterConfig)) error {
 	return s.world.updateCluster(cluster, fn)
 }
 
+// UpdateRole changes a role in place, under the simulator's lock: its trust policy or
+// identity policies, say. arn is the role's full ARN, path included.
+func (s *Server) UpdateRole(arn string, fn func(*Role)) error {
+	return s.world.updateRole(arn, fn)
+}
+
 // Calls returns the calls answered so far, oldest first.
 func (s *Server) Calls() []Call {
 	s.mu.Lock()

@@ -289,6 +289,24 @@ func (w *world) updateCluster(name string, fn func(*ClusterConfig)) error {
 	return fmt.Errorf("no cluster %q in the fixture", name)
 }
 
+func (w *world) updateRole(arn string, fn func(*Role)) error {
+	p, err := parseIAMARN(arn)
+	if err != nil || p.Kind != "role" {
+		return fmt.Errorf("%q is not a role ARN", arn)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if a, ok := w.accounts[p.Account]; ok {
+		for i := range a.Roles {
+			if r := &a.Roles[i]; r.Name == p.Name && r.Path == p.Path {
+				fn(r)
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("no role %s in the fixture", arn)
+}
+
 func (w *world) accessPolicyGroups() map[string]AccessPolicyGroup {
 	w.mu.Lock()
 	defer w.mu.Unlock()

@@ -72,6 +72,7 @@ operations finish; a second Ctrl-C stops at once.`,
 				sum, err := rn.Apply(ctx, s.resolved)
 				if sum != nil {
 					p.summary(sum)
+					hintOutcomes(streams, sum)
 				}
 				return err
 			})

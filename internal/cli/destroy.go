@@ -66,6 +66,7 @@ while it runs.`,
 				sum, err := rn.Destroy(ctx, s.resolved)
 				if sum != nil {
 					p.summary(sum)
+					hintOutcomes(streams, sum)
 				}
 				return err
 			})

@@ -10,6 +10,8 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"kaji.dev/kaji/internal/apply"
+	"kaji.dev/kaji/internal/doctor"
 	"kaji.dev/kaji/internal/lock"
 	"kaji.dev/kaji/internal/version"
 )
@@ -73,4 +75,16 @@ func me(command string) lock.Holder {
 		host = "unknown-host"
 	}
 	return lock.Holder{Who: who + "@" + host, PID: os.Getpid(), Version: version.Get().Version, Command: command}
+}
+
+// hintOutcomes points at kaji doctor when a release failed the way a broken link to the cluster
+// makes it fail.
+func hintOutcomes(streams Streams, sum *apply.Summary) {
+	errs := make([]error, 0, len(sum.Outcomes))
+	for _, o := range sum.Outcomes {
+		errs = append(errs, o.Err)
+	}
+	if h := doctor.Hint(errs...); h != "" {
+		fmt.Fprintln(streams.Err, h)
+	}
 }

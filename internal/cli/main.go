@@ -6,6 +6,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+
+	"kaji.dev/kaji/internal/doctor"
 )
 
 // Exit codes.
@@ -39,6 +42,9 @@ func run(ctx context.Context, args []string, streams Streams, tr *inflight) int 
 	var silent *silentError
 	if !errors.As(err, &silent) {
 		fmt.Fprintf(streams.Err, "error: %v\n", err)
+		if h := doctor.Hint(err); h != "" && !strings.Contains(err.Error(), h) {
+			fmt.Fprintln(streams.Err, h)
+		}
 	}
 	var usage *UsageError
 	var coder ExitCoder

@@ -63,6 +63,7 @@ in-process with the Helm v4 SDK; the releases it makes are plain Helm releases.`
 	root.AddCommand(
 		newApplyCommand(g, streams),
 		newDestroyCommand(g, streams),
+		newDoctorCommand(g, streams),
 		newValidateCommand(g, streams),
 		newUnlockCommand(g, streams),
 		newVersionCommand(streams),

@@ -70,14 +70,7 @@ func Connect(ctx context.Context, target spec.EKS, opts Options) (*Connection, e
 	}
 	conn := &Connection{}
 	if target.RoleARN != "" {
-		conn.SessionName = target.SessionName
-		if conn.SessionName == "" {
-			local := opts.LocalUser
-			if local == "" {
-				local = currentUser()
-			}
-			conn.SessionName = DefaultSessionName(local)
-		}
+		conn.SessionName = SessionNameFor(target, opts.LocalUser)
 		cfg, err = AssumeRole(ctx, cfg, Role{ARN: target.RoleARN, SessionName: conn.SessionName, ExternalID: target.ExternalID})
 		if err != nil {
 			return nil, err
@@ -92,6 +85,18 @@ func Connect(ctx context.Context, target spec.EKS, opts Options) (*Connection, e
 	conn.REST = RESTConfig(conn.Cluster, conn.Tokens)
 	conn.Kubeconfig, conn.Context = Kubeconfig(conn.Cluster)
 	return conn, nil
+}
+
+// SessionNameFor is the AssumeRole session name Connect uses for target: its sessionName,
+// else DefaultSessionName of localUser, where an empty localUser asks the OS.
+func SessionNameFor(target spec.EKS, localUser string) string {
+	if target.SessionName != "" {
+		return target.SessionName
+	}
+	if localUser == "" {
+		localUser = currentUser()
+	}
+	return DefaultSessionName(localUser)
 }
 
 func checkTarget(t spec.EKS) error {

@@ -1,6 +1,10 @@
 package iampolicy
 
-import "strings"
+import (
+	"maps"
+	"slices"
+	"strings"
+)
 
 // PrincipalType says what kind of caller a Principal is.
 type PrincipalType string
@@ -77,6 +81,30 @@ func (c *Context) Absent(keys ...string) {
 		c.absent[k] = true
 		delete(c.values, k)
 	}
+}
+
+// Unset forgets what is known of keys: unless Complete is set, they are unknown again.
+func (c *Context) Unset(keys ...string) {
+	for _, key := range keys {
+		k := strings.ToLower(key)
+		delete(c.values, k)
+		delete(c.absent, k)
+	}
+}
+
+// Clone returns a copy of c that can be changed without changing c.
+func (c Context) Clone() Context {
+	out := Context{Complete: c.Complete}
+	if c.values != nil {
+		out.values = make(map[string][]string, len(c.values))
+		for k, v := range c.values {
+			out.values[k] = slices.Clone(v)
+		}
+	}
+	if c.absent != nil {
+		out.absent = maps.Clone(c.absent)
+	}
+	return out
 }
 
 // lookup returns a key's values, whether the key is present, and whether that is known.
