@@ -63,6 +63,8 @@ in-process with the Helm v4 SDK; the releases it makes are plain Helm releases.`
 	root.AddCommand(
 		newApplyCommand(g, streams),
 		newDestroyCommand(g, streams),
+		newPlanCommand(g, streams),
+		newStatusCommand(g, streams),
 		newDoctorCommand(g, streams),
 		newValidateCommand(g, streams),
 		newUnlockCommand(g, streams),

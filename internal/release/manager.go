@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"helm.sh/helm/v4/pkg/action"
@@ -64,9 +63,6 @@ type Options struct {
 type Manager struct {
 	conn *cluster.Conn
 	opts Options
-
-	mu   sync.Mutex
-	cfgs map[string]*action.Configuration
 }
 
 // FieldManager is the server-side apply field manager of every object kaji's Helm writes. It is
@@ -83,22 +79,17 @@ func NewManager(conn *cluster.Conn, opts Options) *Manager {
 	if opts.Logger == nil {
 		opts.Logger = slog.DiscardHandler
 	}
-	return &Manager{conn: conn, opts: opts, cfgs: map[string]*action.Configuration{}}
+	return &Manager{conn: conn, opts: opts}
 }
 
-// config returns the Helm action configuration of one namespace; Helm stores releases per
-// namespace, so each namespace has its own.
+// config returns a Helm action configuration for one operation in namespace. Helm stores
+// releases per namespace, and its kube client is not safe for concurrent use, so every
+// operation gets its own; they share the connection's REST config, discovery and mapper.
 func (m *Manager) config(namespace string) (*action.Configuration, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if cfg, ok := m.cfgs[namespace]; ok {
-		return cfg, nil
-	}
 	cfg := action.NewConfiguration(action.ConfigurationSetLogger(m.opts.Logger))
 	if err := cfg.Init(m.conn.Getter(namespace), namespace, "secret"); err != nil {
 		return nil, fmt.Errorf("helm configuration for namespace %s: %w", namespace, err)
 	}
-	m.cfgs[namespace] = cfg
 	return cfg, nil
 }
 
@@ -160,6 +151,9 @@ func (m *Manager) Apply(ctx context.Context, d Desired) (Result, error) {
 		up.RollbackOnFailure = d.RollbackOnFailure
 		up.ForceConflicts = d.ForceConflicts
 		up.Labels = labels
+		// kaji.yaml is the whole truth: without this, Helm keeps the previous values when
+		// none are given, so that removing every value from kaji.yaml would change nothing.
+		up.ResetValues = true
 		rel, err = up.RunWithContext(ctx, d.Name, d.Chart, d.Values)
 	}
 	if err != nil {

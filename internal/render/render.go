@@ -14,6 +14,7 @@ import (
 	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
 	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
 	"helm.sh/helm/v4/pkg/engine"
+	"k8s.io/client-go/rest"
 )
 
 // DefaultReleaseName is the release name of `helm template` when none is given.
@@ -43,6 +44,15 @@ type Options struct {
 	KubeVersion string
 	// APIVersions are added to Helm's default capabilities, like --api-versions.
 	APIVersions []string
+	// Capabilities, when set, replace Helm's default capabilities entirely (KubeVersion and
+	// APIVersions are then ignored), as install and upgrade see a real cluster's.
+	Capabilities *common.Capabilities
+	// Revision is .Release.Revision. Zero means 1, as on install; an upgrade renders with the
+	// last revision plus one.
+	Revision int
+	// Lookup, when set, lets the lookup function read from the cluster of this REST config, as
+	// install and upgrade do. Nil makes lookup return empty results, as `helm template` does.
+	Lookup *rest.Config
 	// Deterministic replaces the template functions that depend on randomness or on the clock
 	// with stable ones: the same Renderer renders the same input to the same bytes. Random
 	// strings, numbers and UUIDs are derived from the function's arguments; generated keys,
@@ -79,6 +89,26 @@ func New(opts Options) (*Renderer, error) {
 	if opts.CacheSize == 0 {
 		opts.CacheSize = DefaultCacheSize
 	}
+	if opts.Revision == 0 {
+		opts.Revision = 1
+	}
+	caps, err := capabilities(opts)
+	if err != nil {
+		return nil, err
+	}
+	r := &Renderer{opts: opts, caps: caps, cache: newResultCache(opts.CacheSize)}
+	if opts.Deterministic {
+		r.funcs = deterministicFuncs(opts.Now)
+	}
+	return r, nil
+}
+
+// capabilities are what .Capabilities shows: the cluster's when Options.Capabilities is set,
+// else Helm's defaults with the overrides of the options.
+func capabilities(opts Options) (*common.Capabilities, error) {
+	if opts.Capabilities != nil {
+		return opts.Capabilities.Copy(), nil
+	}
 	caps := common.DefaultCapabilities.Copy()
 	if opts.KubeVersion != "" {
 		kv, err := common.ParseKubeVersion(opts.KubeVersion)
@@ -88,11 +118,7 @@ func New(opts Options) (*Renderer, error) {
 		caps.KubeVersion = *kv
 	}
 	caps.APIVersions = append(caps.APIVersions, opts.APIVersions...)
-	r := &Renderer{opts: opts, caps: caps, cache: newResultCache(opts.CacheSize)}
-	if opts.Deterministic {
-		r.funcs = deterministicFuncs(opts.Now)
-	}
-	return r, nil
+	return caps, nil
 }
 
 // Options returns the options of r, defaults filled in.
@@ -135,6 +161,9 @@ func (r *Renderer) render(ctx context.Context, ch *chartv2.Chart, vals map[strin
 		return nil, err
 	}
 	var e engine.Engine
+	if r.opts.Lookup != nil {
+		e = engine.New(r.opts.Lookup)
+	}
 	e.CustomTemplateFuncs = r.funcs
 	files, err := e.RenderWithContext(ctx, p.Chart, p.top)
 	if err != nil {
@@ -176,7 +205,7 @@ func (r *Renderer) Prepare(ch *chartv2.Chart, vals map[string]any) (*Prepared, e
 	opts := common.ReleaseOptions{
 		Name:      r.opts.ReleaseName,
 		Namespace: r.opts.Namespace,
-		Revision:  1,
+		Revision:  r.opts.Revision,
 		IsInstall: !r.opts.IsUpgrade,
 		IsUpgrade: r.opts.IsUpgrade,
 	}

@@ -1,0 +1,150 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+	coordclient "k8s.io/client-go/kubernetes/typed/coordination/v1"
+
+	"kaji.dev/kaji/internal/chart"
+	"kaji.dev/kaji/internal/cluster"
+	"kaji.dev/kaji/internal/lock"
+	"kaji.dev/kaji/internal/plan"
+	"kaji.dev/kaji/internal/plan/view"
+	"kaji.dev/kaji/internal/spec"
+)
+
+// ExitChanges is the exit code of `kaji plan --detailed-exitcode` when apply has something to do.
+const ExitChanges = 2
+
+type planFlags struct {
+	output           string
+	detailedExitCode bool
+	showSecrets      bool
+	releases         []string
+	lockNamespace    string
+}
+
+func newPlanCommand(g *globalFlags, streams Streams) *cobra.Command {
+	f := &planFlags{}
+	cmd := &cobra.Command{
+		Use:   "plan",
+		Short: "Show what apply would change, without changing anything",
+		Long: `Show what apply would do to every release of kaji.yaml, and why: install,
+upgrade, in-sync, drifted (live objects changed by hand), pending (locked by an
+unfinished Helm operation), failed, unmanaged (not installed by kaji: apply adopts
+it) or orphan (labeled as this project's, but no longer in kaji.yaml).
+
+For each object that would change, plan shows what the API server would make of it:
+every changed object is sent as a server-side apply dry run, so that defaults,
+admission and immutable-field errors show up now rather than during apply.
+The values of Secrets are hidden unless --show-secrets is given.
+
+With --detailed-exitcode the exit code is 0 when there is nothing to do, 2 when apply
+would change something, and 1 on errors.`,
+		Example: `  kaji plan
+  kaji plan --env prod --release api --release web
+  kaji plan -o json > plan.json
+  kaji plan --detailed-exitcode || echo "changes pending"`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f.output != "text" && f.output != "json" {
+				return &UsageError{Err: fmt.Errorf("unknown output format %q: use text or json", f.output)}
+			}
+			run, err := g.plan(cmd.Context(), f.lockNamespace, plan.Options{Releases: f.releases})
+			if err != nil {
+				return err
+			}
+			p := run.plan
+			if f.output == "json" {
+				err = view.JSON(streams.Out, p, view.JSONOptions{ShowSecrets: f.showSecrets})
+			} else {
+				run.header(streams.Out, "plan")
+				err = view.Text(streams.Out, p, view.TextOptions{Color: colorful(streams), ShowSecrets: f.showSecrets})
+			}
+			if err != nil {
+				return err
+			}
+			if err := p.Err(); err != nil {
+				return err
+			}
+			if f.detailedExitCode && p.HasChanges() {
+				return &silentError{code: ExitChanges}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&f.output, "output", "o", "text", "output format: text or json")
+	cmd.Flags().BoolVar(&f.detailedExitCode, "detailed-exitcode", false, "exit 2 when apply would change something, 0 when not")
+	cmd.Flags().BoolVar(&f.showSecrets, "show-secrets", false, "show the values of Secrets instead of their sizes")
+	cmd.Flags().StringArrayVar(&f.releases, "release", nil, "plan only this release (repeatable)")
+	cmd.Flags().StringVar(&f.lockNamespace, "lock-namespace", lock.DefaultNamespace, "namespace of the project lock (a Lease), whose holder plan shows")
+	return cmd
+}
+
+// planRun is a plan and what it was made from.
+type planRun struct {
+	resolved *spec.Resolved
+	conn     *cluster.Conn
+	plan     *plan.Plan
+}
+
+// plan loads kaji.yaml, connects to its cluster and plans it, reading the project lock in
+// lockNamespace.
+func (g *globalFlags) plan(ctx context.Context, lockNamespace string, opts plan.Options) (*planRun, error) {
+	res, err := g.load()
+	if err != nil {
+		return nil, err
+	}
+	conn, err := g.connect(ctx, res.Cluster)
+	if err != nil {
+		return nil, err
+	}
+	loader := chart.NewLoader(chart.Options{Repositories: res.Repositories})
+	planner, err := plan.ForCluster(conn, chartSource{loader})
+	if err != nil {
+		return nil, err
+	}
+	cs, err := conn.Clientset()
+	if err != nil {
+		return nil, err
+	}
+	planner.Locks = leaseLocks{leases: cs.CoordinationV1(), namespace: lockNamespace}
+	p, err := planner.Plan(ctx, res, opts)
+	var unknown *plan.UnknownReleaseError
+	if errors.As(err, &unknown) {
+		return nil, &UsageError{Err: fmt.Errorf("--release: %w", err)}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &planRun{resolved: res, conn: conn, plan: p}, nil
+}
+
+// header says what was planned, against which cluster.
+func (r *planRun) header(w io.Writer, op string) {
+	env := ""
+	if r.resolved.Environment != "" {
+		env = ", environment " + r.resolved.Environment
+	}
+	fmt.Fprintf(w, "kaji %s: project %s%s, context %s\n\n", op, r.resolved.Project, env, r.conn.Context())
+}
+
+// colorful says whether to colour output: on a terminal, unless NO_COLOR is set.
+func colorful(streams Streams) bool {
+	_, noColor := os.LookupEnv("NO_COLOR")
+	return streams.Interactive && !noColor
+}
+
+// leaseLocks reads project locks from their Leases.
+type leaseLocks struct {
+	leases    coordclient.LeasesGetter
+	namespace string
+}
+
+func (l leaseLocks) Holder(ctx context.Context, project string) (*lock.Holder, error) {
+	return lock.Inspect(ctx, l.leases, lock.Options{Namespace: l.namespace, Project: project})
+}

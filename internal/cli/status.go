@@ -1,0 +1,53 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"kaji.dev/kaji/internal/lock"
+	"kaji.dev/kaji/internal/plan"
+	"kaji.dev/kaji/internal/plan/view"
+)
+
+type statusFlags struct {
+	output        string
+	lockNamespace string
+}
+
+func newStatusCommand(g *globalFlags, streams Streams) *cobra.Command {
+	f := &statusFlags{}
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show each release of kaji.yaml: versions, revision and state",
+		Long: `Show one row per release of kaji.yaml, plus the orphans of its project: the
+chart, the version kaji.yaml asks for and the one deployed, the revision, when it
+was last deployed, and its state as kaji plan computes it (install, upgrade,
+in-sync, drifted, pending, failed, unmanaged or orphan). Status skips plan's
+server-side dry runs, so it is cheap: a few requests whatever the number of releases.`,
+		Example: `  kaji status
+  kaji status --env prod -o json`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f.output != "text" && f.output != "json" {
+				return &UsageError{Err: fmt.Errorf("unknown output format %q: use text or json", f.output)}
+			}
+			run, err := g.plan(cmd.Context(), f.lockNamespace, plan.Options{SkipDiff: true})
+			if err != nil {
+				return err
+			}
+			if f.output == "json" {
+				err = view.StatusJSON(streams.Out, run.plan)
+			} else {
+				run.header(streams.Out, "status")
+				err = view.StatusText(streams.Out, run.plan, colorful(streams))
+			}
+			if err != nil {
+				return err
+			}
+			return run.plan.Err()
+		},
+	}
+	cmd.Flags().StringVarP(&f.output, "output", "o", "text", "output format: text or json")
+	cmd.Flags().StringVar(&f.lockNamespace, "lock-namespace", lock.DefaultNamespace, "namespace of the project lock (a Lease), whose holder status shows")
+	return cmd
+}

@@ -1,0 +1,204 @@
+package plan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// dryRun is one object to send to the API server as a server-side apply dry run.
+type dryRun struct {
+	w     *work
+	index int // into w.out.Changes
+	o     object
+	force bool
+}
+
+// planChanges fills in the object changes of every release: what apply creates, updates,
+// deletes or leaves alone and, unless opts.SkipDiff, what the API server would make of each
+// object that changes. Only objects that change are dry-run.
+func (p *Planner) planChanges(ctx context.Context, works []*work, live *liveSet, opts Options) {
+	var runs []dryRun
+	for _, w := range works {
+		switch {
+		case w.out.Err != nil || w.out.Action == ActionBlocked:
+		case w.out.Action == ActionNone:
+			for _, o := range w.base {
+				w.out.Changes = append(w.out.Changes, ObjectChange{Object: o.ref, Action: ChangeUnchanged})
+			}
+		default:
+			runs = append(runs, objectChanges(w, live, opts.Ignore)...)
+		}
+	}
+	if !opts.SkipDiff {
+		parallel(len(runs), opts.Parallel, func(i int) { p.dryRun(ctx, runs[i], opts.Ignore) })
+	}
+	for _, w := range works {
+		for _, c := range w.out.Changes {
+			if len(c.Conflicts) > 0 {
+				w.out.ForceConflicts = true
+			}
+		}
+	}
+}
+
+// objectChanges lists the changes of a release that apply installs or upgrades, and returns
+// the dry runs they need.
+func objectChanges(w *work, live *liveSet, ignore []FieldPath) []dryRun {
+	r := w.out
+	base := map[string]object{}
+	for _, b := range w.base {
+		base[b.ref.key()] = b
+	}
+	crdKinds := map[string]bool{}
+	for _, c := range w.crds {
+		group, _, _ := unstructured.NestedString(c.u.Object, "spec", "group")
+		kind, _, _ := unstructured.NestedString(c.u.Object, "spec", "names", "kind")
+		crdKinds[group+"/"+kind] = true
+		if r.Action == ActionInstall && c.mapping != nil {
+			if l, err := live.get(c); err == nil && l == nil {
+				r.Changes = append(r.Changes, ObjectChange{Object: c.ref, Action: ChangeCreate,
+					Planned: strip(c.u.Object, ignore), Note: "from the chart's crds/ directory, which helm installs before the templates"})
+			}
+		}
+	}
+
+	var runs []dryRun
+	desired := map[string]bool{}
+	for _, d := range w.desired {
+		k := d.ref.key()
+		desired[k] = true
+		b, inBase := base[k]
+		c := ObjectChange{Object: d.ref, Action: ChangeCreate}
+		if inBase {
+			c.Action = ChangeUpdate
+		}
+		if d.mapping == nil {
+			if crdKinds[d.ref.Group+"/"+d.ref.Kind] {
+				c.Planned = strip(d.u.Object, ignore)
+				c.Note = "its kind comes from the chart's crds/ directory, which helm installs first; not dry-run"
+			} else {
+				c.Err = d.err
+			}
+			r.Changes = append(r.Changes, c)
+			continue
+		}
+		l, err := live.get(d)
+		if err != nil {
+			c.Err = err
+			r.Changes = append(r.Changes, c)
+			continue
+		}
+		if l == nil {
+			c.Action, c.Missing = ChangeCreate, inBase
+			c.Planned = strip(d.u.Object, ignore) // until the dry run says better
+		} else {
+			c.Action = ChangeUpdate
+			c.Live = strip(l.Object, ignore)
+			if !inBase {
+				if err := ownershipError(l, w.spec.Name, w.spec.Namespace); err != nil {
+					c.Err = err
+					r.Changes = append(r.Changes, c)
+					continue
+				}
+			}
+			if inBase {
+				c.Drift = markSensitive(b.ref, driftOf(applied(b, ignore), c.Live))
+			}
+			if inBase && reflect.DeepEqual(b.u.Object, d.u.Object) && len(c.Drift) == 0 {
+				r.Changes = append(r.Changes, ObjectChange{Object: d.ref, Action: ChangeUnchanged})
+				continue
+			}
+		}
+		r.Changes = append(r.Changes, c)
+		runs = append(runs, dryRun{w: w, index: len(r.Changes) - 1, o: d, force: r.State == StateDrifted})
+	}
+
+	for _, b := range w.base {
+		if desired[b.ref.key()] {
+			continue
+		}
+		c := ObjectChange{Object: b.ref, Action: ChangeDelete}
+		l, err := live.get(b)
+		switch {
+		case b.mapping == nil:
+			c.Err = fmt.Errorf("helm cannot read revision %d of the release, which has this object: %w (helm-mapkubeapis can rewrite the revision)", w.hist.base().Version, b.err)
+		case err != nil:
+			c.Note = fmt.Sprintf("live object unknown: %v", err)
+		case l == nil:
+			c.Missing, c.Note = true, "already gone from the cluster"
+		case l.GetAnnotations()[resourcePolicyAnno] == "keep":
+			r.Warnings = append(r.Warnings, fmt.Sprintf("%s is no longer in the chart, but helm keeps it (%s: keep)", b.ref, resourcePolicyAnno))
+			continue
+		default:
+			c.Live = strip(l.Object, ignore)
+		}
+		r.Changes = append(r.Changes, c)
+	}
+	return runs
+}
+
+// dryRun asks the API server what the object would become, and compares that with the live
+// object. A conflict with another field manager is noted, then the dry run is forced, as
+// apply would have to force it.
+func (p *Planner) dryRun(ctx context.Context, run dryRun, ignore []FieldPath) {
+	c := &run.w.out.Changes[run.index]
+	res, err := p.Objects.DryRunApply(ctx, run.o.mapping, run.o.u, run.force)
+	if err != nil && apierrors.IsConflict(err) && !run.force {
+		c.Conflicts = conflictsOf(err)
+		res, err = p.Objects.DryRunApply(ctx, run.o.mapping, run.o.u, true)
+	}
+	if err != nil {
+		if ns, ok := missingNamespace(err); ok {
+			if run.w.spec.CreateNamespace {
+				c.Note = fmt.Sprintf("namespace %s does not exist yet: apply creates it; server defaults not shown", ns)
+			} else {
+				c.Err = fmt.Errorf("namespace %s does not exist: create it, or set createNamespace: true on the release in kaji.yaml", ns)
+			}
+			return
+		}
+		c.Err = fmt.Errorf("server-side dry run: %w", err)
+		return
+	}
+	c.Planned = strip(res.Object, ignore)
+	if c.Live == nil {
+		return
+	}
+	c.Diff = markSensitive(run.o.ref, diffObjects(c.Live, c.Planned))
+	if len(c.Diff) == 0 {
+		c.Action = ChangeUnchanged
+	}
+}
+
+// conflictsOf lists the fields of a server-side apply conflict, with the managers that own them.
+func conflictsOf(err error) []string {
+	var out []string
+	var st apierrors.APIStatus
+	if errors.As(err, &st) && st.Status().Details != nil {
+		for _, c := range st.Status().Details.Causes {
+			out = append(out, strings.TrimPrefix(c.Field, ".")+": "+c.Message)
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, err.Error())
+	}
+	return out
+}
+
+// missingNamespace reports whether err says that the object's namespace does not exist.
+func missingNamespace(err error) (string, bool) {
+	var st apierrors.APIStatus
+	if !errors.As(err, &st) || !apierrors.IsNotFound(err) {
+		return "", false
+	}
+	d := st.Status().Details
+	if d == nil || d.Kind != "namespaces" {
+		return "", false
+	}
+	return d.Name, true
+}

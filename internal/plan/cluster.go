@@ -1,0 +1,193 @@
+package plan
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"helm.sh/helm/v4/pkg/action"
+	"helm.sh/helm/v4/pkg/chart/common"
+	ri "helm.sh/helm/v4/pkg/release"
+	rspb "helm.sh/helm/v4/pkg/release/v1"
+	"helm.sh/helm/v4/pkg/storage/driver"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
+
+	"kaji.dev/kaji/internal/cluster"
+	"kaji.dev/kaji/internal/release"
+)
+
+// Storage reads Helm's release records.
+type Storage interface {
+	// Releases returns every revision of every release stored in namespace, with one request.
+	Releases(ctx context.Context, namespace string) ([]*rspb.Release, error)
+	// ProjectReleases returns every revision, in any namespace, labeled as project's.
+	ProjectReleases(ctx context.Context, project string) ([]*rspb.Release, error)
+}
+
+// Discovery tells what the cluster serves.
+type Discovery interface {
+	// Capabilities are what templates see as .Capabilities.
+	Capabilities(ctx context.Context) (*common.Capabilities, error)
+	// Mapping returns the resource of a kind and whether it is namespaced.
+	Mapping(gvk schema.GroupVersionKind) (*meta.RESTMapping, error)
+}
+
+// Objects reads and dry-runs Kubernetes objects.
+type Objects interface {
+	// List returns every object of a resource in namespace ("" for cluster-scoped ones).
+	List(ctx context.Context, m *meta.RESTMapping, namespace string) ([]unstructured.Unstructured, error)
+	// DryRunApply sends obj as a server-side apply with Helm's field manager and dryRun=All,
+	// and returns what the object would become.
+	DryRunApply(ctx context.Context, m *meta.RESTMapping, obj *unstructured.Unstructured, force bool) (*unstructured.Unstructured, error)
+}
+
+// Kube implements Storage, Discovery and Objects on a cluster connection. It shares the
+// connection's discovery cache and REST mapper, so that one plan costs one discovery.
+type Kube struct {
+	client  kubernetes.Interface
+	dynamic dynamic.Interface
+	disc    discovery.CachedDiscoveryInterface
+	mapper  meta.RESTMapper
+}
+
+// NewKube prepares the clients of conn. It makes no request.
+func NewKube(conn *cluster.Conn) (*Kube, error) {
+	client, err := conn.Clientset()
+	if err != nil {
+		return nil, fmt.Errorf("kubernetes client: %w", err)
+	}
+	dyn, err := dynamic.NewForConfig(conn.RESTConfig())
+	if err != nil {
+		return nil, fmt.Errorf("dynamic client: %w", err)
+	}
+	g := conn.Getter("")
+	disc, err := g.ToDiscoveryClient()
+	if err != nil {
+		return nil, fmt.Errorf("discovery client: %w", err)
+	}
+	mapper, err := g.ToRESTMapper()
+	if err != nil {
+		return nil, fmt.Errorf("rest mapper: %w", err)
+	}
+	return &Kube{client: client, dynamic: dyn, disc: disc, mapper: mapper}, nil
+}
+
+// Capabilities reads the server version and API versions as Helm's install and upgrade do,
+// from the shared discovery cache.
+func (k *Kube) Capabilities(context.Context) (*common.Capabilities, error) {
+	v, err := k.disc.ServerVersion()
+	if err != nil {
+		return nil, fmt.Errorf("read the server version: %w", err)
+	}
+	apis, err := action.GetVersionSet(k.disc)
+	if err != nil {
+		return nil, fmt.Errorf("discover api versions: %w", err)
+	}
+	return &common.Capabilities{
+		APIVersions: apis,
+		KubeVersion: common.KubeVersion{Version: v.GitVersion, Major: v.Major, Minor: v.Minor},
+		HelmVersion: common.DefaultCapabilities.HelmVersion,
+	}, nil
+}
+
+// Mapping implements Discovery.
+func (k *Kube) Mapping(gvk schema.GroupVersionKind) (*meta.RESTMapping, error) {
+	return k.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+}
+
+// Releases lists the Secrets of Helm's storage in namespace (label owner=helm) with Helm's
+// own storage driver, which decodes them.
+func (k *Kube) Releases(ctx context.Context, namespace string) ([]*rspb.Release, error) {
+	d := driver.NewSecrets(contextSecrets{k.client.CoreV1().Secrets(namespace), ctx})
+	rels, err := d.List(func(ri.Releaser) bool { return true })
+	if err != nil {
+		return nil, fmt.Errorf("read helm releases in namespace %s: %w", namespace, err)
+	}
+	return v1Releases(rels)
+}
+
+// ProjectReleases lists, in every namespace, the storage Secrets labeled owner=helm and
+// kaji.dev/project=project.
+func (k *Kube) ProjectReleases(ctx context.Context, project string) ([]*rspb.Release, error) {
+	d := driver.NewSecrets(contextSecrets{k.client.CoreV1().Secrets(metav1.NamespaceAll), ctx})
+	rels, err := d.Query(map[string]string{"owner": "helm", release.ProjectLabel: project})
+	if errors.Is(err, driver.ErrReleaseNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the helm releases of project %s: %w", project, err)
+	}
+	return v1Releases(rels)
+}
+
+// List implements Objects, a page of 500 objects per request.
+func (k *Kube) List(ctx context.Context, m *meta.RESTMapping, namespace string) ([]unstructured.Unstructured, error) {
+	var ri dynamic.ResourceInterface = k.dynamic.Resource(m.Resource)
+	if m.Scope.Name() == meta.RESTScopeNameNamespace {
+		ri = k.dynamic.Resource(m.Resource).Namespace(namespace)
+	}
+	var items []unstructured.Unstructured
+	opts := metav1.ListOptions{Limit: 500}
+	for {
+		list, err := ri.List(ctx, opts)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, list.Items...)
+		if list.GetContinue() == "" {
+			return items, nil
+		}
+		opts.Continue = list.GetContinue()
+	}
+}
+
+// DryRunApply implements Objects with the options of Helm's upgrade: field manager "helm",
+// strict field validation.
+func (k *Kube) DryRunApply(ctx context.Context, m *meta.RESTMapping, obj *unstructured.Unstructured, force bool) (*unstructured.Unstructured, error) {
+	body, err := json.Marshal(obj.Object)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", obj.GetName(), err)
+	}
+	var ri dynamic.ResourceInterface = k.dynamic.Resource(m.Resource)
+	if m.Scope.Name() == meta.RESTScopeNameNamespace {
+		ri = k.dynamic.Resource(m.Resource).Namespace(obj.GetNamespace())
+	}
+	return ri.Patch(ctx, obj.GetName(), types.ApplyPatchType, body, metav1.PatchOptions{
+		DryRun:          []string{metav1.DryRunAll},
+		FieldManager:    release.FieldManager,
+		Force:           &force,
+		FieldValidation: "Strict",
+	})
+}
+
+// contextSecrets lets Helm's storage driver, which passes context.Background, list with ctx.
+type contextSecrets struct {
+	typedcorev1.SecretInterface
+	ctx context.Context
+}
+
+func (s contextSecrets) List(_ context.Context, opts metav1.ListOptions) (*corev1.SecretList, error) {
+	return s.SecretInterface.List(s.ctx, opts)
+}
+
+func v1Releases(rels []ri.Releaser) ([]*rspb.Release, error) {
+	out := make([]*rspb.Release, 0, len(rels))
+	for _, r := range rels {
+		rel, ok := r.(*rspb.Release)
+		if !ok {
+			return nil, fmt.Errorf("unexpected release type %T from helm's storage", r)
+		}
+		out = append(out, rel)
+	}
+	return out, nil
+}

@@ -1,0 +1,87 @@
+package plan
+
+import (
+	"os"
+	"slices"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+)
+
+func readCases[T any](t *testing.T, path string) []T {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []T
+	if err := yaml.UnmarshalStrict(raw, &cases); err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) == 0 {
+		t.Fatalf("%s has no cases", path)
+	}
+	return cases
+}
+
+func TestDriftOf(t *testing.T) {
+	type driftCase struct {
+		Name    string         `json:"name"`
+		Applied map[string]any `json:"applied"`
+		Live    map[string]any `json:"live"`
+		Drift   []string       `json:"drift"`
+	}
+	for _, c := range readCases[driftCase](t, "testdata/compare/drift.yaml") {
+		t.Run(c.Name, func(t *testing.T) {
+			var got []string
+			for _, f := range driftOf(c.Applied, c.Live) {
+				got = append(got, f.Path)
+			}
+			if !slices.Equal(got, c.Drift) {
+				t.Errorf("drift = %q, want %q", got, c.Drift)
+			}
+		})
+	}
+}
+
+func TestDiffObjects(t *testing.T) {
+	type diffCase struct {
+		Name   string         `json:"name"`
+		Before map[string]any `json:"before"`
+		After  map[string]any `json:"after"`
+		Diff   []string       `json:"diff"`
+	}
+	for _, c := range readCases[diffCase](t, "testdata/compare/diff.yaml") {
+		t.Run(c.Name, func(t *testing.T) {
+			var got []string
+			for _, f := range diffObjects(c.Before, c.After) {
+				got = append(got, string(f.Op)+" "+f.Path)
+			}
+			if !slices.Equal(got, c.Diff) {
+				t.Errorf("diff = %q, want %q", got, c.Diff)
+			}
+		})
+	}
+}
+
+func TestSecretStringDataComparesWithData(t *testing.T) {
+	applied := secretData(map[string]any{"stringData": map[string]any{"password": "pw"}, "data": map[string]any{"token": "dG9r"}})
+	live := map[string]any{"data": map[string]any{"password": "cHc=", "token": "dG9r"}}
+	if d := driftOf(applied, live); len(d) != 0 {
+		t.Errorf("stringData as applied drifts from its own data: %+v", d)
+	}
+	if d := driftOf(applied, map[string]any{"data": map[string]any{"password": "eHg=", "token": "dG9r"}}); len(d) != 1 {
+		t.Errorf("a changed password: drift %+v", d)
+	}
+}
+
+func TestStripKeepsTheOriginal(t *testing.T) {
+	obj := map[string]any{"metadata": map[string]any{"uid": "1", "annotations": map[string]any{"deployment.kubernetes.io/revision": "3"}}, "status": map[string]any{"x": 1}}
+	got := strip(obj, DefaultIgnore())
+	if len(got) != 0 {
+		t.Errorf("strip left %v", got)
+	}
+	if _, ok := obj["status"]; !ok {
+		t.Error("strip modified its argument")
+	}
+}

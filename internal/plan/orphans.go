@@ -1,0 +1,61 @@
+package plan
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"helm.sh/helm/v4/pkg/release/common"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"kaji.dev/kaji/internal/release"
+	"kaji.dev/kaji/internal/spec"
+)
+
+// orphans finds the releases labeled as the project's that kaji.yaml no longer declares, with
+// one cluster-wide list. When that list is not allowed, it looks only in the namespaces
+// already read, and says so in the returned warning.
+func (p *Planner) orphans(ctx context.Context, res *spec.Resolved, known map[releaseKey]history) ([]Release, string) {
+	var warning string
+	found := map[releaseKey]history{}
+	rels, err := p.Storage.ProjectReleases(ctx, res.Project)
+	if err != nil {
+		namespaces := map[string]bool{}
+		for k := range known {
+			namespaces[k.namespace] = true
+		}
+		why := "failed"
+		if apierrors.IsForbidden(err) {
+			why = "is forbidden"
+		}
+		warning = fmt.Sprintf("listing helm releases in all namespaces %s, so orphans were looked for only in namespaces %s: %v",
+			why, strings.Join(slices.Sorted(maps.Keys(namespaces)), ", "), err)
+		found = known
+	}
+	for _, r := range rels {
+		k := releaseKey{r.Namespace, r.Name}
+		h := found[k]
+		h.add(r)
+		found[k] = h
+	}
+	declared := map[releaseKey]bool{}
+	for _, r := range res.Releases {
+		declared[releaseKey{r.Namespace, r.Name}] = true
+	}
+	var out []Release
+	for _, k := range slices.SortedFunc(maps.Keys(found), func(a, b releaseKey) int {
+		return strings.Compare(a.namespace+"/"+a.name, b.namespace+"/"+b.name)
+	}) {
+		latest := found[k].latest
+		if declared[k] || latest.Labels[release.ProjectLabel] != res.Project || statusOf(latest) == common.StatusUninstalled {
+			continue
+		}
+		out = append(out, Release{
+			Name: k.name, Namespace: k.namespace, State: StateOrphan, Action: ActionNone,
+			Reason: orphanReason(latest), Current: revisionOf(latest),
+		})
+	}
+	return out, warning
+}

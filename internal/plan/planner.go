@@ -1,0 +1,214 @@
+package plan
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
+	rspb "helm.sh/helm/v4/pkg/release/v1"
+	"k8s.io/client-go/rest"
+
+	"kaji.dev/kaji/internal/cluster"
+	"kaji.dev/kaji/internal/lock"
+	"kaji.dev/kaji/internal/spec"
+)
+
+// StateUnknown is the state of a release that could not be planned (see Release.Err) and
+// whose history alone does not decide its state.
+const StateUnknown State = "unknown"
+
+// DefaultParallel bounds how many charts are rendered, and how many requests are made, at once.
+const DefaultParallel = 8
+
+// Charts finds and loads the chart of a release.
+type Charts interface {
+	Chart(ctx context.Context, r spec.ResolvedRelease) (*chartv2.Chart, error)
+}
+
+// Planner computes plans. Its fields are the clients it works through.
+type Planner struct {
+	Charts    Charts
+	Storage   Storage
+	Discovery Discovery
+	Objects   Objects
+	// Lookup lets the templates' lookup function read the cluster, as install and upgrade
+	// do. Nil makes lookup return nothing.
+	Lookup *rest.Config
+	// Locks reads the project lock; nil leaves it unread.
+	Locks Locks
+	// Now is the clock. Nil means time.Now.
+	Now func() time.Time
+}
+
+// Locks reads the project lock that apply takes while it runs.
+type Locks interface {
+	// Holder returns who holds project's lock, or nil.
+	Holder(ctx context.Context, project string) (*lock.Holder, error)
+}
+
+// ForCluster returns a Planner for the cluster of conn that loads charts with charts.
+func ForCluster(conn *cluster.Conn, charts Charts) (*Planner, error) {
+	k, err := NewKube(conn)
+	if err != nil {
+		return nil, err
+	}
+	return &Planner{Charts: charts, Storage: k, Discovery: k, Objects: k, Lookup: conn.RESTConfig()}, nil
+}
+
+// Options change what a plan covers.
+type Options struct {
+	// Releases limits the plan to the releases of these names; orphans are then not looked
+	// for. A name that kaji.yaml does not declare is an *UnknownReleaseError.
+	Releases []string
+	// SkipDiff leaves out the server-side dry runs: states, drift and which objects change
+	// are still computed, but not what the API server would make of them. kaji status uses it.
+	SkipDiff bool
+	// Ignore lists the fields that never count as changes or drift. Nil means DefaultIgnore.
+	Ignore []FieldPath
+	// Parallel bounds concurrent renders and requests. Zero means DefaultParallel.
+	Parallel int
+}
+
+// work is one declared release on its way through the planner.
+type work struct {
+	spec spec.ResolvedRelease
+	hist history
+	out  *Release
+	// desired are the objects apply would write, base those of the revision it upgrades
+	// from (which say what it deletes), both placed in their namespaces.
+	desired, base []object
+	// crds are the objects of the chart's crds/ directory.
+	crds []object
+	cmp  comparison
+}
+
+// Plan computes what apply would do to the releases of res. It returns an error only when it
+// cannot plan at all (Helm's storage or discovery unreadable, unknown release names); errors
+// of single releases and objects are in the plan (see Plan.Err).
+func (p *Planner) Plan(ctx context.Context, res *spec.Resolved, opts Options) (*Plan, error) {
+	selected, err := selectReleases(res.Releases, opts.Releases)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Ignore == nil {
+		opts.Ignore = DefaultIgnore()
+	}
+	if opts.Parallel <= 0 {
+		opts.Parallel = DefaultParallel
+	}
+	plan := &Plan{Project: res.Project, Environment: res.Environment, Time: p.now()}
+
+	histories, err := p.readStorage(ctx, namespacesOf(selected), opts.Parallel)
+	if err != nil {
+		return nil, err
+	}
+	caps, err := p.Discovery.Capabilities(ctx)
+	if err != nil {
+		return nil, err
+	}
+
+	works := make([]*work, len(selected))
+	for i, r := range selected {
+		works[i] = &work{spec: r, hist: histories[releaseKey{r.Namespace, r.Name}], out: &Release{Name: r.Name, Namespace: r.Namespace}}
+	}
+	parallel(len(works), opts.Parallel, func(i int) { p.prepare(ctx, works[i], caps) })
+
+	live := p.fetchLive(ctx, works, opts.Parallel)
+	for _, w := range works {
+		p.assess(w, live, res.Project, opts.Ignore)
+		crdWarnings(w, live, opts.Ignore)
+	}
+	p.planChanges(ctx, works, live, opts)
+
+	p.readLock(ctx, plan)
+	for _, w := range works {
+		if w.out.State == StatePending && plan.Lock != nil && !plan.Lock.Expired {
+			w.out.Reason += fmt.Sprintf("; the project lock is held by %s, which may be working on it", plan.Lock)
+		}
+		plan.Releases = append(plan.Releases, *w.out)
+	}
+	if len(opts.Releases) == 0 {
+		orphans, warning := p.orphans(ctx, res, histories)
+		plan.Releases = append(plan.Releases, orphans...)
+		if warning != "" {
+			plan.Warnings = append(plan.Warnings, warning)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return plan, nil
+}
+
+// readLock records who holds the project lock, if the planner can read it.
+func (p *Planner) readLock(ctx context.Context, plan *Plan) {
+	if p.Locks == nil {
+		return
+	}
+	h, err := p.Locks.Holder(ctx, plan.Project)
+	if err != nil {
+		plan.Warnings = append(plan.Warnings, fmt.Sprintf("the project lock was not read: %v", err))
+		return
+	}
+	plan.Lock = h
+}
+
+func (p *Planner) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
+}
+
+// releaseKey names a release: Helm's storage is per namespace.
+type releaseKey struct{ namespace, name string }
+
+// readStorage reads the release records of every namespace, one list each.
+func (p *Planner) readStorage(ctx context.Context, namespaces []string, par int) (map[releaseKey]history, error) {
+	results := make([][]*rspb.Release, len(namespaces))
+	errs := make([]error, len(namespaces))
+	parallel(len(namespaces), par, func(i int) {
+		results[i], errs[i] = p.Storage.Releases(ctx, namespaces[i])
+	})
+	out := map[releaseKey]history{}
+	for i := range namespaces {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		for _, r := range results[i] {
+			k := releaseKey{r.Namespace, r.Name}
+			h := out[k]
+			h.add(r)
+			out[k] = h
+		}
+	}
+	return out, nil
+}
+
+func namespacesOf(rs []spec.ResolvedRelease) []string {
+	var out []string
+	for _, r := range rs {
+		if !slices.Contains(out, r.Namespace) {
+			out = append(out, r.Namespace)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// parallel runs fn(0..n-1) with at most par at once.
+func parallel(n, par int, fn func(i int)) {
+	sem := make(chan struct{}, max(par, 1))
+	var wg sync.WaitGroup
+	for i := range n {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			fn(i)
+		})
+	}
+	wg.Wait()
+}

@@ -1,0 +1,211 @@
+package plan_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"helm.sh/helm/v4/pkg/action"
+	"helm.sh/helm/v4/pkg/kube"
+	"helm.sh/helm/v4/pkg/release/common"
+	rspb "helm.sh/helm/v4/pkg/release/v1"
+	"helm.sh/helm/v4/pkg/storage/driver"
+
+	"kaji.dev/kaji/internal/lock"
+	"kaji.dev/kaji/internal/plan"
+	"kaji.dev/kaji/internal/release"
+)
+
+func TestPendingUpgradeIsBlocked(t *testing.T) {
+	h := newHarness(t)
+	ns := env.Namespace(t)
+	res := h.resolve(webRelease, "NS", ns, "GREETING", "hello")
+	h.apply(res)
+
+	// An interrupted upgrade leaves a pending-upgrade record behind: write one the way Helm does.
+	secrets := driver.NewSecrets(env.Client.CoreV1().Secrets(ns))
+	stored, err := secrets.Get("sh.helm.release.v1.web.v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending := *stored.(*rspb.Release)
+	info := *pending.Info
+	info.Status, info.Description = common.StatusPendingUpgrade, "Preparing upgrade"
+	info.LastDeployed = time.Now().Add(-10 * time.Minute)
+	pending.Info, pending.Version = &info, 2
+	if err := secrets.Create("sh.helm.release.v1.web.v2", &pending); err != nil {
+		t.Fatal(err)
+	}
+
+	p := h.plan(res, plan.Options{})
+	r := releaseNamed(t, p, "web")
+	wantState(t, r, plan.StatePending, plan.ActionBlocked)
+	if r.Current == nil || r.Current.Number != 2 || r.Current.Status != "pending-upgrade" || time.Since(r.Current.Updated) < 9*time.Minute {
+		t.Errorf("pending release current revision %+v, want revision 2 pending-upgrade for 10m", r.Current)
+	}
+	if !strings.Contains(r.Reason, "kaji unlock web") || r.Blocked() == nil || !p.HasChanges() {
+		t.Errorf("pending reason %q, blocked %v", r.Reason, r.Blocked())
+	}
+
+	// While a kaji run holds the project lock, the plan says who.
+	held, err := lock.Acquire(t.Context(), env.Client.CoordinationV1(), lock.Options{
+		Namespace: ns, Project: h.project, Me: lock.Holder{Who: "ci@runner", PID: 7, Version: "test", Command: "apply"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = held.Release(context.Background()) }()
+	pl := h.planner()
+	pl.Locks = leases{ns}
+	p, err = pl.Plan(t.Context(), res, plan.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = releaseNamed(t, p, "web")
+	if p.Lock == nil || p.Lock.Who != "ci@runner" || !strings.Contains(r.Reason, "the project lock is held by ci@runner (pid 7") {
+		t.Errorf("lock %+v, reason %q", p.Lock, r.Reason)
+	}
+}
+
+// leases reads the project lock in a namespace.
+type leases struct{ namespace string }
+
+func (l leases) Holder(ctx context.Context, project string) (*lock.Holder, error) {
+	return lock.Inspect(ctx, env.Client.CoordinationV1(), lock.Options{Namespace: l.namespace, Project: project})
+}
+
+func TestFailedInstall(t *testing.T) {
+	h := newHarness(t)
+	ns := env.Namespace(t)
+	body := `
+releases:
+  - name: web
+    namespace: NS
+    chart: CHARTS/web
+    values:
+      replicas: REPLICAS
+`
+	broken := h.resolve(body, "NS", ns, "REPLICAS", "-1")
+	if _, err := h.runner().Apply(t.Context(), broken); err == nil {
+		t.Fatal("an install with negative replicas succeeded")
+	}
+	r := releaseNamed(t, h.plan(broken, plan.Options{}), "web")
+	wantState(t, r, plan.StateFailed, plan.ActionUpgrade)
+	if !strings.Contains(r.Reason, "revision 1 is failed") || r.Revision != 2 {
+		t.Errorf("failed: reason %q, revision %d", r.Reason, r.Revision)
+	}
+	// The dry run of the upgrade meets the same error as the install did.
+	if c := change(t, r, "Deployment", "web"); c.Err == nil || !strings.Contains(c.Err.Error(), "spec.replicas") {
+		t.Errorf("deployment with negative replicas: %s, err %v", c.Action, c.Err)
+	}
+	if err := releaseNamed(t, h.plan(h.resolve(body, "NS", ns, "REPLICAS", "2"), plan.Options{}), "web").Err; err != nil {
+		t.Errorf("fixed values: %v", err)
+	}
+}
+
+// helmInstall installs the web chart as `helm install` would, without kaji's label.
+func helmInstall(t *testing.T, h *harness, ns string, labels map[string]string) {
+	t.Helper()
+	res := h.resolve(webRelease, "NS", ns, "GREETING", "from helm")
+	ch, err := h.charts.Chart(t.Context(), res.Releases[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := action.NewConfiguration()
+	if err := cfg.Init(h.conn.Getter(ns), ns, "secret"); err != nil {
+		t.Fatal(err)
+	}
+	in := action.NewInstall(cfg)
+	in.ReleaseName, in.Namespace, in.Labels = "web", ns, labels
+	in.WaitStrategy = kube.HookOnlyStrategy
+	in.Timeout = time.Minute
+	if _, err := in.RunWithContext(t.Context(), ch, map[string]any{"greeting": "from helm"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestUnmanagedReleaseIsAdopted(t *testing.T) {
+	h := newHarness(t)
+	ns := env.Namespace(t)
+	helmInstall(t, h, ns, nil)
+
+	res := h.resolve(webRelease, "NS", ns, "GREETING", "from helm")
+	r := releaseNamed(t, h.plan(res, plan.Options{}), "web")
+	wantState(t, r, plan.StateUnmanaged, plan.ActionUpgrade)
+	if !strings.Contains(r.Reason, "no kaji.dev/project label") || !strings.Contains(r.Reason, "adopts it") {
+		t.Errorf("unmanaged reason %q", r.Reason)
+	}
+	for _, c := range r.Changes {
+		if c.Action != plan.ChangeUnchanged {
+			t.Errorf("adopting a release with the same values changes %s: %s %+v", c.Object, c.Action, c.Diff)
+		}
+	}
+
+	// Once applied, it is kaji's.
+	h.apply(res)
+	wantState(t, releaseNamed(t, h.plan(res, plan.Options{}), "web"), plan.StateInSync, plan.ActionNone)
+}
+
+func TestReleaseOfAnotherProjectIsUnmanaged(t *testing.T) {
+	h := newHarness(t)
+	ns := env.Namespace(t)
+	helmInstall(t, h, ns, map[string]string{release.ProjectLabel: "other"})
+	res := h.resolve(webRelease, "NS", ns, "GREETING", "changed")
+	r := releaseNamed(t, h.plan(res, plan.Options{}), "web")
+	wantState(t, r, plan.StateUnmanaged, plan.ActionUpgrade)
+	if !strings.Contains(r.Reason, `belongs to kaji project "other"`) || !strings.Contains(r.Reason, "values changed") {
+		t.Errorf("reason %q", r.Reason)
+	}
+}
+
+func TestOrphan(t *testing.T) {
+	h := newHarness(t)
+	ns := env.Namespace(t)
+	two := `
+releases:
+  - name: web
+    namespace: NS
+    chart: CHARTS/web
+  - name: old
+    namespace: NS
+    chart: CHARTS/web
+`
+	h.apply(h.resolve(two, "NS", ns))
+	one := h.resolve(webRelease, "NS", ns, "GREETING", "hello")
+	p := h.plan(one, plan.Options{})
+	if len(p.Releases) != 2 {
+		t.Fatalf("plan has %d releases, want web and the orphan old: %+v", len(p.Releases), p.Releases)
+	}
+	o := p.Releases[1]
+	if o.Name != "old" || o.State != plan.StateOrphan || o.Action != plan.ActionNone || o.Current == nil || o.Current.Number != 1 {
+		t.Errorf("orphan: %+v", o)
+	}
+	if p.Release("old") != nil {
+		t.Error("Plan.Release returns an orphan")
+	}
+	// Limited to some releases, the plan does not look for orphans.
+	if p := h.plan(one, plan.Options{Releases: []string{"web"}}); len(p.Releases) != 1 {
+		t.Errorf("plan of --release web has %d releases", len(p.Releases))
+	}
+}
+
+func TestInstallAfterUninstallWithHistory(t *testing.T) {
+	h := newHarness(t)
+	ns := env.Namespace(t)
+	res := h.resolve(webRelease, "NS", ns, "GREETING", "hello")
+	h.apply(res)
+	cfg := action.NewConfiguration()
+	if err := cfg.Init(h.conn.Getter(ns), ns, "secret"); err != nil {
+		t.Fatal(err)
+	}
+	un := action.NewUninstall(cfg)
+	un.KeepHistory, un.WaitStrategy, un.Timeout = true, kube.HookOnlyStrategy, time.Minute
+	if _, err := un.Run("web"); err != nil {
+		t.Fatal(err)
+	}
+	r := releaseNamed(t, h.plan(res, plan.Options{}), "web")
+	wantState(t, r, plan.StateInstall, plan.ActionInstall)
+	if !strings.Contains(r.Reason, "uninstalled at revision 1") || r.Revision != 2 {
+		t.Errorf("reinstall: reason %q, revision %d", r.Reason, r.Revision)
+	}
+}

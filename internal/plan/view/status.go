@@ -1,0 +1,120 @@
+package view
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"kaji.dev/kaji/internal/plan"
+)
+
+// StatusAPIVersion names the schema of StatusDocument, documented in docs/plan-json.md.
+const StatusAPIVersion = "kaji.dev/status/v1alpha1"
+
+// StatusDocument is `kaji status -o json`.
+type StatusDocument struct {
+	APIVersion  string              `json:"apiVersion"`
+	Project     string              `json:"project"`
+	Environment string              `json:"environment,omitempty"`
+	Time        time.Time           `json:"time"`
+	Releases    []StatusReleaseJSON `json:"releases"`
+	Lock        *LockJSON           `json:"lock,omitempty"`
+	Warnings    []string            `json:"warnings"`
+}
+
+// StatusReleaseJSON is one release's row.
+type StatusReleaseJSON struct {
+	Name      string `json:"name"`
+	Namespace string `json:"namespace"`
+	Chart     string `json:"chart,omitempty"`
+	// DesiredVersion is the chart version kaji.yaml asks for; empty for orphans.
+	DesiredVersion string `json:"desiredVersion,omitempty"`
+	// DeployedVersion, Revision, Status and LastDeployed describe the latest revision in
+	// Helm's storage; they are absent when there is none.
+	DeployedVersion string    `json:"deployedVersion,omitempty"`
+	Revision        int       `json:"revision,omitempty"`
+	Status          string    `json:"status,omitempty"`
+	LastDeployed    time.Time `json:"lastDeployed,omitzero"`
+	State           string    `json:"state"`
+	Reason          string    `json:"reason"`
+	Error           string    `json:"error,omitempty"`
+}
+
+// StatusText writes one row per release: name, namespace, chart, desired and deployed
+// versions, revision, state and when it was last deployed.
+func StatusText(w io.Writer, p *plan.Plan, color bool) error {
+	pt := painter(color)
+	var b strings.Builder
+	t := &table{}
+	t.add(cell{"NAME", bold}, cell{"NAMESPACE", bold}, cell{"CHART", bold}, cell{"DESIRED", bold}, cell{"DEPLOYED", bold},
+		cell{"REVISION", bold}, cell{"STATE", bold}, cell{"LAST DEPLOYED", bold})
+	for _, r := range p.Releases {
+		row := statusRow(r)
+		deployed, revision, last := "-", "-", "-"
+		if row.Revision > 0 {
+			deployed, revision = orDash(row.DeployedVersion), fmt.Sprint(row.Revision)
+		}
+		if !row.LastDeployed.IsZero() {
+			last = Age(p.Time.Sub(row.LastDeployed)) + " ago"
+		}
+		t.add(plain(r.Name), plain(r.Namespace), plain(orDash(row.Chart)), plain(orDash(row.DesiredVersion)), plain(deployed),
+			plain(revision), cell{row.State, stateColor(r)}, plain(last))
+	}
+	if err := t.write(&b, pt); err != nil {
+		return err
+	}
+	for _, r := range p.Releases {
+		if r.Err != nil {
+			fmt.Fprintf(&b, "%s %s: %s\n", pt.paint(red, "error:"), r.Name, firstLine(r.Err.Error()))
+		}
+	}
+	if h := p.Lock; h != nil {
+		fmt.Fprintf(&b, "%s held by %s", pt.paint(yellow, "lock:"), h)
+		if h.Expired {
+			b.WriteString(" (expired)")
+		}
+		b.WriteString("\n")
+	}
+	for _, w := range p.Warnings {
+		fmt.Fprintf(&b, "%s %s\n", pt.paint(yellow, "warning:"), w)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// StatusJSON writes the status as an indented StatusDocument.
+func StatusJSON(w io.Writer, p *plan.Plan) error {
+	doc := StatusDocument{APIVersion: StatusAPIVersion, Project: p.Project, Environment: p.Environment,
+		Time: p.Time.UTC(), Releases: []StatusReleaseJSON{}, Lock: lockJSON(p.Lock), Warnings: nonNil(p.Warnings)}
+	for _, r := range p.Releases {
+		doc.Releases = append(doc.Releases, statusRow(r))
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(doc)
+}
+
+func statusRow(r plan.Release) StatusReleaseJSON {
+	row := StatusReleaseJSON{Name: r.Name, Namespace: r.Namespace, Chart: r.Chart, DesiredVersion: r.Version,
+		State: string(r.State), Reason: r.Reason}
+	if c := r.Current; c != nil {
+		row.DeployedVersion, row.Revision, row.Status = c.Version, c.Number, c.Status
+		row.LastDeployed = c.Updated.UTC()
+		if row.Chart == "" {
+			row.Chart = c.Chart
+		}
+	}
+	if r.Err != nil {
+		row.Error = r.Err.Error()
+	}
+	return row
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
