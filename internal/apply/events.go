@@ -65,6 +65,17 @@ func (s *Summary) Failed() int {
 	return n
 }
 
+// Unchanged counts releases that were in sync and left alone.
+func (s *Summary) Unchanged() int {
+	n := 0
+	for _, o := range s.Outcomes {
+		if o.Result.Action == release.Unchanged {
+			n++
+		}
+	}
+	return n
+}
+
 // Skipped counts releases that were not attempted.
 func (s *Summary) Skipped() int {
 	n := 0

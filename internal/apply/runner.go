@@ -83,18 +83,63 @@ type prepared struct {
 // is skipped; the others go on. When ctx is cancelled no new release starts, and the running
 // ones finish: Helm operations are never cut off halfway.
 func (rn *Runner) Apply(ctx context.Context, res *spec.Resolved) (*Summary, error) {
-	preps, err := rn.prepareAll(ctx, res.Releases)
+	return rn.ApplySteps(ctx, res, nil)
+}
+
+// Step is what a plan decided for one release.
+type Step struct {
+	// InSync means there is nothing to do: the release counts as done without an operation.
+	InSync bool
+	// Err fails the release without an operation, such as a release that is pending.
+	Err error
+	// Chart and Values, when Chart is set, are what the plan rendered: they are applied as
+	// they are, without loading the chart again.
+	Chart  *chartv2.Chart
+	Values map[string]any
+	// ForceConflicts takes over fields another field manager changed.
+	ForceConflicts bool
+}
+
+// ApplySteps is Apply following a plan: releases in sync are left alone, blocked ones fail
+// without an operation, and the others are applied with what the plan rendered. A release
+// missing from steps is applied as Apply would.
+func (rn *Runner) ApplySteps(ctx context.Context, res *spec.Resolved, steps map[string]Step) (*Summary, error) {
+	var load []spec.ResolvedRelease
+	for _, r := range res.Releases {
+		if st, ok := steps[r.Name]; !ok || (!st.InSync && st.Err == nil && st.Chart == nil) {
+			load = append(load, r)
+		}
+	}
+	loaded, err := rn.prepareAll(ctx, load)
 	if err != nil {
 		return nil, err
 	}
-	tasks := make([]task, len(preps))
-	for i, p := range preps {
-		tasks[i] = task{
-			name: p.r.Name, namespace: p.r.Namespace, after: p.r.Needs, verb: "needs",
-			run: func(ctx context.Context) (release.Result, error) {
-				return rn.Releases.Apply(ctx, rn.desired(p))
-			},
+	byName := make(map[string]prepared, len(loaded))
+	for _, p := range loaded {
+		byName[p.r.Name] = p
+	}
+	tasks := make([]task, len(res.Releases))
+	for i, r := range res.Releases {
+		st := steps[r.Name]
+		p, ok := byName[r.Name]
+		if !ok {
+			p = prepared{r: r, chart: st.Chart, values: st.Values}
 		}
+		t := task{name: r.Name, namespace: r.Namespace, after: r.Needs, verb: "needs"}
+		switch {
+		case st.InSync:
+			t.settled = &Outcome{Release: r.Name, Namespace: r.Namespace, Result: release.Result{
+				Name: r.Name, Namespace: r.Namespace, Action: release.Unchanged}}
+		case st.Err != nil:
+			t.run = func(context.Context) (release.Result, error) { return release.Result{}, st.Err }
+		default:
+			t.run = func(ctx context.Context) (release.Result, error) {
+				d := rn.desired(p)
+				d.ForceConflicts = st.ForceConflicts
+				return rn.Releases.Apply(ctx, d)
+			}
+		}
+		tasks[i] = t
 	}
 	return rn.schedule(ctx, tasks)
 }

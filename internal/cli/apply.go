@@ -8,6 +8,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"kaji.dev/kaji/internal/apply"
+	"kaji.dev/kaji/internal/plan"
+	"kaji.dev/kaji/internal/plan/view"
 	"kaji.dev/kaji/internal/release"
 	"kaji.dev/kaji/internal/validate"
 )
@@ -53,7 +55,7 @@ operations finish; a second Ctrl-C stops at once.`,
 			if prepErr == nil {
 				opts.Loader = s.loader
 			}
-			if err := preflight(cmd.Context(), g, streams, opts); err != nil {
+			if err := preflight(cmd.Context(), g, streams, "apply", opts); err != nil {
 				return err
 			}
 			if prepErr != nil {
@@ -66,10 +68,11 @@ operations finish; a second Ctrl-C stops at once.`,
 			rn := s.runner(g.inflight.wrap(p.observe))
 			rn.Concurrency, rn.Wait, rn.Timeout, rn.RollbackOnFailure = f.concurrency, f.wait, f.timeout, f.rollbackOnFailure
 			return s.withLock(cmd.Context(), streams, f.lock, "apply", func(ctx context.Context) error {
-				if f.output == "text" {
-					printHeader(streams.Out, "apply", s)
+				steps, proceed, err := s.planApply(ctx, streams, f)
+				if err != nil || !proceed {
+					return err
 				}
-				sum, err := rn.Apply(ctx, s.resolved)
+				sum, err := rn.ApplySteps(ctx, s.resolved, steps)
 				if sum != nil {
 					p.summary(sum)
 					hintOutcomes(streams, sum)
@@ -87,4 +90,56 @@ operations finish; a second Ctrl-C stops at once.`,
 	fs.BoolVar(&f.rollbackOnFailure, "rollback-on-failure", false, "roll a failed upgrade back, and uninstall a failed install (implies --wait)")
 	f.lock.add(fs)
 	return cmd
+}
+
+// planApply plans the run under the lock, prints the plan, and asks on a terminal. It returns
+// the steps to follow and whether to go on.
+func (s *session) planApply(ctx context.Context, streams Streams, f *applyFlags) (map[string]apply.Step, bool, error) {
+	planner, err := plan.ForCluster(s.conn, chartSource{s.loader})
+	if err != nil {
+		return nil, false, err
+	}
+	pl, err := planner.Plan(ctx, s.resolved, plan.Options{})
+	if err != nil {
+		return nil, false, err
+	}
+	if f.output == "text" {
+		printHeader(streams.Out, "apply", s)
+		if err := view.Text(streams.Out, pl, view.TextOptions{Color: colorful(streams)}); err != nil {
+			return nil, false, err
+		}
+	}
+	if err := pl.Err(); err != nil {
+		return nil, false, fmt.Errorf("nothing was applied: %w", err)
+	}
+	if !pl.HasChanges() {
+		if f.output == "text" {
+			fmt.Fprintln(streams.Out, "Nothing to do: every release is in sync.")
+		}
+		return nil, false, nil
+	}
+	if !f.yes && streams.Interactive {
+		ok, err := streams.confirm("Apply this plan?")
+		if err != nil {
+			return nil, false, err
+		}
+		if !ok {
+			fmt.Fprintln(streams.Out, "Nothing was changed.")
+			return nil, false, nil
+		}
+	}
+	steps := make(map[string]apply.Step, len(pl.Releases))
+	for _, r := range s.resolved.Releases {
+		pr := pl.Release(r.Name)
+		if pr == nil {
+			continue
+		}
+		steps[r.Name] = apply.Step{
+			InSync: !pr.NeedsApply() && pr.Blocked() == nil,
+			Err:    pr.Blocked(),
+			Chart:  pr.Loaded, Values: pr.Values,
+			ForceConflicts: pr.ForceConflicts,
+		}
+	}
+	return steps, true, nil
 }

@@ -72,6 +72,15 @@ func TestQuickstartApplyProdDestroy(t *testing.T) {
 		}
 	}
 
+	// A second apply straight after the first changes nothing: no new revision anywhere.
+	r = kaji(t, "", false, append([]string{"apply", "--env", "test"}, flags...)...)
+	if r.code != 0 || !strings.Contains(r.out, "Nothing to do: every release is in sync.") {
+		t.Fatalf("second apply: exit %d\n%s%s", r.code, r.out, r.err)
+	}
+	if secrets, err := env.Client.CoreV1().Secrets(apps).List(t.Context(), metav1.ListOptions{LabelSelector: "owner=helm"}); err != nil || len(secrets.Items) != 2 {
+		t.Fatalf("release revisions in %s after a no-change apply: %v, %d; want 2 (api and web, revision 1)", apps, err, len(secrets.Items))
+	}
+
 	r = kaji(t, "", false, append([]string{"apply", "--env", "prod"}, flags...)...)
 	if r.code != 0 {
 		t.Fatalf("apply --env prod exit %d\n%s%s", r.code, r.out, r.err)

@@ -16,6 +16,7 @@ import (
 	"kaji.dev/kaji/internal/plan"
 	"kaji.dev/kaji/internal/plan/view"
 	"kaji.dev/kaji/internal/spec"
+	"kaji.dev/kaji/internal/validate"
 )
 
 // ExitChanges is the exit code of `kaji plan --detailed-exitcode` when apply has something to do.
@@ -53,6 +54,9 @@ would change something, and 1 on errors.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.output != "text" && f.output != "json" {
 				return &UsageError{Err: fmt.Errorf("unknown output format %q: use text or json", f.output)}
+			}
+			if err := preflight(cmd.Context(), g, streams, "plan", validate.Options{}); err != nil {
+				return err
 			}
 			run, err := g.plan(cmd.Context(), f.lockNamespace, plan.Options{Releases: f.releases})
 			if err != nil {

@@ -83,8 +83,12 @@ func eventLine(e apply.Event) string {
 }
 
 func summaryLine(op string, s *apply.Summary, took time.Duration) string {
-	ok := len(s.Outcomes) - s.Failed() - s.Skipped()
-	return fmt.Sprintf("%s: %d done, %d failed, %d skipped in %s", op, ok, s.Failed(), s.Skipped(), round(took))
+	ok := len(s.Outcomes) - s.Failed() - s.Skipped() - s.Unchanged()
+	line := fmt.Sprintf("%s: %d done, %d failed, %d skipped", op, ok, s.Failed(), s.Skipped())
+	if n := s.Unchanged(); n > 0 {
+		line += fmt.Sprintf(", %d unchanged", n)
+	}
+	return line + " in " + round(took).String()
 }
 
 // liveProgress keeps one line per running release, with its elapsed time, under the lines of
@@ -202,7 +206,7 @@ func (p *jsonProgress) observe(e apply.Event) {
 }
 
 func (p *jsonProgress) summary(s *apply.Summary) {
-	done, failed, skipped := len(s.Outcomes)-s.Failed()-s.Skipped(), s.Failed(), s.Skipped()
+	done, failed, skipped := len(s.Outcomes)-s.Failed()-s.Skipped()-s.Unchanged(), s.Failed(), s.Skipped()
 	p.write(jsonEvent{Time: time.Now().UTC(), Event: "summary", Operation: p.op, Done: &done, Failed: &failed, Skipped: &skipped})
 }
 

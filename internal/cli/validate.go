@@ -75,7 +75,7 @@ The JSON format is described in docs/validate-json.md.`,
 
 // preflight runs the checks of kaji validate before apply touches the cluster. It prints the
 // findings, if any, to stderr, and stops apply when one of them is an error.
-func preflight(ctx context.Context, g *globalFlags, streams Streams, opts validate.Options) error {
+func preflight(ctx context.Context, g *globalFlags, streams Streams, op string, opts validate.Options) error {
 	rep, err := validate.Run(ctx, g.file, g.env, opts)
 	if err != nil {
 		return err
@@ -85,7 +85,7 @@ func preflight(ctx context.Context, g *globalFlags, streams Streams, opts valida
 	}
 	writeFindingsText(streams.Err, rep, colours(streams))
 	if rep.HasErrors() {
-		fmt.Fprintln(streams.Err, "apply: nothing was changed; fix the errors above (kaji validate shows them again)")
+		fmt.Fprintf(streams.Err, "%s: nothing was changed; fix the errors above (kaji validate shows them again)\n", op)
 		return &silentError{code: ExitError}
 	}
 	return nil

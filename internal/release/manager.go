@@ -35,6 +35,8 @@ const (
 	Uninstalled Action = "uninstalled"
 	// Absent means there was nothing to uninstall.
 	Absent Action = "absent"
+	// Unchanged means the release was in sync and was left alone.
+	Unchanged Action = "unchanged"
 )
 
 // Result is the outcome of one operation.
