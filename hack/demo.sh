@@ -30,6 +30,9 @@ fi
 step "kaji version"
 bin/kaji version
 
+step "kaji validate --env test: offline, before anything touches the cluster"
+"${KAJI[@]}" validate --env test
+
 step "kaji apply --env test: install settings, api and web in needs order"
 "${KAJI[@]}" apply --env test --yes
 
@@ -44,6 +47,15 @@ step "revision 2, with web's prod values on the live Deployment"
 "${HELM[@]}" get values web -n quickstart-apps
 "$(hack/build-controlplane.sh --print-dir)/kubectl" --kubeconfig "$KUBECONFIG_FILE" \
   get deployments,services,configmaps -n quickstart-apps
+
+KUBECTL=("$(hack/build-controlplane.sh --print-dir)/kubectl" --kubeconfig "$KUBECONFIG_FILE")
+step "someone runs kubectl scale by hand; kaji plan shows the drift"
+"${KUBECTL[@]}" scale deployment web -n quickstart-apps --replicas=5
+"${KAJI[@]}" plan --env prod
+
+step "kaji apply --env prod puts it back"
+"${KAJI[@]}" apply --env prod --yes
+"${KUBECTL[@]}" get deployment web -n quickstart-apps
 
 step "kaji destroy: uninstall in reverse order"
 "${KAJI[@]}" destroy --yes
