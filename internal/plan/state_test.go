@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"kaji.dev/kaji/internal/suggest"
 	"strings"
 	"testing"
 
@@ -93,7 +94,7 @@ func TestBaseIsWhatHelmUpgradesFrom(t *testing.T) {
 func TestClosest(t *testing.T) {
 	names := []string{"settings", "api", "web"}
 	for word, want := range map[string]string{"setings": "settings", "wbe": "web", "Web": "web", "sett": "settings", "zzz": "", "ap": "api"} {
-		if got := closest(word, names); got != want {
+		if got := suggest.Closest(word, names); got != want {
 			t.Errorf("closest(%q) = %q, want %q", word, got, want)
 		}
 	}

@@ -2,6 +2,7 @@ package unused
 
 import (
 	"cmp"
+	edit "kaji.dev/kaji/internal/suggest"
 	"maps"
 	"slices"
 	"strings"
@@ -113,7 +114,7 @@ func siblingRank(seg, k string) (rank, dist int, ok bool) {
 	if ls == lk {
 		return rankCase, 0, true
 	}
-	if d := osaDistance(ls, lk); d <= maxTypos(len([]rune(ls))) {
+	if d := edit.Distance(ls, lk); d <= maxTypos(len([]rune(ls))) {
 		if d == 1 {
 			return rankTypo, d, true
 		}
@@ -134,7 +135,7 @@ func elsewhereRank(seg, k string) (rank, dist int, ok bool) {
 		return rankMoved, 0, true
 	}
 	ls, lk := strings.ToLower(seg), strings.ToLower(k)
-	if d := osaDistance(ls, lk); d <= 1 && len(ls) >= 4 {
+	if d := edit.Distance(ls, lk); d <= 1 && len(ls) >= 4 {
 		return rankMovedTypo, d, true
 	}
 	if sameWords(seg, k) {
@@ -211,33 +212,6 @@ func words(s string) []string {
 	}
 	flush()
 	return out
-}
-
-// osaDistance is the optimal string alignment distance: insertions, deletions, substitutions
-// and transpositions of adjacent runes each cost 1.
-func osaDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	d := make([][]int, len(ra)+1)
-	for i := range d {
-		d[i] = make([]int, len(rb)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(ra)][len(rb)]
 }
 
 // knownChildren lists the keys the chart knows below p, sorted.

@@ -97,21 +97,3 @@ func TestWords(t *testing.T) {
 		}
 	}
 }
-
-func TestOSADistance(t *testing.T) {
-	for _, tc := range []struct {
-		a, b string
-		want int
-	}{
-		{"replicacount", "replicacoutn", 1},
-		{"replicacount", "replicacont", 1},
-		{"tag", "tga", 1},
-		{"abc", "abc", 0},
-		{"", "abc", 3},
-		{"kitten", "sitting", 3},
-	} {
-		if got := osaDistance(tc.a, tc.b); got != tc.want {
-			t.Errorf("osaDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
-		}
-	}
-}
