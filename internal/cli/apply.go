@@ -11,6 +11,7 @@ import (
 	"kaji.dev/kaji/internal/plan"
 	"kaji.dev/kaji/internal/plan/view"
 	"kaji.dev/kaji/internal/release"
+	"kaji.dev/kaji/internal/spec"
 	"kaji.dev/kaji/internal/validate"
 )
 
@@ -21,6 +22,7 @@ type applyFlags struct {
 	wait              bool
 	timeout           time.Duration
 	rollbackOnFailure bool
+	prune             bool
 	lock              lockFlags
 }
 
@@ -68,11 +70,19 @@ operations finish; a second Ctrl-C stops at once.`,
 			rn := s.runner(g.inflight.wrap(p.observe))
 			rn.Concurrency, rn.Wait, rn.Timeout, rn.RollbackOnFailure = f.concurrency, f.wait, f.timeout, f.rollbackOnFailure
 			return s.withLock(cmd.Context(), streams, f.lock, "apply", func(ctx context.Context) error {
-				steps, proceed, err := s.planApply(ctx, streams, f)
+				steps, orphans, proceed, err := s.planApply(ctx, streams, f)
 				if err != nil || !proceed {
 					return err
 				}
 				sum, err := rn.ApplySteps(ctx, s.resolved, steps)
+				if err == nil && len(orphans.Releases) > 0 {
+					// Orphans go last, once everything declared is in place.
+					var pruned *apply.Summary
+					pruned, err = rn.Destroy(ctx, orphans)
+					if pruned != nil {
+						sum.Outcomes = append(sum.Outcomes, pruned.Outcomes...)
+					}
+				}
 				if sum != nil {
 					p.summary(sum)
 					hintOutcomes(streams, sum)
@@ -87,45 +97,46 @@ operations finish; a second Ctrl-C stops at once.`,
 	fs.IntVar(&f.concurrency, "concurrency", apply.DefaultConcurrency, "how many releases run at once")
 	fs.BoolVar(&f.wait, "wait", false, "wait until every object is ready (kstatus), up to --timeout; kaji.yaml can set it per release")
 	fs.DurationVar(&f.timeout, "timeout", release.DefaultTimeout, "time for each release's Helm operation and wait; kaji.yaml can set it per release")
+	fs.BoolVar(&f.prune, "prune", false, "uninstall orphans: releases labeled with this project that kaji.yaml no longer declares")
 	fs.BoolVar(&f.rollbackOnFailure, "rollback-on-failure", false, "roll a failed upgrade back, and uninstall a failed install (implies --wait)")
 	f.lock.add(fs)
 	return cmd
 }
 
 // planApply plans the run under the lock, prints the plan, and asks on a terminal. It returns
-// the steps to follow and whether to go on.
-func (s *session) planApply(ctx context.Context, streams Streams, f *applyFlags) (map[string]apply.Step, bool, error) {
+// the steps to follow, the orphans to prune (as releases to destroy) and whether to go on.
+func (s *session) planApply(ctx context.Context, streams Streams, f *applyFlags) (map[string]apply.Step, *spec.Resolved, bool, error) {
 	planner, err := plan.ForCluster(s.conn, chartSource{s.loader})
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
-	pl, err := planner.Plan(ctx, s.resolved, plan.Options{})
+	pl, err := planner.Plan(ctx, s.resolved, plan.Options{Prune: f.prune})
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	if f.output == "text" {
 		printHeader(streams.Out, "apply", s)
 		if err := view.Text(streams.Out, pl, view.TextOptions{Color: colorful(streams)}); err != nil {
-			return nil, false, err
+			return nil, nil, false, err
 		}
 	}
 	if err := pl.Err(); err != nil {
-		return nil, false, fmt.Errorf("nothing was applied: %w", err)
+		return nil, nil, false, fmt.Errorf("nothing was applied: %w", err)
 	}
 	if !pl.HasChanges() {
 		if f.output == "text" {
 			fmt.Fprintln(streams.Out, "Nothing to do: every release is in sync.")
 		}
-		return nil, false, nil
+		return nil, nil, false, nil
 	}
 	if !f.yes && streams.Interactive {
 		ok, err := streams.confirm("Apply this plan?")
 		if err != nil {
-			return nil, false, err
+			return nil, nil, false, err
 		}
 		if !ok {
 			fmt.Fprintln(streams.Out, "Nothing was changed.")
-			return nil, false, nil
+			return nil, nil, false, nil
 		}
 	}
 	steps := make(map[string]apply.Step, len(pl.Releases))
@@ -141,5 +152,9 @@ func (s *session) planApply(ctx context.Context, streams Streams, f *applyFlags)
 			ForceConflicts: pr.ForceConflicts,
 		}
 	}
-	return steps, true, nil
+	orphans := &spec.Resolved{Project: s.resolved.Project}
+	for _, o := range pl.Pruned() {
+		orphans.Releases = append(orphans.Releases, spec.ResolvedRelease{Name: o.Name, Namespace: o.Namespace})
+	}
+	return steps, orphans, true, nil
 }

@@ -28,6 +28,7 @@ type planFlags struct {
 	showSecrets      bool
 	releases         []string
 	lockNamespace    string
+	prune            bool
 }
 
 func newPlanCommand(g *globalFlags, streams Streams) *cobra.Command {
@@ -58,7 +59,7 @@ would change something, and 1 on errors.`,
 			if err := preflight(cmd.Context(), g, streams, "plan", validate.Options{}); err != nil {
 				return err
 			}
-			run, err := g.plan(cmd.Context(), f.lockNamespace, plan.Options{Releases: f.releases})
+			run, err := g.plan(cmd.Context(), f.lockNamespace, plan.Options{Releases: f.releases, Prune: f.prune})
 			if err != nil {
 				return err
 			}
@@ -85,6 +86,7 @@ would change something, and 1 on errors.`,
 	cmd.Flags().BoolVar(&f.detailedExitCode, "detailed-exitcode", false, "exit 2 when apply would change something, 0 when not")
 	cmd.Flags().BoolVar(&f.showSecrets, "show-secrets", false, "show the values of Secrets instead of their sizes")
 	cmd.Flags().StringArrayVar(&f.releases, "release", nil, "plan only this release (repeatable)")
+	cmd.Flags().BoolVar(&f.prune, "prune", false, "plan to uninstall orphans, as kaji apply --prune would")
 	cmd.Flags().StringVar(&f.lockNamespace, "lock-namespace", lock.DefaultNamespace, "namespace of the project lock (a Lease), whose holder plan shows")
 	return cmd
 }

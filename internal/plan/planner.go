@@ -70,6 +70,9 @@ type Options struct {
 	Ignore []FieldPath
 	// Parallel bounds concurrent renders and requests. Zero means DefaultParallel.
 	Parallel int
+	// Prune plans to uninstall orphans: releases labeled with the project that kaji.yaml no
+	// longer declares. Without it orphans are only reported.
+	Prune bool
 }
 
 // work is one declared release on its way through the planner.
@@ -132,6 +135,12 @@ func (p *Planner) Plan(ctx context.Context, res *spec.Resolved, opts Options) (*
 	}
 	if len(opts.Releases) == 0 {
 		orphans, warning := p.orphans(ctx, res, histories)
+		if opts.Prune {
+			for i := range orphans {
+				orphans[i].Action = ActionUninstall
+				orphans[i].Reason += "; --prune uninstalls it"
+			}
+		}
 		plan.Releases = append(plan.Releases, orphans...)
 		if warning != "" {
 			plan.Warnings = append(plan.Warnings, warning)

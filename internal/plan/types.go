@@ -48,6 +48,8 @@ const (
 	ActionUpgrade Action = "upgrade"
 	// ActionBlocked: apply cannot act until the pending operation is resolved.
 	ActionBlocked Action = "blocked"
+	// ActionUninstall: helm uninstall of an orphan, with --prune.
+	ActionUninstall Action = "uninstall"
 )
 
 // Plan is what apply would do to every release of a kaji.yaml.
@@ -226,7 +228,7 @@ func (p *Plan) Summary() Summary {
 // neither in sync nor an orphan, or one that could not be planned.
 func (p *Plan) HasChanges() bool {
 	for _, r := range p.Releases {
-		if r.Err != nil || (r.State != StateInSync && r.State != StateOrphan) {
+		if r.Err != nil || (r.State != StateInSync && r.State != StateOrphan) || r.Action == ActionUninstall {
 			return true
 		}
 	}
@@ -265,6 +267,17 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() []error { return e.Errs }
+
+// Pruned returns the orphans that apply uninstalls (planned with Options.Prune).
+func (p *Plan) Pruned() []Release {
+	var out []Release
+	for _, r := range p.Releases {
+		if r.State == StateOrphan && r.Action == ActionUninstall {
+			out = append(out, r)
+		}
+	}
+	return out
+}
 
 // NeedsApply reports whether apply must install or upgrade the release.
 func (r *Release) NeedsApply() bool {

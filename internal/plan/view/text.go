@@ -70,14 +70,14 @@ func Footer(p *plan.Plan) string {
 		fmt.Sprintf("%d to install", s[plan.StateInstall]),
 		fmt.Sprintf("%d to upgrade", s[plan.StateUpgrade]+s[plan.StateFailed]+s[plan.StateUnmanaged]),
 		fmt.Sprintf("%d drifted", s[plan.StateDrifted]),
-		"0 to uninstall",
+		fmt.Sprintf("%d to uninstall", len(p.Pruned())),
 		fmt.Sprintf("%d in sync", s[plan.StateInSync]),
 	}
 	if n := s[plan.StatePending]; n > 0 {
 		parts = append(parts, fmt.Sprintf("%d pending", n))
 	}
-	if n := s[plan.StateOrphan]; n > 0 {
-		parts = append(parts, fmt.Sprintf("%d orphaned", n))
+	if n := s[plan.StateOrphan] - len(p.Pruned()); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d orphaned (kept without --prune)", n))
 	}
 	errs := 0
 	if err, ok := p.Err().(*plan.Error); ok {
