@@ -21,7 +21,7 @@ mkdir -p "$out"
 count="${BENCH_COUNT:-5}"
 benchtime="${BENCH_TIME:-3x}"
 
-SECTIONS=(validate)
+SECTIONS=(validate kubeops)
 
 # run_bench NAME PACKAGE PATTERN: runs the benchmarks into $out/NAME.txt.
 run_bench() {
@@ -109,6 +109,35 @@ Targets: the whole corpus validates in under 2 s; validation costs at most 3× p
 EOF
 	benchstat_block "$f"
 	echo
+}
+
+# kubeops: kaji plan/apply/destroy against a sequential helm CLI loop on a local control plane
+# (internal/bench/kubeops), each operation a new process. KUBEOPS_N (default 20) releases;
+# KUBEOPS_LATENCY (default "0,20ms") round-trip latencies added by a local TCP proxy;
+# BENCH_COUNT runs of the cheap operations and of the install+destroy cycles.
+section_kubeops() {
+	go build -o "$out/kaji" ./cmd/kaji
+	[[ -x "$root/.cache/bin/helm" ]] || hack/build-helm.sh >&2
+	echo "bench kubeops: go run ./internal/bench/kubeops" >&2
+	cat <<EOF
+## kubeops: plan, apply and destroy on a local control plane, against the helm CLI
+
+Each operation is a new process of a real build: \`kaji\` (\`plan\`, \`apply --yes\`,
+\`destroy --yes\`, default concurrency 8) and the Helm v4 CLI of the same SDK version
+(\`.cache/bin/helm\`), on kube-apiserver + etcd started by internal/testenv. Wall clock per
+process (for a helm loop, the sum over its processes), peak RSS (\`Maxrss\`; for a loop, its
+largest process), and the API server's \`apiserver_request_total\` before and after.
+
+EOF
+	go run ./internal/bench/kubeops -kaji "$out/kaji" -helm "$root/.cache/bin/helm" \
+		-n "${KUBEOPS_N:-20}" -latency "${KUBEOPS_LATENCY:-0,20ms}" -reps "$count" -cycles "$count" |
+		tee "$out/kubeops.md"
+	cat <<EOF
+Targets (issue 4, N=20): a no-change plan in ≤ 0.5 s at 0 ms and ≤ 1 s at 20 ms, with ≤ 2 API
+requests per release plus a constant; a one-release change applied in ≤ 1.2× one
+\`helm upgrade\`; a first install of 20 at least 4× faster than the sequential helm loop.
+
+EOF
 }
 
 cat <<EOF
