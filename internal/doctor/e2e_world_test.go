@@ -6,8 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"kaji.dev/kaji/internal/awssim"
+	"kaji.dev/kaji/internal/awssim/ekstest"
 	"kaji.dev/kaji/internal/testenv"
 )
 
@@ -39,26 +38,16 @@ type world struct {
 	sim  *awssim.Server
 	hook *awssim.Webhook
 	env  *testenv.Env
-	dir  string
 }
 
-var shared struct {
-	once sync.Once
-	w    *world
-	err  error
-}
+var shared = ekstest.Shared{Fixture: fixturePath, Cluster: "prod"}
 
 func TestMain(m *testing.M) {
 	flag.Parse()
 	code := m.Run()
-	if w := shared.w; w != nil {
-		if err := w.env.Stop(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-		w.hook.Close()
-		w.sim.Close()
-		os.RemoveAll(w.dir)
+	if err := shared.Close(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		code = 1
 	}
 	os.Exit(code)
 }
@@ -66,46 +55,8 @@ func TestMain(m *testing.M) {
 // e2e returns the shared world, starting it on first use; it skips under -short.
 func e2e(t *testing.T) *world {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("end-to-end: needs a kube-apiserver")
-	}
-	shared.once.Do(func() { shared.w, shared.err = startWorld() })
-	if shared.err != nil {
-		t.Fatal(shared.err)
-	}
-	return shared.w
-}
-
-func startWorld() (*world, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	fx, err := awssim.LoadFixture(fixturePath)
-	if err != nil {
-		return nil, err
-	}
-	w := &world{}
-	if w.sim, err = awssim.Start(fx); err != nil {
-		return nil, err
-	}
-	w.hook = w.sim.StartWebhook()
-	if w.dir, err = os.MkdirTemp("", "kaji-doctor-e2e-"); err != nil {
-		return nil, err
-	}
-	config := filepath.Join(w.dir, "token-webhook.kubeconfig")
-	if err := w.hook.WriteConfig(config, "prod"); err != nil {
-		return nil, err
-	}
-	if w.env, err = testenv.Start(ctx, testenv.WithAPIServerArgs(awssim.APIServerArgs(config)...)); err != nil {
-		return nil, err
-	}
-	w.hook.UseConfigMaps(w.env.Client.CoreV1().ConfigMaps("kube-system"))
-	if err := w.sim.SetClusterEndpoint("prod", w.env.Config.Host, w.env.Config.CAData); err != nil {
-		return nil, err
-	}
-	if err := w.sim.BindAccessPolicies(ctx, w.env.Client, "prod"); err != nil {
-		return nil, err
-	}
-	return w, nil
+	w := shared.Get(t)
+	return &world{sim: w.Sim, hook: w.Hook, env: w.Env}
 }
 
 // useSim points the AWS SDK at the simulator through the environment, as a user's shell
