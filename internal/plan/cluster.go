@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"helm.sh/helm/v4/pkg/action"
 	"helm.sh/helm/v4/pkg/chart/common"
@@ -30,6 +32,9 @@ import (
 type Storage interface {
 	// Releases returns every revision of every release stored in namespace, with one request.
 	Releases(ctx context.Context, namespace string) ([]*rspb.Release, error)
+	// NamedReleases returns every revision, in any namespace, of the releases of these names,
+	// with one request per few hundred names.
+	NamedReleases(ctx context.Context, names []string) ([]*rspb.Release, error)
 	// ProjectReleases returns every revision, in any namespace, labeled as project's.
 	ProjectReleases(ctx context.Context, project string) ([]*rspb.Release, error)
 }
@@ -44,8 +49,9 @@ type Discovery interface {
 
 // Objects reads and dry-runs Kubernetes objects.
 type Objects interface {
-	// List returns every object of a resource in namespace ("" for cluster-scoped ones).
-	List(ctx context.Context, m *meta.RESTMapping, namespace string) ([]unstructured.Unstructured, error)
+	// List returns the objects of a resource in namespace (every namespace when "", and
+	// cluster-scoped resources ignore it) that match the label selector ("" for all).
+	List(ctx context.Context, m *meta.RESTMapping, namespace, selector string) ([]unstructured.Unstructured, error)
 	// DryRunApply sends obj as a server-side apply with Helm's field manager and dryRun=All,
 	// and returns what the object would become.
 	DryRunApply(ctx context.Context, m *meta.RESTMapping, obj *unstructured.Unstructured, force bool) (*unstructured.Unstructured, error)
@@ -108,7 +114,7 @@ func (k *Kube) Mapping(gvk schema.GroupVersionKind) (*meta.RESTMapping, error) {
 // Releases lists the Secrets of Helm's storage in namespace (label owner=helm) with Helm's
 // own storage driver, which decodes them.
 func (k *Kube) Releases(ctx context.Context, namespace string) ([]*rspb.Release, error) {
-	d := driver.NewSecrets(contextSecrets{k.client.CoreV1().Secrets(namespace), ctx})
+	d := driver.NewSecrets(contextSecrets{k.client.CoreV1().Secrets(namespace), ctx, ""})
 	rels, err := d.List(func(ri.Releaser) bool { return true })
 	if err != nil {
 		return nil, fmt.Errorf("read helm releases in namespace %s: %w", namespace, err)
@@ -116,10 +122,33 @@ func (k *Kube) Releases(ctx context.Context, namespace string) ([]*rspb.Release,
 	return v1Releases(rels)
 }
 
+// namesPerList bounds the names of one "name in (...)" selector, to keep request URLs short.
+const namesPerList = 200
+
+// NamedReleases lists, in every namespace, the storage Secrets labeled owner=helm whose name
+// label is one of names, with Helm's own storage driver.
+func (k *Kube) NamedReleases(ctx context.Context, names []string) ([]*rspb.Release, error) {
+	var out []*rspb.Release
+	for chunk := range slices.Chunk(slices.Sorted(slices.Values(names)), namesPerList) {
+		sel := fmt.Sprintf("owner=helm,name in (%s)", strings.Join(chunk, ","))
+		d := driver.NewSecrets(contextSecrets{k.client.CoreV1().Secrets(metav1.NamespaceAll), ctx, sel})
+		rels, err := d.List(func(ri.Releaser) bool { return true })
+		if err != nil {
+			return nil, fmt.Errorf("read helm releases in all namespaces: %w", err)
+		}
+		v1, err := v1Releases(rels)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v1...)
+	}
+	return out, nil
+}
+
 // ProjectReleases lists, in every namespace, the storage Secrets labeled owner=helm and
 // kaji.dev/project=project.
 func (k *Kube) ProjectReleases(ctx context.Context, project string) ([]*rspb.Release, error) {
-	d := driver.NewSecrets(contextSecrets{k.client.CoreV1().Secrets(metav1.NamespaceAll), ctx})
+	d := driver.NewSecrets(contextSecrets{k.client.CoreV1().Secrets(metav1.NamespaceAll), ctx, ""})
 	rels, err := d.Query(map[string]string{"owner": "helm", release.ProjectLabel: project})
 	if errors.Is(err, driver.ErrReleaseNotFound) {
 		return nil, nil
@@ -131,13 +160,13 @@ func (k *Kube) ProjectReleases(ctx context.Context, project string) ([]*rspb.Rel
 }
 
 // List implements Objects, a page of 500 objects per request.
-func (k *Kube) List(ctx context.Context, m *meta.RESTMapping, namespace string) ([]unstructured.Unstructured, error) {
+func (k *Kube) List(ctx context.Context, m *meta.RESTMapping, namespace, selector string) ([]unstructured.Unstructured, error) {
 	var ri dynamic.ResourceInterface = k.dynamic.Resource(m.Resource)
 	if m.Scope.Name() == meta.RESTScopeNameNamespace {
 		ri = k.dynamic.Resource(m.Resource).Namespace(namespace)
 	}
 	var items []unstructured.Unstructured
-	opts := metav1.ListOptions{Limit: 500}
+	opts := metav1.ListOptions{Limit: 500, LabelSelector: selector}
 	for {
 		list, err := ri.List(ctx, opts)
 		if err != nil {
@@ -170,13 +199,18 @@ func (k *Kube) DryRunApply(ctx context.Context, m *meta.RESTMapping, obj *unstru
 	})
 }
 
-// contextSecrets lets Helm's storage driver, which passes context.Background, list with ctx.
+// contextSecrets lets Helm's storage driver, which passes context.Background, list with ctx,
+// and with selector, when set, in place of the driver's "owner=helm".
 type contextSecrets struct {
 	typedcorev1.SecretInterface
-	ctx context.Context
+	ctx      context.Context
+	selector string
 }
 
 func (s contextSecrets) List(_ context.Context, opts metav1.ListOptions) (*corev1.SecretList, error) {
+	if s.selector != "" {
+		opts.LabelSelector = s.selector
+	}
 	return s.SecretInterface.List(s.ctx, opts)
 }
 

@@ -1,9 +1,16 @@
 package plan_test
 
 import (
+	"crypto/rand"
 	"fmt"
 	"strings"
 	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"kaji.dev/kaji/internal/cluster"
 	"kaji.dev/kaji/internal/plan"
@@ -11,18 +18,23 @@ import (
 	"kaji.dev/kaji/internal/testenv"
 )
 
-// manyReleases declares n web releases, alternately in namespaces a and b.
-func manyReleases(h *harness, n int, a, b string) *spec.Resolved {
+// manyReleases declares n web releases, spread over namespaces in turn.
+func manyReleases(h *harness, n int, namespaces ...string) *spec.Resolved {
 	var body strings.Builder
 	body.WriteString("releases:\n")
 	for i := range n {
-		ns := a
-		if i%2 == 1 {
-			ns = b
-		}
-		fmt.Fprintf(&body, "  - name: web%d\n    namespace: %s\n    chart: CHARTS/web\n", i, ns)
+		fmt.Fprintf(&body, "  - name: web%d\n    namespace: %s\n    chart: CHARTS/web\n", i, namespaces[i%len(namespaces)])
 	}
 	return h.resolve(body.String())
+}
+
+// namespaces makes n namespaces for the test.
+func namespaces(t *testing.T, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = env.Namespace(t)
+	}
+	return out
 }
 
 // planRequests counts the API requests of one plan by a fresh planner (a fresh discovery
@@ -33,6 +45,12 @@ func planRequests(t *testing.T, h *harness, res *spec.Resolved) (testenv.Request
 	if err != nil {
 		t.Fatal(err)
 	}
+	return planRequestsAs(t, h, conn, res)
+}
+
+// planRequestsAs is planRequests through conn.
+func planRequestsAs(t *testing.T, h *harness, conn *cluster.Conn, res *spec.Resolved) (testenv.RequestCounts, *plan.Plan) {
+	t.Helper()
 	p, err := plan.ForCluster(conn, h.charts)
 	if err != nil {
 		t.Fatal(err)
@@ -60,57 +78,59 @@ func planRequests(t *testing.T, h *harness, res *spec.Resolved) (testenv.Request
 	return delta, got
 }
 
-func TestNoChangePlanCostDoesNotGrowWithReleases(t *testing.T) {
-	h := newHarness(t)
-	a, b := env.Namespace(t), env.Namespace(t)
-	small, large := manyReleases(h, 2, a, b), manyReleases(h, 10, a, b)
-	h.apply(large)
+// resourceRequests is the requests of cost other than discovery, which is once per run and
+// which health checks of other clients of the API server land in too.
+func resourceRequests(cost testenv.RequestCounts) float64 {
+	return cost.Total() - cost["GET nonresource"]
+}
 
-	costSmall, p := planRequests(t, h, small)
+func TestNoChangePlanCostDoesNotGrowWithReleasesOrNamespaces(t *testing.T) {
+	h := newHarness(t)
+	spread := namespaces(t, 10)
+	small, large := manyReleases(h, 2, spread[:2]...), manyReleases(h, 10, spread...)
+	h.apply(large)
+	// Another project, so that neither sees the other's releases as orphans.
+	h1 := newHarness(t)
+	inOne := manyReleases(h1, 10, env.Namespace(t))
+	h1.apply(inOne)
+
+	costSmall, _ := planRequests(t, h, small)
 	costLarge, p := planRequests(t, h, large)
-	for _, r := range p.Releases {
+	costOne, pOne := planRequests(t, h1, inOne)
+	for _, r := range append(p.Releases, pOne.Releases...) {
 		if r.State != plan.StateInSync {
 			t.Fatalf("%s: %s (%s), want in-sync", r.Name, r.State, r.Reason)
 		}
 	}
-	t.Logf("requests of a no-change plan of 2 releases: %v (%v)", costSmall.Total(), costSmall)
-	t.Logf("requests of a no-change plan of 10 releases: %v (%v)", costLarge.Total(), costLarge)
+	t.Logf("no-change plan, 2 releases in 2 namespaces: %v requests (%v)", costSmall.Total(), costSmall)
+	t.Logf("no-change plan, 10 releases in 10 namespaces: %v requests (%v)", costLarge.Total(), costLarge)
+	t.Logf("no-change plan, 10 releases in 1 namespace: %v requests (%v)", costOne.Total(), costOne)
 
-	// 10 releases in 2 namespaces: discovery, 2 storage lists, 1 cluster-wide list for orphans,
-	// and 2 namespaces × 3 kinds of live objects. Well under 2·N + a constant.
-	if n := costLarge.Total(); n > 20 {
-		t.Errorf("a no-change plan of 10 releases made %v requests, want at most 20: %v", n, costLarge)
-	}
-	// Exactly: one storage list per namespace, one cluster-wide for orphans, one list per
-	// (namespace, kind) of live objects.
-	if n := costLarge.Total() - costLarge["GET nonresource"]; n != 2+1+2*3 {
-		t.Errorf("%v resource requests, want 9: %v", n, costLarge)
+	// Exactly, whatever the releases and namespaces: one list of Helm's storage, one
+	// cluster-wide list for orphans, one list per kind of live object (3).
+	for name, cost := range map[string]testenv.RequestCounts{"2 in 2": costSmall, "10 in 10": costLarge, "10 in 1": costOne} {
+		if n := resourceRequests(cost); n != 1+1+3 {
+			t.Errorf("%s: %v resource requests, want 5: %v", name, n, cost)
+		}
+		if n := cost["GET nonresource"]; n > 4 {
+			t.Errorf("%s: discovery made %v requests, want at most 4", name, n)
+		}
+		for k := range cost {
+			if strings.HasPrefix(k, "GET ") && k != "GET nonresource" {
+				t.Errorf("%s: the plan made per-object requests: %s × %v", name, k, cost[k])
+			}
+		}
 	}
 	for _, k := range []string{"LIST secrets", "LIST configmaps", "LIST deployments.apps", "LIST services"} {
 		if costLarge[k] != costSmall[k] {
 			t.Errorf("%s: %v requests for 10 releases, %v for 2: the cost grows with releases", k, costLarge[k], costSmall[k])
 		}
 	}
-	// Discovery (GET nonresource) is once per run; other clients of the API server may add a
-	// health check or two to it meanwhile, so it is bounded, not compared.
-	nSmall, nLarge := costSmall.Total()-costSmall["GET nonresource"], costLarge.Total()-costLarge["GET nonresource"]
-	if nLarge != nSmall {
-		t.Errorf("10 releases cost %v resource requests, 2 cost %v: want the same", nLarge, nSmall)
-	}
-	if n := costLarge["GET nonresource"]; n > 4 {
-		t.Errorf("discovery made %v requests, want at most 4", n)
-	}
-	for k := range costLarge {
-		if strings.HasPrefix(k, "GET ") && k != "GET nonresource" {
-			t.Errorf("the plan made per-object requests: %s × %v", k, costLarge[k])
-		}
-	}
 }
 
 func TestChangePlanCostGrowsWithChangedObjectsOnly(t *testing.T) {
 	h := newHarness(t)
-	a, b := env.Namespace(t), env.Namespace(t)
-	res := manyReleases(h, 10, a, b)
+	res := manyReleases(h, 10, namespaces(t, 10)...)
 	h.apply(res)
 	res.Releases[3].Values = append(res.Releases[3].Values, spec.ValuesLayer{Inline: map[string]any{"greeting": "changed"}})
 
@@ -123,12 +143,112 @@ func TestChangePlanCostGrowsWithChangedObjectsOnly(t *testing.T) {
 	if cost["APPLY configmaps"] != 1 || cost["APPLY deployments.apps"] != 0 || cost["APPLY services"] != 0 {
 		t.Errorf("dry runs: %v, want exactly one, of the changed configmap", cost)
 	}
-	// The no-change plan's 9 resource requests, and one dry run. Discovery (GET nonresource)
-	// is bounded apart: health checks of other clients land there too.
-	if n := cost.Total() - cost["GET nonresource"]; n > 10 {
-		t.Errorf("%v resource requests, want at most 10: %v", n, cost)
+	if n := resourceRequests(cost); n != 5+1 {
+		t.Errorf("%v resource requests, want the no-change plan's 5 and one dry run: %v", n, cost)
 	}
-	if n := cost["GET nonresource"]; n > 4 {
-		t.Errorf("discovery made %v requests, want at most 4", n)
+}
+
+func TestNewReleasesAndUnlabeledObjectsAreListedByNamespace(t *testing.T) {
+	h := newHarness(t)
+	ns := namespaces(t, 4)
+	res := manyReleases(h, 2, ns[:2]...)
+	h.apply(res)
+	// web0 lost Helm's label on its ConfigMap by hand; a ConfigMap made by hand sits where
+	// the new release web2 puts one; web3 is new in an empty namespace.
+	cm, err := env.Client.CoreV1().ConfigMaps(ns[0]).Get(t.Context(), "web0", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(cm.Labels, "app.kubernetes.io/managed-by")
+	if _, err := env.Client.CoreV1().ConfigMaps(ns[0]).Update(t.Context(), cm, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	byHand := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "web2"}, Data: map[string]string{"GREETING": "by hand"}}
+	if _, err := env.Client.CoreV1().ConfigMaps(ns[2]).Create(t.Context(), byHand, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	cost, p := planRequests(t, h, manyReleases(h, 4, ns...))
+	t.Logf("requests: %v (%v)", cost.Total(), cost)
+	wantState(t, releaseNamed(t, p, "web1"), plan.StateInSync, plan.ActionNone)
+	r := releaseNamed(t, p, "web0")
+	wantState(t, r, plan.StateDrifted, plan.ActionUpgrade)
+	if c := change(t, r, "ConfigMap", "web0"); c.Action != plan.ChangeUpdate {
+		t.Errorf("web0's ConfigMap: %s, want update (its label is back)", c.Action)
+	}
+	if c := change(t, releaseNamed(t, p, "web2"), "ConfigMap", "web2"); c.Err == nil ||
+		!strings.Contains(c.Err.Error(), `label "app.kubernetes.io/managed-by" is missing`) {
+		t.Errorf("web2's ConfigMap over a hand-made one: %s, %v; want helm's ownership error", c.Action, c.Err)
+	}
+	if c := change(t, releaseNamed(t, p, "web3"), "Deployment", "web3"); c.Action != plan.ChangeCreate {
+		t.Errorf("web3's Deployment: %s, want create", c.Action)
+	}
+	// The labeled lists, then whole lists only where they could not answer: configmaps in
+	// ns0 (web0's lost label), ns2 and ns3 (new releases), deployments and services in ns2
+	// and ns3.
+	want := map[string]float64{"LIST configmaps": 1 + 3, "LIST deployments.apps": 1 + 2, "LIST services": 1 + 2}
+	for k, n := range want {
+		if cost[k] != n {
+			t.Errorf("%s: %v requests, want %v: %v", k, cost[k], n, cost)
+		}
+	}
+}
+
+func TestPlanWithoutClusterWideReadsListsEachNamespace(t *testing.T) {
+	h := newHarness(t)
+	ns := namespaces(t, 3)
+	res := manyReleases(h, 3, ns...)
+	h.apply(res)
+
+	// A user who may read only these namespaces.
+	user := "ns-reader-" + strings.ToLower(rand.Text()[:8])
+	for _, n := range ns {
+		grantNamespaceReader(t, n, user)
+	}
+	cfg := rest.CopyConfig(env.Config)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: user}
+	conn, err := cluster.FromConfig(clientcmdapi.Config{}, "", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cost, p := planRequestsAs(t, h, conn, res)
+	t.Logf("requests: %v (%v)", cost.Total(), cost)
+	for _, r := range p.Releases {
+		wantState(t, &r, plan.StateInSync, plan.ActionNone)
+	}
+	if len(p.Warnings) == 0 || !strings.Contains(p.Warnings[0], "orphans were looked for only in namespaces") {
+		t.Errorf("warnings %q, want one saying orphans were looked for only in the declared namespaces", p.Warnings)
+	}
+	// One list per namespace of each. (The forbidden cluster-wide lists before them are
+	// refused before the API server's request metric counts them.)
+	want := map[string]float64{"LIST secrets": 3, "LIST configmaps": 3, "LIST deployments.apps": 3, "LIST services": 3}
+	for k, n := range want {
+		if cost[k] != n {
+			t.Errorf("%s: %v requests, want %v: %v", k, cost[k], n, cost)
+		}
+	}
+}
+
+// grantNamespaceReader lets user read (and dry-run) what a plan reads in namespace ns.
+func grantNamespaceReader(t *testing.T, ns, user string) {
+	t.Helper()
+	role := &rbacv1.Role{
+		ObjectMeta: metav1.ObjectMeta{Name: "plan-reader"},
+		Rules: []rbacv1.PolicyRule{{
+			APIGroups: []string{"", "apps"},
+			Resources: []string{"secrets", "configmaps", "services", "deployments"},
+			Verbs:     []string{"get", "list", "patch"},
+		}},
+	}
+	if _, err := env.Client.RbacV1().Roles(ns).Create(t.Context(), role, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	binding := &rbacv1.RoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "plan-reader"},
+		RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: "plan-reader"},
+		Subjects:   []rbacv1.Subject{{Kind: "User", APIGroup: "rbac.authorization.k8s.io", Name: user}},
+	}
+	if _, err := env.Client.RbacV1().RoleBindings(ns).Create(t.Context(), binding, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
 	}
 }

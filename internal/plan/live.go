@@ -13,10 +13,16 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
-// listKey is one LIST request: a resource in a namespace ("" for cluster-scoped resources).
+// ManagedSelector selects the objects Helm wrote: install, upgrade and rollback label every
+// object they apply with it.
+const ManagedSelector = "app.kubernetes.io/managed-by=Helm"
+
+// listKey is one LIST request: a resource in a namespace ("" for every namespace, and for
+// cluster-scoped resources), with a label selector or none.
 type listKey struct {
 	resource  schema.GroupVersionResource
 	namespace string
+	selector  string
 }
 
 func (k listKey) String() string {
@@ -24,17 +30,20 @@ func (k listKey) String() string {
 	if k.resource.Group != "" {
 		r += "." + k.resource.Group
 	}
+	if k.selector != "" {
+		r += " labeled " + k.selector
+	}
 	if k.namespace == "" {
 		return r
 	}
 	return r + " in namespace " + k.namespace
 }
 
-// liveSet is the live objects of every (resource, namespace) a plan needs.
+// liveSet is the live objects a plan needs.
 type liveSet struct {
 	objects map[string]*unstructured.Unstructured // by ObjectRef.key
 	lists   map[listKey]error                     // every list made, and its error
-	keyOf   map[string]listKey                    // object key → the list that holds it
+	keyOf   map[string]listKey                    // object key → the list that decides it
 }
 
 // get returns the live object of o, nil when it does not exist, or why it is unknown.
@@ -46,13 +55,25 @@ func (s *liveSet) get(o object) (*unstructured.Unstructured, error) {
 	return s.objects[k], nil
 }
 
-// fetchLive lists, once each, every (resource, namespace) that holds an object of a release
-// that the plan needs to see live: objects of the revision a release would upgrade from,
-// objects it would write, and the CRDs of its chart. The number of requests grows with the
-// number of distinct kinds and namespaces, not with releases or objects.
+// wanted is what a plan needs to see of one resource.
+type wanted struct {
+	mapping *meta.RESTMapping
+	keys    map[string]string // object key → its namespace ("" when cluster-scoped)
+}
+
+// fetchLive reads every live object the plan needs to see: objects of the revision a release
+// would upgrade from, objects it would write, and the CRDs of its chart. It lists, never gets:
+//   - a resource needed in one namespace, or cluster-scoped, is listed there;
+//   - a resource needed in several namespaces is listed once across all of them, labeled as
+//     Helm's (ManagedSelector); the namespaces where a needed object was not among them (a new
+//     release, a deleted object, a label removed by hand) are then listed whole, as are all
+//     of them when the cluster-wide list is forbidden.
+//
+// So a plan of releases that exist costs one request per resource kind, however many releases
+// and namespaces it spans.
 func (p *Planner) fetchLive(ctx context.Context, works []*work, par int) *liveSet {
 	s := &liveSet{objects: map[string]*unstructured.Unstructured{}, lists: map[listKey]error{}, keyOf: map[string]listKey{}}
-	mappings := map[listKey]*meta.RESTMapping{}
+	need := map[schema.GroupVersionResource]*wanted{}
 	for _, w := range works {
 		if w.out.Err != nil {
 			continue
@@ -62,24 +83,71 @@ func (p *Planner) fetchLive(ctx context.Context, works []*work, par int) *liveSe
 				if o.mapping == nil {
 					continue
 				}
-				k := listKey{resource: o.mapping.Resource}
-				if o.mapping.Scope.Name() == meta.RESTScopeNameNamespace {
-					k.namespace = o.u.GetNamespace()
+				n := need[o.mapping.Resource]
+				if n == nil {
+					n = &wanted{mapping: o.mapping, keys: map[string]string{}}
+					need[o.mapping.Resource] = n
 				}
-				s.lists[k] = nil
-				s.keyOf[o.ref.key()] = k
-				mappings[k] = o.mapping
+				ns := ""
+				if o.mapping.Scope.Name() == meta.RESTScopeNameNamespace {
+					ns = o.u.GetNamespace()
+				}
+				n.keys[o.ref.key()] = ns
 			}
 		}
 	}
-	keys := slices.SortedFunc(maps.Keys(mappings), func(a, b listKey) int { return strings.Compare(a.String(), b.String()) })
 
-	items := make([][]unstructured.Unstructured, len(keys))
-	errs := make([]error, len(keys))
-	parallel(len(keys), par, func(i int) {
-		items[i], errs[i] = p.Objects.List(ctx, mappings[keys[i]], keys[i].namespace)
+	// First round: one list per resource, or per namespace of a resource.
+	first := map[listKey]*meta.RESTMapping{}
+	for res, n := range need {
+		namespaces := map[string]bool{}
+		for _, ns := range n.keys {
+			namespaces[ns] = true
+		}
+		wide := len(namespaces) > 1
+		for key, ns := range n.keys {
+			k := listKey{resource: res, namespace: ns}
+			if wide {
+				k = listKey{resource: res, selector: ManagedSelector}
+			}
+			first[k] = n.mapping
+			s.keyOf[key] = k
+		}
+	}
+	s.list(ctx, p.Objects, first, par)
+
+	// Second round: the namespaces that the labeled lists cannot answer for.
+	second := map[listKey]*meta.RESTMapping{}
+	for res, n := range need {
+		wideKey := listKey{resource: res, selector: ManagedSelector}
+		err, listed := s.lists[wideKey]
+		if !listed || (err != nil && !apierrors.IsForbidden(err)) {
+			continue
+		}
+		for key, ns := range n.keys {
+			if err == nil && s.objects[key] != nil {
+				continue
+			}
+			k := listKey{resource: res, namespace: ns}
+			second[k] = n.mapping
+			s.keyOf[key] = k
+		}
+	}
+	s.list(ctx, p.Objects, second, par)
+	return s
+}
+
+// list makes the lists of keys at most par at once, and records their objects and errors.
+func (s *liveSet) list(ctx context.Context, objects Objects, keys map[listKey]*meta.RESTMapping, par int) {
+	lists := slices.SortedFunc(maps.Keys(keys), func(a, b listKey) int { return strings.Compare(a.String(), b.String()) })
+	items := make([][]unstructured.Unstructured, len(lists))
+	errs := make([]error, len(lists))
+	parallel(len(lists), par, func(i int) {
+		k := lists[i]
+		items[i], errs[i] = objects.List(ctx, keys[k], k.namespace, k.selector)
 	})
-	for i, k := range keys {
+	for i, k := range lists {
+		s.lists[k] = nil
 		if errs[i] != nil {
 			s.lists[k] = listError(k, errs[i])
 			continue
@@ -87,12 +155,11 @@ func (p *Planner) fetchLive(ctx context.Context, works []*work, par int) *liveSe
 		for j := range items[i] {
 			u := &items[i][j]
 			if u.GetKind() == "" { // lists of the dynamic client carry the kind; be safe
-				u.SetGroupVersionKind(mappings[k].GroupVersionKind)
+				u.SetGroupVersionKind(keys[k].GroupVersionKind)
 			}
 			s.objects[refOf(u).key()] = u
 		}
 	}
-	return s
 }
 
 func listError(k listKey, err error) error {

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -9,6 +10,7 @@ import (
 
 	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
 	rspb "helm.sh/helm/v4/pkg/release/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/rest"
 
 	"kaji.dev/kaji/internal/cluster"
@@ -104,7 +106,7 @@ func (p *Planner) Plan(ctx context.Context, res *spec.Resolved, opts Options) (*
 	}
 	plan := &Plan{Project: res.Project, Environment: res.Environment, Time: p.now()}
 
-	histories, err := p.readStorage(ctx, namespacesOf(selected), opts.Parallel)
+	histories, err := p.readStorage(ctx, selected, opts.Parallel)
 	if err != nil {
 		return nil, err
 	}
@@ -175,26 +177,56 @@ func (p *Planner) now() time.Time {
 // releaseKey names a release: Helm's storage is per namespace.
 type releaseKey struct{ namespace, name string }
 
-// readStorage reads the release records of every namespace, one list each.
-func (p *Planner) readStorage(ctx context.Context, namespaces []string, par int) (map[releaseKey]history, error) {
+// readStorage reads the release records of rs: with one list across namespaces when they
+// span several (its cost does not grow with namespaces), else, or when listing Secrets in
+// every namespace is forbidden, with one list per namespace.
+func (p *Planner) readStorage(ctx context.Context, rs []spec.ResolvedRelease, par int) (map[releaseKey]history, error) {
+	namespaces := namespacesOf(rs)
+	var rels []*rspb.Release
+	var err error
+	if len(namespaces) > 1 {
+		names := make([]string, 0, len(rs))
+		for _, r := range rs {
+			if !slices.Contains(names, r.Name) {
+				names = append(names, r.Name)
+			}
+		}
+		rels, err = p.Storage.NamedReleases(ctx, names)
+	}
+	if len(namespaces) <= 1 || apierrors.IsForbidden(err) {
+		rels, err = p.perNamespace(ctx, namespaces, par)
+	}
+	if err != nil {
+		return nil, err
+	}
+	wanted := map[string]bool{}
+	for _, ns := range namespaces {
+		wanted[ns] = true
+	}
+	out := map[releaseKey]history{}
+	for _, r := range rels {
+		if !wanted[r.Namespace] {
+			continue // a release of the same name in a namespace kaji.yaml does not use
+		}
+		k := releaseKey{r.Namespace, r.Name}
+		h := out[k]
+		h.add(r)
+		out[k] = h
+	}
+	return out, nil
+}
+
+// perNamespace reads every release record of each namespace, one list each.
+func (p *Planner) perNamespace(ctx context.Context, namespaces []string, par int) ([]*rspb.Release, error) {
 	results := make([][]*rspb.Release, len(namespaces))
 	errs := make([]error, len(namespaces))
 	parallel(len(namespaces), par, func(i int) {
 		results[i], errs[i] = p.Storage.Releases(ctx, namespaces[i])
 	})
-	out := map[releaseKey]history{}
-	for i := range namespaces {
-		if errs[i] != nil {
-			return nil, errs[i]
-		}
-		for _, r := range results[i] {
-			k := releaseKey{r.Namespace, r.Name}
-			h := out[k]
-			h.add(r)
-			out[k] = h
-		}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
-	return out, nil
+	return slices.Concat(results...), nil
 }
 
 func namespacesOf(rs []spec.ResolvedRelease) []string {
