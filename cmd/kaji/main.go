@@ -3,8 +3,10 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"kaji.dev/kaji/internal/cli"
@@ -23,7 +25,29 @@ func main() {
 		<-sigs
 		close(abort)
 	}()
+	stopProfile := startProfile(os.Getenv("KAJI_CPUPROFILE"))
 	code := cli.Run(ctx, abort, os.Args[1:], cli.StdStreams())
 	cancel()
+	stopProfile()
 	os.Exit(code)
+}
+
+// startProfile writes a CPU profile of the run to path, for `go tool pprof`, when path is
+// set (KAJI_CPUPROFILE): how the benchmarks find where a run spends its time.
+func startProfile(path string) (stop func()) {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.StartCPUProfile(f)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "KAJI_CPUPROFILE: %v\n", err)
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
 }

@@ -98,6 +98,9 @@ type Step struct {
 	Values map[string]any
 	// ForceConflicts takes over fields another field manager changed.
 	ForceConflicts bool
+	// Mode is whether the plan found the release to install or to upgrade; the zero value
+	// lets the release manager read it again.
+	Mode release.Mode
 }
 
 // ApplySteps is Apply following a plan: releases in sync are left alone, blocked ones fail
@@ -135,7 +138,7 @@ func (rn *Runner) ApplySteps(ctx context.Context, res *spec.Resolved, steps map[
 		default:
 			t.run = func(ctx context.Context) (release.Result, error) {
 				d := rn.desired(p)
-				d.ForceConflicts = st.ForceConflicts
+				d.ForceConflicts, d.Mode = st.ForceConflicts, st.Mode
 				return rn.Releases.Apply(ctx, d)
 			}
 		}

@@ -69,6 +69,9 @@ operations finish; a second Ctrl-C stops at once.`,
 			p := newProgress(streams, "apply", f.output)
 			rn := s.runner(g.inflight.wrap(p.observe))
 			rn.Concurrency, rn.Wait, rn.Timeout, rn.RollbackOnFailure = f.concurrency, f.wait, f.timeout, f.rollbackOnFailure
+			// Discovery, which the plan needs, goes on while the lock is taken: one round trip
+			// less to a remote API server. An error is not kept: the plan reads again and says.
+			go func() { _, _ = s.conn.Capabilities() }()
 			return s.withLock(cmd.Context(), streams, f.lock, "apply", func(ctx context.Context) error {
 				steps, orphans, proceed, err := s.planApply(ctx, streams, f)
 				if err != nil || !proceed {
@@ -150,6 +153,7 @@ func (s *session) planApply(ctx context.Context, streams Streams, f *applyFlags)
 			Err:    pr.Blocked(),
 			Chart:  pr.Loaded, Values: pr.Values,
 			ForceConflicts: pr.ForceConflicts,
+			Mode:           modeOf(pr),
 		}
 	}
 	orphans := &spec.Resolved{Project: s.resolved.Project}
@@ -157,4 +161,18 @@ func (s *session) planApply(ctx context.Context, streams Streams, f *applyFlags)
 		orphans.Releases = append(orphans.Releases, spec.ResolvedRelease{Name: o.Name, Namespace: o.Namespace})
 	}
 	return steps, orphans, true, nil
+}
+
+// modeOf tells the release manager what the plan found, which spares it reading the release
+// again: the plan was made under the lock.
+func modeOf(r *plan.Release) release.Mode {
+	switch {
+	case r.Action == plan.ActionUpgrade:
+		return release.ModeUpgrade
+	case r.Action != plan.ActionInstall:
+		return release.ModeAuto
+	case r.Current != nil:
+		return release.ModeReinstall
+	}
+	return release.ModeInstall
 }

@@ -34,6 +34,7 @@ type Conn struct {
 	config    *rest.Config
 	discovery discovery.CachedDiscoveryInterface
 	mapper    meta.RESTMapper
+	caps      capabilities
 }
 
 // Connect loads the kubeconfig and prepares clients. It makes no request to the cluster.

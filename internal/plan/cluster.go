@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	"helm.sh/helm/v4/pkg/action"
 	"helm.sh/helm/v4/pkg/chart/common"
 	ri "helm.sh/helm/v4/pkg/release"
 	rspb "helm.sh/helm/v4/pkg/release/v1"
@@ -60,6 +59,7 @@ type Objects interface {
 // Kube implements Storage, Discovery and Objects on a cluster connection. It shares the
 // connection's discovery cache and REST mapper, so that one plan costs one discovery.
 type Kube struct {
+	conn    *cluster.Conn
 	client  kubernetes.Interface
 	dynamic dynamic.Interface
 	disc    discovery.CachedDiscoveryInterface
@@ -85,25 +85,12 @@ func NewKube(conn *cluster.Conn) (*Kube, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rest mapper: %w", err)
 	}
-	return &Kube{client: client, dynamic: dyn, disc: disc, mapper: mapper}, nil
+	return &Kube{conn: conn, client: client, dynamic: dyn, disc: disc, mapper: mapper}, nil
 }
 
-// Capabilities reads the server version and API versions as Helm's install and upgrade do,
-// from the shared discovery cache.
+// Capabilities are the connection's, read once per run (see cluster.Conn.Capabilities).
 func (k *Kube) Capabilities(context.Context) (*common.Capabilities, error) {
-	v, err := k.disc.ServerVersion()
-	if err != nil {
-		return nil, fmt.Errorf("read the server version: %w", err)
-	}
-	apis, err := action.GetVersionSet(k.disc)
-	if err != nil {
-		return nil, fmt.Errorf("discover api versions: %w", err)
-	}
-	return &common.Capabilities{
-		APIVersions: apis,
-		KubeVersion: common.KubeVersion{Version: v.GitVersion, Major: v.Major, Minor: v.Minor},
-		HelmVersion: common.DefaultCapabilities.HelmVersion,
-	}, nil
+	return k.conn.Capabilities()
 }
 
 // Mapping implements Discovery.

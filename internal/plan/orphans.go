@@ -1,26 +1,26 @@
 package plan
 
 import (
-	"context"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
 
 	"helm.sh/helm/v4/pkg/release/common"
+	rspb "helm.sh/helm/v4/pkg/release/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"kaji.dev/kaji/internal/release"
 	"kaji.dev/kaji/internal/spec"
 )
 
-// orphans finds the releases labeled as the project's that kaji.yaml no longer declares, with
-// one cluster-wide list. When that list is not allowed, it looks only in the namespaces
-// already read, and says so in the returned warning.
-func (p *Planner) orphans(ctx context.Context, res *spec.Resolved, known map[releaseKey]history) ([]Release, string) {
+// orphans finds the releases labeled as the project's that kaji.yaml no longer declares, in
+// rels: the result of one cluster-wide list (Storage.ProjectReleases), or its error. When that
+// list failed, it looks only in the namespaces already read, and says so in the returned
+// warning.
+func (p *Planner) orphans(res *spec.Resolved, rels []*rspb.Release, err error, known map[releaseKey]history) ([]Release, string) {
 	var warning string
 	found := map[releaseKey]history{}
-	rels, err := p.Storage.ProjectReleases(ctx, res.Project)
 	if err != nil {
 		namespaces := map[string]bool{}
 		for k := range known {

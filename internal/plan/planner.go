@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"helm.sh/helm/v4/pkg/chart/common"
 	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
 	rspb "helm.sh/helm/v4/pkg/release/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -106,12 +107,25 @@ func (p *Planner) Plan(ctx context.Context, res *spec.Resolved, opts Options) (*
 	}
 	plan := &Plan{Project: res.Project, Environment: res.Environment, Time: p.now()}
 
-	histories, err := p.readStorage(ctx, selected, opts.Parallel)
-	if err != nil {
-		return nil, err
+	// The reads that need nothing else go at once: one round trip to a remote API server.
+	var (
+		wg          sync.WaitGroup
+		histories   map[releaseKey]history
+		storageErr  error
+		caps        *common.Capabilities
+		capsErr     error
+		project     []*rspb.Release
+		projectErr  error
+		wantOrphans = len(opts.Releases) == 0
+	)
+	wg.Go(func() { histories, storageErr = p.readStorage(ctx, selected, opts.Parallel) })
+	wg.Go(func() { caps, capsErr = p.Discovery.Capabilities(ctx) })
+	if wantOrphans {
+		wg.Go(func() { project, projectErr = p.Storage.ProjectReleases(ctx, res.Project) })
 	}
-	caps, err := p.Discovery.Capabilities(ctx)
-	if err != nil {
+	wg.Go(func() { p.readLock(ctx, plan) })
+	wg.Wait()
+	if err := errors.Join(storageErr, capsErr); err != nil {
 		return nil, err
 	}
 
@@ -128,15 +142,14 @@ func (p *Planner) Plan(ctx context.Context, res *spec.Resolved, opts Options) (*
 	}
 	p.planChanges(ctx, works, live, opts)
 
-	p.readLock(ctx, plan)
 	for _, w := range works {
 		if w.out.State == StatePending && plan.Lock != nil && !plan.Lock.Expired {
 			w.out.Reason += fmt.Sprintf("; the project lock is held by %s, which may be working on it", plan.Lock)
 		}
 		plan.Releases = append(plan.Releases, *w.out)
 	}
-	if len(opts.Releases) == 0 {
-		orphans, warning := p.orphans(ctx, res, histories)
+	if wantOrphans {
+		orphans, warning := p.orphans(res, project, projectErr, histories)
 		if opts.Prune {
 			for i := range orphans {
 				orphans[i].Action = ActionUninstall

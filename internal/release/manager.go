@@ -16,6 +16,8 @@ import (
 	"helm.sh/helm/v4/pkg/release/common"
 	rspb "helm.sh/helm/v4/pkg/release/v1"
 	"helm.sh/helm/v4/pkg/storage/driver"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 
 	"kaji.dev/kaji/internal/cluster"
 )
@@ -86,12 +88,19 @@ func NewManager(conn *cluster.Conn, opts Options) *Manager {
 
 // config returns a Helm action configuration for one operation in namespace. Helm stores
 // releases per namespace, and its kube client is not safe for concurrent use, so every
-// operation gets its own; they share the connection's REST config, discovery and mapper.
+// operation gets its own; they share the connection's REST config, discovery, mapper and
+// capabilities.
 func (m *Manager) config(namespace string) (*action.Configuration, error) {
 	cfg := action.NewConfiguration(action.ConfigurationSetLogger(m.opts.Logger))
 	if err := cfg.Init(m.conn.Getter(namespace), namespace, "secret"); err != nil {
 		return nil, fmt.Errorf("helm configuration for namespace %s: %w", namespace, err)
 	}
+	// Read once per run, not once per operation as Helm would (see cluster.Conn.Capabilities).
+	caps, err := m.conn.Capabilities()
+	if err != nil {
+		return nil, err
+	}
+	cfg.Capabilities = caps.Copy()
 	return cfg, nil
 }
 
@@ -110,7 +119,24 @@ type Desired struct {
 	RollbackOnFailure bool
 	// ForceConflicts takes over fields that another field manager changed (drift).
 	ForceConflicts bool
+	// Mode says whether to install or upgrade; ModeAuto reads the release's history to decide.
+	Mode Mode
 }
+
+// Mode is how Apply brings a release to what is desired.
+type Mode int
+
+const (
+	// ModeAuto reads the latest revision first: install when there is none, or when it is
+	// uninstalled with its history kept, else upgrade, like `helm upgrade --install`.
+	ModeAuto Mode = iota
+	// ModeInstall installs a release of which Helm's storage has no revision.
+	ModeInstall
+	// ModeReinstall installs over a release uninstalled with its history kept.
+	ModeReinstall
+	// ModeUpgrade upgrades a release that exists.
+	ModeUpgrade
+)
 
 func (d Desired) waitStrategy() kube.WaitStrategy {
 	if d.Wait {
@@ -119,31 +145,47 @@ func (d Desired) waitStrategy() kube.WaitStrategy {
 	return kube.HookOnlyStrategy
 }
 
+// Install and upgrade skip Helm's client-side validation (DisableOpenAPIValidation). The API
+// server still validates every object strictly: Helm's create and server-side apply send
+// fieldValidation=Strict whatever this says, and kaji's plan dry-runs them the same way first.
+// The client side only asks, through each API group's OpenAPI v3 document, whether the server
+// supports field validation (every release since Kubernetes 1.27 does), and for that downloads
+// and parses those documents again for every release: most of the CPU time of an install.
+const skipClientValidation = true
+
 // Apply installs the release, or upgrades it when it exists, like `helm upgrade --install`.
 func (m *Manager) Apply(ctx context.Context, d Desired) (Result, error) {
 	cfg, err := m.config(d.Namespace)
 	if err != nil {
 		return Result{}, err
 	}
-	last, err := m.last(cfg, d.Name)
-	if err != nil {
-		return Result{}, err
+	mode := d.Mode
+	if mode == ModeAuto {
+		if mode, err = m.mode(cfg, d.Name); err != nil {
+			return Result{}, err
+		}
 	}
 	labels := map[string]string{ProjectLabel: m.opts.Project}
 	var rel ri.Releaser
 	act := Upgraded
-	if last == nil || last.Info.Status == common.StatusUninstalled {
+	if mode == ModeInstall || mode == ModeReinstall {
 		act = Installed
 		in := action.NewInstall(cfg)
 		in.ReleaseName = d.Name
 		in.Namespace = d.Namespace
-		in.CreateNamespace = d.CreateNamespace
+		if d.CreateNamespace {
+			// As Helm's --create-namespace does, without its client-side validation.
+			if err := m.createNamespace(ctx, d.Namespace); err != nil {
+				return Result{}, err
+			}
+		}
 		in.Timeout = m.timeout(d.Timeout)
 		in.WaitStrategy = d.waitStrategy()
 		in.RollbackOnFailure = d.RollbackOnFailure
 		in.ForceConflicts = d.ForceConflicts
 		in.Labels = labels
-		in.Replace = last != nil
+		in.Replace = mode == ModeReinstall
+		in.DisableOpenAPIValidation = skipClientValidation
 		rel, err = in.RunWithContext(ctx, d.Chart, d.Values)
 	} else {
 		up := action.NewUpgrade(cfg)
@@ -156,6 +198,7 @@ func (m *Manager) Apply(ctx context.Context, d Desired) (Result, error) {
 		// kaji.yaml is the whole truth: without this, Helm keeps the previous values when
 		// none are given, so that removing every value from kaji.yaml would change nothing.
 		up.ResetValues = true
+		up.DisableOpenAPIValidation = skipClientValidation
 		rel, err = up.RunWithContext(ctx, d.Name, d.Chart, d.Values)
 	}
 	if err != nil {
@@ -166,6 +209,22 @@ func (m *Manager) Apply(ctx context.Context, d Desired) (Result, error) {
 		return Result{}, err
 	}
 	return resultOf(r, act), nil
+}
+
+// createNamespace makes namespace if it does not exist, exactly as Helm's install does with
+// CreateNamespace: a server-side apply, by Helm's field manager, of the namespace with the
+// label name=NAMESPACE. Helm's own path validates the object against the API server's OpenAPI
+// document first, which costs a download and a parse of the core group's document per release.
+func (m *Manager) createNamespace(ctx context.Context, namespace string) error {
+	cs, err := m.conn.Clientset()
+	if err != nil {
+		return err
+	}
+	ns := corev1ac.Namespace(namespace).WithLabels(map[string]string{"name": namespace})
+	if _, err := cs.CoreV1().Namespaces().Apply(ctx, ns, metav1.ApplyOptions{FieldManager: FieldManager}); err != nil {
+		return fmt.Errorf("create namespace %s: %w", namespace, err)
+	}
+	return nil
 }
 
 func (m *Manager) timeout(t time.Duration) time.Duration {
@@ -206,6 +265,20 @@ func (m *Manager) Get(_ context.Context, name, namespace string) (*rspb.Release,
 		return nil, err
 	}
 	return m.last(cfg, name)
+}
+
+// mode decides between install and upgrade from the latest revision, for ModeAuto.
+func (m *Manager) mode(cfg *action.Configuration, name string) (Mode, error) {
+	last, err := m.last(cfg, name)
+	switch {
+	case err != nil:
+		return ModeAuto, err
+	case last == nil:
+		return ModeInstall, nil
+	case last.Info.Status == common.StatusUninstalled:
+		return ModeReinstall, nil
+	}
+	return ModeUpgrade, nil
 }
 
 func (m *Manager) last(cfg *action.Configuration, name string) (*rspb.Release, error) {
