@@ -33,10 +33,11 @@ func (n need) String() string {
 	return fmt.Sprintf("%s %s in %s", n.Attr.Verb, r, n.Attr.Namespace)
 }
 
-// Verbs Helm uses: on its release secrets, and on the objects it applies.
+// Verbs kaji uses: on Helm's release secrets, and on the objects it applies (list is the
+// plan's: it reads live objects with lists).
 var (
 	secretVerbs = []string{"get", "list", "create", "update", "delete"}
-	objectVerbs = []string{"get", "create", "patch", "delete"}
+	objectVerbs = []string{"get", "list", "create", "patch", "delete"}
 	leaseVerbs  = []string{"get", "create", "update"}
 )
 

@@ -31,8 +31,8 @@ func TestRBACCheck(t *testing.T) {
 	t.Run("everything granted", func(t *testing.T) {
 		kube := &fakeKube{user: user}
 		f := rbacCheck(t.Context(), rbacState(t, kube, objects, false))
-		// 3 lease, 5 secret and 4 verbs on each of 4 objects.
-		if f.Status != OK || f.Summary != "all 24 permissions the releases need are granted" {
+		// 3 lease, 5 secret and 5 verbs on each of 4 objects.
+		if f.Status != OK || f.Summary != "all 28 permissions the releases need are granted" {
 			t.Errorf("%s: %s", f.Status, f.Summary)
 		}
 		var scopes []string
@@ -51,7 +51,7 @@ func TestRBACCheck(t *testing.T) {
 		s := rbacState(t, kube, objects[:1], true)
 		s.mappedGroups = []string{"kaji-deployers"}
 		f := rbacCheck(t.Context(), s)
-		if f.Status != Fail || !strings.HasPrefix(f.Summary, "2 of 14 permissions missing: list secrets in apps, create namespaces (cluster-wide)") {
+		if f.Status != Fail || !strings.HasPrefix(f.Summary, "2 of 15 permissions missing: list secrets in apps, create namespaces (cluster-wide)") {
 			t.Fatalf("%s: %s", f.Status, f.Summary)
 		}
 		if !strings.Contains(strings.Join(f.Evidence, "\n"), "Helm applies namespace apps with server-side apply, even when it exists") {
