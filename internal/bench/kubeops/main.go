@@ -296,6 +296,15 @@ func (b *bench) scenario() error {
 			return err
 		}
 	}
+	// The same install one release at a time: what the parallel apply gains.
+	for c := 0; c < *flagCycles; c++ {
+		if err := b.measure("kaji apply --concurrency 1: install all", b.kaji("apply", "--yes", "--concurrency", "1")); err != nil {
+			return err
+		}
+		if err := b.measure("kaji destroy after --concurrency 1", b.kaji("destroy", "--yes")); err != nil {
+			return err
+		}
+	}
 	for c := 0; c < *flagCycles; c++ {
 		err := b.measure("helm loop: upgrade --install all", func() (time.Duration, int64, error) {
 			return helmLoop(n, func(i int) (time.Duration, int64, error) {

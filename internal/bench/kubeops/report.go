@@ -63,6 +63,8 @@ func (b *bench) report(lat time.Duration) {
 	fmt.Println("| ratio (medians) | value |")
 	fmt.Println("|---|---|")
 	fmt.Printf("| helm loop install / kaji apply install (speed-up) | %s× |\n", ratio("helm loop: upgrade --install all", "kaji apply: install all"))
+	fmt.Printf("| kaji apply --concurrency 1 install / kaji apply install (parallel speed-up) | %s× |\n", ratio("kaji apply --concurrency 1: install all", "kaji apply: install all"))
+	fmt.Printf("| helm loop install / kaji apply --concurrency 1 install | %s× |\n", ratio("helm loop: upgrade --install all", "kaji apply --concurrency 1: install all"))
 	fmt.Printf("| kaji apply one change / helm upgrade one release | %s× |\n", ratio("kaji apply: one change", "helm upgrade: one release"))
 	fmt.Printf("| kaji plan no change / helm list -A + get manifest each | %s× |\n", ratio("kaji plan: no change", "helm list -A + get manifest each"))
 	fmt.Printf("| kaji destroy / helm loop uninstall | %s× |\n", ratio("kaji destroy", "helm loop: uninstall all"))
