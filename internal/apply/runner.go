@@ -45,6 +45,11 @@ type Runner struct {
 	RollbackOnFailure bool
 	// Now is the clock. Nil means time.Now.
 	Now func() time.Time
+	// Halt, once closed, stops the run harder than cancelling its context: nothing new starts
+	// and the running operations are cut off too (Helm stops waiting and marks the release
+	// failed if it still can). It is for a run that must stop acting at once, such as one
+	// that lost the project lock. Nil never halts.
+	Halt <-chan struct{}
 
 	emitMu sync.Mutex
 }
@@ -54,9 +59,18 @@ type RunError struct {
 	Failed, Skipped int
 	// Interrupted is set when the run was cancelled; releases not yet started were skipped.
 	Interrupted bool
+	// CutOff names (namespace/name) the releases whose running operation was cut off by
+	// Halt: they may be left pending.
+	CutOff []string
+	// FailedReleases names (namespace/name) every release that failed, cut off ones included.
+	FailedReleases []string
 }
 
 func (e *RunError) Error() string {
+	if len(e.CutOff) > 0 {
+		return fmt.Sprintf("halted: %d release(s) failed, %d not attempted; cut off, and may be left pending: %s",
+			e.Failed, e.Skipped, strings.Join(e.CutOff, ", "))
+	}
 	if e.Interrupted {
 		return fmt.Sprintf("interrupted: %d release(s) failed, %d not attempted; run again to converge", e.Failed, e.Skipped)
 	}

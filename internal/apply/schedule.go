@@ -2,6 +2,9 @@ package apply
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"slices"
 
 	"kaji.dev/kaji/internal/release"
 )
@@ -26,7 +29,7 @@ type finished struct {
 // Concurrency at once, and is skipped when one of them failed or was skipped. Outcomes come
 // back in the order of tasks, whatever order the tasks ran in. Once ctx is cancelled nothing new
 // starts; running operations get a context that is not cancelled, so that Helm never leaves a
-// release half-applied.
+// release half-applied. Only Halt cancels it: the run must stop acting at once.
 func (rn *Runner) schedule(ctx context.Context, tasks []task) (*Summary, error) {
 	const (
 		waiting = iota
@@ -43,9 +46,12 @@ func (rn *Runner) schedule(ctx context.Context, tasks []task) (*Summary, error) 
 	outcomes := make([]Outcome, len(tasks))
 	broken := map[string]string{}
 	done := make(chan finished)
-	opCtx := context.WithoutCancel(ctx)
+	opCtx, cutOff := context.WithCancel(context.WithoutCancel(ctx))
+	defer cutOff()
 	inFlight, limit := 0, rn.concurrency()
 	interrupted := false
+	halt := rn.Halt
+	var halted []string // running when the run was halted
 
 	skip := func(i int, reason string) {
 		t := tasks[i]
@@ -80,13 +86,19 @@ func (rn *Runner) schedule(ctx context.Context, tasks []task) (*Summary, error) 
 					skip(i, t.verb+" "+why)
 					changed = true
 				case interrupted:
-					skip(i, "not started: interrupted")
+					skip(i, "not started: "+stopReason(ctx, halted != nil))
 					changed = true
 				case inFlight < limit && ready(t):
 					state[i] = running
 					inFlight++
 					go func() {
-						done <- finished{i, rn.run(t.name, t.namespace, func() (release.Result, error) { return t.run(opCtx) })}
+						done <- finished{i, rn.run(t.name, t.namespace, func() (release.Result, error) {
+							res, err := t.run(opCtx)
+							if err != nil && opCtx.Err() != nil {
+								err = fmt.Errorf("cut off, it may be left pending: %w", err)
+							}
+							return res, err
+						})}
 					}()
 					changed = true
 				}
@@ -95,16 +107,26 @@ func (rn *Runner) schedule(ctx context.Context, tasks []task) (*Summary, error) 
 		if inFlight == 0 {
 			break
 		}
-		var f finished
+		stop := ctx.Done()
 		if interrupted {
-			f = <-done
-		} else {
-			select {
-			case f = <-done:
-			case <-ctx.Done():
-				interrupted = true
-				continue
+			stop = nil // already stopping: wait for the running operations, or a halt
+		}
+		var f finished
+		select {
+		case f = <-done:
+		case <-stop:
+			interrupted = true
+			continue
+		case <-halt:
+			halt, interrupted = nil, true // a nil channel is never ready again
+			halted = []string{}
+			for i, t := range tasks {
+				if state[i] == running {
+					halted = append(halted, t.namespace+"/"+t.name)
+				}
 			}
+			cutOff()
+			continue
 		}
 		inFlight--
 		outcomes[f.i] = f.o
@@ -116,10 +138,33 @@ func (rn *Runner) schedule(ctx context.Context, tasks []task) (*Summary, error) 
 		}
 	}
 	sum := &Summary{Outcomes: outcomes}
+	var cut, broke []string
+	for _, o := range sum.Outcomes {
+		if o.Err == nil {
+			continue
+		}
+		ref := o.Namespace + "/" + o.Release
+		broke = append(broke, ref)
+		if slices.Contains(halted, ref) {
+			cut = append(cut, ref)
+		}
+	}
 	if f, k := sum.Failed(), sum.Skipped(); f+k > 0 || interrupted {
-		return sum, &RunError{Failed: f, Skipped: k, Interrupted: interrupted || ctx.Err() != nil}
+		return sum, &RunError{Failed: f, Skipped: k, Interrupted: interrupted || ctx.Err() != nil, CutOff: cut, FailedReleases: broke}
 	}
 	return sum, nil
+}
+
+// stopReason says why a release was not started after the run was stopped: the cause given
+// to ctx's cancellation when there is one, such as "the project lock was lost".
+func stopReason(ctx context.Context, halted bool) string {
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+		return cause.Error()
+	}
+	if halted {
+		return "halted"
+	}
+	return "interrupted"
 }
 
 func (rn *Runner) run(name, namespace string, op func() (release.Result, error)) Outcome {

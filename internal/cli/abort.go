@@ -73,5 +73,11 @@ func reportAbort(w io.Writer, refs []string) {
 	for _, ref := range refs {
 		fmt.Fprintln(w, "  "+ref)
 	}
-	fmt.Fprintln(w, "run `kaji plan` to see them, then `kaji unlock RELEASE` for each one still pending, and `kaji apply` again")
+	fmt.Fprintln(w, recoverPending("apply"))
+}
+
+// recoverPending says how to recover releases that a cut-off run of command may have left
+// pending.
+func recoverPending(command string) string {
+	return "run `kaji plan` to see them, then `kaji unlock RELEASE` for each one still pending, and `kaji " + command + "` again"
 }

@@ -2,7 +2,9 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -41,7 +43,9 @@ values file read before the first release is touched.
 A release whose needs failed is skipped, and says why; the others go on. Running
 apply again converges. apply holds the project lock (a Lease) while it runs, so two
 runs on one project take turns. On Ctrl-C no new release starts and running Helm
-operations finish; a second Ctrl-C stops at once.`,
+operations finish; a second Ctrl-C stops at once. When the lock cannot be renewed
+(the API server cannot be reached), the run stops within --lock-lease, cuts its
+running Helm operations off and names the releases they may leave pending.`,
 		Example: `  kaji apply
   kaji apply --env prod --yes
   kaji apply --wait --timeout 10m --rollback-on-failure
@@ -72,7 +76,8 @@ operations finish; a second Ctrl-C stops at once.`,
 			// Discovery, which the plan needs, goes on while the lock is taken: one round trip
 			// less to a remote API server. An error is not kept: the plan reads again and says.
 			go func() { _, _ = s.conn.Capabilities() }()
-			return s.withLock(cmd.Context(), streams, f.lock, "apply", func(ctx context.Context) error {
+			return s.holdLock(cmd.Context(), streams, f.lock, "apply", func(ctx context.Context, halt <-chan struct{}) error {
+				rn.Halt = halt
 				steps, orphans, proceed, err := s.planApply(ctx, streams, f)
 				if err != nil || !proceed {
 					return err
@@ -90,7 +95,7 @@ operations finish; a second Ctrl-C stops at once.`,
 					p.summary(sum)
 					hintOutcomes(streams, sum)
 				}
-				return err
+				return pendingFirst(sum, err)
 			})
 		},
 	}
@@ -148,9 +153,13 @@ func (s *session) planApply(ctx context.Context, streams Streams, f *applyFlags)
 		if pr == nil {
 			continue
 		}
+		var blocked error
+		if err := pr.Blocked(); err != nil {
+			blocked = &blockedError{name: r.Name, namespace: r.Namespace, reason: err, uninstalling: pr.Current != nil && pr.Current.Status == "uninstalling"}
+		}
 		steps[r.Name] = apply.Step{
-			InSync: !pr.NeedsApply() && pr.Blocked() == nil,
-			Err:    pr.Blocked(),
+			InSync: !pr.NeedsApply() && blocked == nil,
+			Err:    blocked,
 			Chart:  pr.Loaded, Values: pr.Values,
 			ForceConflicts: pr.ForceConflicts,
 			Mode:           modeOf(pr),
@@ -175,4 +184,62 @@ func modeOf(r *plan.Release) release.Mode {
 		return release.ModeReinstall
 	}
 	return release.ModeInstall
+}
+
+// blockedError fails a release that a pending operation keeps apply from touching.
+type blockedError struct {
+	name, namespace string
+	reason          error
+	uninstalling    bool
+}
+
+func (e *blockedError) Error() string { return e.reason.Error() }
+func (e *blockedError) Unwrap() error { return e.reason }
+
+// pendingRunError ends a run in which pending releases kept apply from converging: running it
+// again changes nothing until they are recovered.
+type pendingRunError struct {
+	blocked []*blockedError
+	run     error
+}
+
+func (e *pendingRunError) Error() string {
+	names := make([]string, len(e.blocked))
+	var fixes []string
+	for i, b := range e.blocked {
+		names[i] = b.name
+		if b.uninstalling {
+			fixes = append(fixes, fmt.Sprintf("`helm uninstall %s -n %s`", b.name, b.namespace))
+		} else {
+			fixes = append(fixes, fmt.Sprintf("`kaji unlock %s`", b.name))
+		}
+	}
+	counts := e.run.Error()
+	var re *apply.RunError
+	if errors.As(e.run, &re) {
+		counts = fmt.Sprintf("%d release(s) failed, %d skipped", re.Failed, re.Skipped)
+	}
+	return fmt.Sprintf("%s: apply cannot change a release left pending by an operation that did not finish (%s), "+
+		"and running it again will not help; if nothing is working on it any more, run %s, then `kaji apply` again",
+		counts, strings.Join(names, ", "), strings.Join(fixes, ", then "))
+}
+
+func (e *pendingRunError) Unwrap() error { return e.run }
+
+// pendingFirst turns a run's error into a pendingRunError when pending releases failed in it.
+func pendingFirst(sum *apply.Summary, err error) error {
+	if sum == nil || err == nil {
+		return err
+	}
+	var blocked []*blockedError
+	for _, o := range sum.Outcomes {
+		var b *blockedError
+		if errors.As(o.Err, &b) {
+			blocked = append(blocked, b)
+		}
+	}
+	if len(blocked) == 0 {
+		return err
+	}
+	return &pendingRunError{blocked: blocked, run: err}
 }

@@ -71,7 +71,9 @@ in-process with the Helm v4 SDK; the releases it makes are plain Helm releases.`
 		newVersionCommand(streams),
 	)
 	for _, c := range root.Commands() {
-		c.Args = noArgs
+		if c.Args == nil { // unlock takes its release names
+			c.Args = noArgs
+		}
 	}
 	return root
 }

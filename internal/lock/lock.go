@@ -52,12 +52,16 @@ type Options struct {
 	Project   string
 	// Me identifies this run; Since and Renewed are filled in.
 	Me Holder
-	// Duration is how long the lock lives without renewal. Zero means DefaultDuration.
+	// Duration is how long the lock lives without renewal; it is renewed every third of it.
+	// It is rounded up to whole seconds, as the Lease stores it. Zero means DefaultDuration.
 	Duration time.Duration
 	// Timeout bounds the wait for a lock someone else holds. Zero means DefaultTimeout.
 	Timeout time.Duration
 	// OnWait is called when the lock is held by someone else, each time the holder changes.
 	OnWait func(Holder)
+	// OnTakeover is called when the lock is taken over from a holder that stopped renewing
+	// it: a run that died, or lost its connection, and may have left releases pending.
+	OnTakeover func(Holder)
 	// Now is the clock. Nil means time.Now.
 	Now func() time.Time
 	// Poll is how often a waiting run looks again. Zero means one second.
@@ -86,10 +90,23 @@ type Lock struct {
 	done   chan struct{}
 	lost   chan struct{}
 	err    error
+	// expires is when the lease runs out unless renewed; only renew touches it.
+	expires time.Time
 }
 
-// Lost is closed when the lock could not be renewed before it expired.
+// Lost is closed when the lock could not be renewed in time, before it expires, so that the
+// run can stop before another run may take it over.
 func (l *Lock) Lost() <-chan struct{} { return l.lost }
+
+// Err says why the lock was lost. It is nil until Lost is closed.
+func (l *Lock) Err() error {
+	select {
+	case <-l.lost:
+		return l.err
+	default:
+		return nil
+	}
+}
 
 // Acquire takes the project's lock, waiting up to opts.Timeout while another live run holds it,
 // and keeps renewing it until Release.
@@ -98,8 +115,10 @@ func Acquire(ctx context.Context, leases coordclient.LeasesGetter, opts Options)
 	c := leases.Leases(opts.Namespace)
 	start := opts.Now()
 	var last string
+	var at time.Time
 	for {
-		held, err := tryAcquire(ctx, c, opts)
+		at = opts.Now()
+		held, err := tryAcquire(ctx, c, opts, at)
 		if err != nil {
 			return nil, err
 		}
@@ -119,7 +138,8 @@ func Acquire(ctx context.Context, leases coordclient.LeasesGetter, opts Options)
 		case <-time.After(opts.Poll):
 		}
 	}
-	l := &Lock{leases: c, opts: opts, stop: make(chan struct{}), done: make(chan struct{}), lost: make(chan struct{})}
+	l := &Lock{leases: c, opts: opts, expires: at.Add(opts.Duration),
+		stop: make(chan struct{}), done: make(chan struct{}), lost: make(chan struct{})}
 	go l.renew()
 	return l, nil
 }
@@ -161,49 +181,59 @@ func (l *Lock) Release(ctx context.Context) error {
 	return l.err
 }
 
+// renew keeps the lease alive, every third of its duration. A renewal that fails is tried
+// again while the next try can still land before the lease expires; after that the lock is
+// given up (Lost), while it is still ours, so that the run stops before another run can take
+// it over.
 func (l *Lock) renew() {
 	defer close(l.done)
 	every := l.opts.Duration / 3
-	lastOK := l.opts.Now()
 	for {
 		select {
 		case <-l.stop:
 			return
 		case <-time.After(every):
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), every)
-		err := l.touch(ctx)
+		left := l.expires.Sub(l.opts.Now())
+		ctx, cancel := context.WithTimeout(context.Background(), min(every, left))
+		renewed, err := l.touch(ctx)
 		cancel()
 		if err == nil {
-			lastOK = l.opts.Now()
+			l.expires = renewed.Add(l.opts.Duration)
 			continue
 		}
-		if l.opts.Now().Sub(lastOK) >= l.opts.Duration {
-			l.err = fmt.Errorf("the project lock expired: it could not be renewed: %w", err)
+		if errors.Is(err, errTakenOver) || !l.opts.Now().Add(every).Before(l.expires) {
+			l.err = fmt.Errorf("the project lock was not renewed in time (it expires at %s): %w",
+				l.expires.Format(time.RFC3339), err)
 			close(l.lost)
 			return
 		}
 	}
 }
 
-func (l *Lock) touch(ctx context.Context) error {
+var errTakenOver = errors.New("another run holds it now")
+
+// touch writes a new renew time and returns it.
+func (l *Lock) touch(ctx context.Context) (time.Time, error) {
 	lease, err := l.leases.Get(ctx, Name(l.opts.Project), metav1.GetOptions{})
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
 	if !mine(lease, l.opts.Me) {
-		return errors.New("another run holds it now")
+		return time.Time{}, errTakenOver
 	}
-	now := metav1.NewMicroTime(l.opts.Now())
-	lease.Spec.RenewTime = &now
-	_, err = l.leases.Update(ctx, lease, metav1.UpdateOptions{})
-	return err
+	now := l.opts.Now()
+	micro := metav1.NewMicroTime(now)
+	lease.Spec.RenewTime = &micro
+	if _, err := l.leases.Update(ctx, lease, metav1.UpdateOptions{}); err != nil {
+		return time.Time{}, err
+	}
+	return now, nil
 }
 
 // tryAcquire takes the lease when it is free, expired or already ours, and otherwise returns
 // its live holder.
-func tryAcquire(ctx context.Context, c coordclient.LeaseInterface, opts Options) (*Holder, error) {
-	now := opts.Now()
+func tryAcquire(ctx context.Context, c coordclient.LeaseInterface, opts Options, now time.Time) (*Holder, error) {
 	me := opts.Me
 	me.Since, me.Renewed = now, now
 	identity, err := json.Marshal(me)
@@ -223,7 +253,7 @@ func tryAcquire(ctx context.Context, c coordclient.LeaseInterface, opts Options)
 			Spec:       spec,
 		}, metav1.CreateOptions{})
 		if apierrors.IsAlreadyExists(err) {
-			return tryAcquire(ctx, c, opts) // someone created it first: look again
+			return tryAcquire(ctx, c, opts, now) // someone created it first: look again
 		}
 		if err != nil {
 			return nil, lockError(opts, err)
@@ -237,7 +267,8 @@ func tryAcquire(ctx context.Context, c coordclient.LeaseInterface, opts Options)
 		return &h, nil
 	}
 	spec.LeaseTransitions = lease.Spec.LeaseTransitions
-	if held && !mine(lease, opts.Me) { // taking over an expired holder's lock
+	takeover := held && !mine(lease, opts.Me)
+	if takeover { // an expired holder's lock
 		var n int32
 		if lease.Spec.LeaseTransitions != nil {
 			n = *lease.Spec.LeaseTransitions
@@ -248,9 +279,12 @@ func tryAcquire(ctx context.Context, c coordclient.LeaseInterface, opts Options)
 	lease.Spec = spec
 	if _, err := c.Update(ctx, lease, metav1.UpdateOptions{}); err != nil {
 		if apierrors.IsConflict(err) {
-			return tryAcquire(ctx, c, opts) // another run moved first: look again
+			return tryAcquire(ctx, c, opts, now) // another run moved first: look again
 		}
 		return nil, lockError(opts, err)
+	}
+	if takeover && opts.OnTakeover != nil {
+		opts.OnTakeover(h)
 	}
 	return nil, nil
 }
@@ -303,6 +337,9 @@ func withDefaults(o Options) Options {
 	if o.Duration == 0 {
 		o.Duration = DefaultDuration
 	}
+	// The Lease counts whole seconds: round up, so that it never expires before this run
+	// expects it to.
+	o.Duration = (o.Duration + time.Second - 1).Truncate(time.Second)
 	if o.Timeout == 0 {
 		o.Timeout = DefaultTimeout
 	}

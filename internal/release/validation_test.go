@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
 	"helm.sh/helm/v4/pkg/chart/common"
+	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
 
 	"kaji.dev/kaji/internal/release"
 )

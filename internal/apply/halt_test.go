@@ -1,0 +1,112 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"kaji.dev/kaji/internal/release"
+)
+
+// stuck is a Releases whose operations run until their context ends, like a Helm wait on an
+// API server that went away; the names in quick finish at once.
+type stuck struct {
+	mu      sync.Mutex
+	started []string
+	quick   map[string]bool
+}
+
+func (s *stuck) Apply(ctx context.Context, d release.Desired) (release.Result, error) {
+	s.mu.Lock()
+	s.started = append(s.started, d.Name)
+	s.mu.Unlock()
+	if s.quick[d.Name] {
+		return release.Result{Name: d.Name, Action: release.Installed, Revision: 1}, nil
+	}
+	<-ctx.Done()
+	return release.Result{}, errors.New("install ns/" + d.Name + ": " + ctx.Err().Error())
+}
+
+func (s *stuck) Uninstall(ctx context.Context, name, _ string) (release.Result, error) {
+	return s.Apply(ctx, release.Desired{Name: name})
+}
+
+func (s *stuck) startedSoFar() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.started)
+}
+
+func TestHaltCutsRunningOperationsOffAndStartsNothing(t *testing.T) {
+	for _, cancelFirst := range []bool{false, true} {
+		name := "halt alone"
+		if cancelFirst {
+			name = "cancel then halt"
+		}
+		t.Run(name, func(t *testing.T) {
+			s := &stuck{quick: map[string]bool{"done": true}}
+			halt := make(chan struct{})
+			var rec []Event
+			rn := &Runner{Charts: noCharts{}, Releases: s, Halt: halt, Observe: func(e Event) { rec = append(rec, e) }}
+			ctx, cancel := context.WithCancelCause(t.Context())
+			defer cancel(nil)
+			type result struct {
+				sum *Summary
+				err error
+			}
+			res := make(chan result, 1)
+			go func() {
+				sum, err := rn.Apply(ctx, graph("done", "a:done", "b:done", "after:a"))
+				res <- result{sum, err}
+			}()
+			waitFor(t, func() bool { return len(s.startedSoFar()) == 3 })
+			if cancelFirst {
+				// What a lost lock does: no new release, and then the running ones are cut off.
+				cancel(errors.New("the project lock was lost"))
+			}
+			close(halt)
+			r := <-res
+
+			var re *RunError
+			if !errors.As(r.err, &re) || !errors.Is(r.err, context.Canceled) {
+				t.Fatalf("err = %v, want a halted RunError", r.err)
+			}
+			if !slices.Equal(re.CutOff, []string{"ns/a", "ns/b"}) || !slices.Equal(re.FailedReleases, re.CutOff) || re.Failed != 2 || re.Skipped != 1 {
+				t.Errorf("run error %+v, want a and b cut off, after skipped", re)
+			}
+			if !strings.Contains(re.Error(), "may be left pending: ns/a, ns/b") {
+				t.Errorf("run error text %q", re.Error())
+			}
+			if got := s.startedSoFar(); slices.Contains(got, "after") {
+				t.Errorf("started %v: after started once the run was halted", got)
+			}
+			if o := r.sum.Outcomes[0]; o.Err != nil || o.Result.Revision != 1 {
+				t.Errorf("done: %+v, want it installed and untouched by the halt", o)
+			}
+			for _, o := range r.sum.Outcomes[1:3] {
+				if o.Err == nil || !strings.Contains(o.Err.Error(), "cut off, it may be left pending: install ns/"+o.Release+": context canceled") {
+					t.Errorf("%s: %v, want it cut off", o.Release, o.Err)
+				}
+			}
+			want := "not started: halted"
+			if cancelFirst {
+				want = "not started: the project lock was lost"
+			}
+			if o := r.sum.Outcomes[3]; o.SkippedBecause != want {
+				t.Errorf("after skipped because %q, want %q", o.SkippedBecause, want)
+			}
+			failed := 0
+			for _, e := range rec {
+				if e.Kind == Failed {
+					failed++
+				}
+			}
+			if failed != 2 {
+				t.Errorf("%d failed events, want 2: %+v", failed, rec)
+			}
+		})
+	}
+}
