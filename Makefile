@@ -14,7 +14,7 @@ all: build
 build: ## build bin/kaji
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/kaji
 
-controlplane: ## build kube-apiserver and etcd from Go modules into .cache/controlplane (once)
+controlplane: ## build kube-apiserver, etcd, kubectl, kube-controller-manager, kube-scheduler and kwok from Go modules into .cache/controlplane (once)
 	@hack/build-controlplane.sh
 
 helm: ## build the Helm v4 CLI of the same version into .cache/bin (demo and benchmarks only)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Builds the local control plane -- kube-apiserver, etcd and kubectl -- from Go modules
-# (tools/controlplane) into .cache/controlplane/<tools/controlplane/VERSIONS>/, only when a
-# binary there is missing or tools/controlplane changed since, then prints that directory.
+# Builds the local control plane -- kube-apiserver, etcd and kubectl, and for tests that run
+# workloads kube-controller-manager, kube-scheduler and kwok with its default stages
+# (kwok-stages.yaml) -- from Go modules (tools/controlplane, tools/kwok) into
+# .cache/controlplane/<tools/controlplane/VERSIONS>/, only when a file there is missing or
+# tools/controlplane or tools/kwok changed since, then prints that directory.
 # Needs nothing but Go.
 #
 #   hack/build-controlplane.sh              build if needed, print the directory
@@ -10,11 +12,16 @@
 # Versions live in tools/controlplane/go.mod. To move to another release, update k8s.io/kubernetes
 # and etcd there (with every k8s.io staging replace at the matching v0.x.y), then write the
 # new directory name into tools/controlplane/VERSIONS: this script says which if they differ.
+# kwok's version lives in tools/kwok/go.mod, a module of its own: kwok requires k8s.io/* at
+# another minor than k8s.io/kubernetes does.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 mod="$root/tools/controlplane"
-bins=(kube-apiserver etcd kubectl)
+kwokmod="$root/tools/kwok"
+k8sbins=(kube-apiserver etcd kubectl kube-controller-manager kube-scheduler)
+bins=("${k8sbins[@]}" kwok)
+files=("${bins[@]}" kwok-stages.yaml)
 
 # required_version MODULE prints the version tools/controlplane/go.mod requires.
 required_version() {
@@ -47,13 +54,15 @@ if [[ "${1:-}" == "--print-dir" ]]; then
 	exit 0
 fi
 
-# A fingerprint of the sources, so that a change to the mains here rebuilds too.
-source_sum="$(cd "$mod" && find . -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) -print0 |
+# A fingerprint of the sources of both modules, so that a change to the mains, or to a
+# version in either go.mod, rebuilds too.
+source_sum="$(cd "$root/tools" && find controlplane kwok -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) -print0 |
 	LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)"
 current=1
 for b in "${bins[@]}"; do
 	[[ -x "$dir/$b" ]] || current=0
 done
+[[ -s "$dir/kwok-stages.yaml" ]] || current=0
 [[ "$(cat "$dir/.source-sum" 2>/dev/null)" == "$source_sum" ]] || current=0
 if [[ "$current" == 1 ]]; then
 	echo "control plane $name: $dir" >&2
@@ -77,17 +86,25 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
 	ldflags+=" -X $pkg.gitVersion=$k8s -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
 done
 
-echo "building control plane $name (kube-apiserver, etcd, kubectl) from Go modules; a cold build takes minutes" >&2
+echo "building control plane $name (${bins[*]}) from Go modules; a cold build takes minutes" >&2
 start=$SECONDS
 (
-	cd "$mod"
 	export GOWORK=off CGO_ENABLED=0 GOFLAGS="${GOFLAGS:-} -mod=readonly"
+	cd "$mod"
 	go mod download
+	(cd "$kwokmod" && go mod download)
 	echo "modules downloaded after $((SECONDS - start))s" >&2
-	go build -trimpath -ldflags "$ldflags" -o "$tmp/" ./cmd/kube-apiserver ./cmd/etcd ./cmd/kubectl
+	go build -trimpath -ldflags "$ldflags" -o "$tmp/" "${k8sbins[@]/#/./cmd/}"
+	cd "$kwokmod"
+	go build -trimpath -ldflags "-s -w" -o "$tmp/" ./cmd/kwok
+	# kwok alone has no stages; these are the defaults kwokctl gives it.
+	go run -trimpath ./cmd/kwok-stages >"$tmp/kwok-stages.yaml"
 )
+for f in "${files[@]}"; do
+	[[ -s "$tmp/$f" ]] || { echo "error: build produced no $f" >&2; exit 1; }
+done
 for b in "${bins[@]}"; do
-	[[ -x "$tmp/$b" ]] || { echo "error: build produced no $b" >&2; exit 1; }
+	[[ -x "$tmp/$b" ]] || { echo "error: build produced no executable $b" >&2; exit 1; }
 done
 echo "$source_sum" >"$tmp/.source-sum"
 

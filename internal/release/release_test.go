@@ -18,7 +18,7 @@ import (
 
 var env *testenv.Env
 
-func TestMain(m *testing.M) { os.Exit(testenv.Run(m, &env)) }
+func TestMain(m *testing.M) { os.Exit(testenv.Run(m, &env, testenv.WithWorkloads())) }
 
 func manager(t *testing.T) *release.Manager {
 	t.Helper()
@@ -38,7 +38,8 @@ func quickstartChart(t *testing.T, name string) *chartv2.Chart {
 	return ch
 }
 
-// There are no nodes here: a Deployment never becomes ready, a ConfigMap is ready at once.
+// A ConfigMap is ready at once. A Deployment becomes ready once its pods run on the fake node
+// (wait_test.go), and never in a namespace that admits no pods (forbidPods).
 
 func TestWaitPassesForObjectsReadyAtOnce(t *testing.T) {
 	ns := env.Namespace(t)
@@ -52,6 +53,7 @@ func TestWaitPassesForObjectsReadyAtOnce(t *testing.T) {
 
 func TestWaitTimesOutAndRollsBack(t *testing.T) {
 	ns := env.Namespace(t)
+	forbidPods(t, ns)
 	m := manager(t)
 	app := quickstartChart(t, "app")
 
@@ -59,7 +61,7 @@ func TestWaitTimesOutAndRollsBack(t *testing.T) {
 	_, err := m.Apply(t.Context(), release.Desired{Name: "web", Namespace: ns, Chart: app,
 		Wait: true, Timeout: 2 * time.Second, RollbackOnFailure: true})
 	if err == nil {
-		t.Fatal("waiting for a Deployment with no nodes succeeded")
+		t.Fatal("waiting for a Deployment that can have no pods succeeded")
 	}
 	if got, err := m.Get(t.Context(), "web", ns); err != nil || got != nil {
 		t.Fatalf("after a failed install with rollback: %v, %v; want no release", got, err)

@@ -1,5 +1,6 @@
 // Package testenv runs a real Kubernetes control plane (kube-apiserver and etcd, no
-// controllers, no nodes) for kaji's tests and its dev cluster.
+// controllers, no nodes) for kaji's tests and its dev cluster. WithWorkloads adds the
+// controllers, the scheduler and a fake node, for tests whose Deployments must become ready.
 //
 // The binaries are built from Go modules by `make controlplane` into
 // .cache/controlplane/<tools/controlplane/VERSIONS>/; Start fails when they are missing.
@@ -47,7 +48,8 @@ type Env struct {
 	// Client is a clientset built from Config.
 	Client *kubernetes.Clientset
 	// KubeconfigPath is a kubeconfig file with the same credentials, for clientcmd and the
-	// kaji CLI's --kubeconfig. The component logs (kube-apiserver.log, etcd.log) sit beside it.
+	// kaji CLI's --kubeconfig. The component logs (kube-apiserver.log, etcd.log, and with
+	// WithWorkloads kube-controller-manager.log, kube-scheduler.log, kwok.log) sit beside it.
 	KubeconfigPath string
 	// ContextName is the kubeconfig's only context, also its current one.
 	ContextName string
@@ -56,6 +58,7 @@ type Env struct {
 	dir     string
 	tempDir bool // dir was made by Start and is removed by Stop
 	logs    []*os.File
+	procs   []*process // components started beside envtest's (WithWorkloads)
 }
 
 // Option changes how Start runs the control plane.
@@ -65,6 +68,7 @@ type options struct {
 	apiServerArgs []string
 	contextName   string
 	workDir       string
+	workloads     bool
 }
 
 // WithAPIServerArgs adds kube-apiserver flags, each written "--name=value" (or "--name" for
@@ -99,12 +103,22 @@ func Start(ctx context.Context, opts ...Option) (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.workloads {
+		if err := a.checkWorkloadAssets(); err != nil {
+			return nil, err
+		}
+	}
 	e := &Env{ContextName: o.contextName}
 	if err := e.makeDir(o.workDir); err != nil {
 		return nil, errors.Join(err, e.Stop())
 	}
 	if err := e.start(ctx, a, o); err != nil {
 		return nil, errors.Join(err, e.Stop())
+	}
+	if o.workloads {
+		if err := e.startWorkloads(ctx, a); err != nil {
+			return nil, errors.Join(err, e.Stop())
+		}
 	}
 	return e, nil
 }
@@ -185,7 +199,7 @@ func (e *Env) Stop() error {
 	if e == nil {
 		return nil
 	}
-	var errs []error
+	errs := []error{e.stopProcesses()}
 	if e.env != nil {
 		if err := e.env.Stop(); err != nil {
 			errs = append(errs, fmt.Errorf("stop control plane: %w", err))
