@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"kaji.dev/kaji/internal/release"
 )
@@ -28,6 +29,10 @@ func (s *stuck) Apply(ctx context.Context, d release.Desired) (release.Result, e
 	}
 	<-ctx.Done()
 	return release.Result{}, errors.New("install ns/" + d.Name + ": " + ctx.Err().Error())
+}
+
+func (*stuck) Unlock(context.Context, string, string, time.Time) (release.Unlocked, error) {
+	return release.Unlocked{}, nil
 }
 
 func (s *stuck) Uninstall(ctx context.Context, name, _ string) (release.Result, error) {

@@ -28,6 +28,8 @@ type Charts interface {
 type Releases interface {
 	Apply(ctx context.Context, d release.Desired) (release.Result, error)
 	Uninstall(ctx context.Context, name, namespace string) (release.Result, error)
+	// Unlock marks the pending latest revision of a release failed.
+	Unlock(ctx context.Context, name, namespace string, now time.Time) (release.Unlocked, error)
 }
 
 // Runner applies and destroys the releases of a resolved kaji.yaml.
@@ -115,6 +117,9 @@ type Step struct {
 	// Mode is whether the plan found the release to install or to upgrade; the zero value
 	// lets the release manager read it again.
 	Mode release.Mode
+	// Recover marks the pending latest revision failed before the operation, as `kaji unlock`
+	// does: it is the unfinished operation of a kaji run that stopped (plan.Release.Recover).
+	Recover bool
 }
 
 // ApplySteps is Apply following a plan: releases in sync are left alone, blocked ones fail
@@ -151,14 +156,40 @@ func (rn *Runner) ApplySteps(ctx context.Context, res *spec.Resolved, steps map[
 			t.run = func(context.Context) (release.Result, error) { return release.Result{}, st.Err }
 		default:
 			t.run = func(ctx context.Context) (release.Result, error) {
+				recovered, err := rn.recover(ctx, r, st)
+				if err != nil {
+					return release.Result{}, err
+				}
 				d := rn.desired(p)
 				d.ForceConflicts, d.Mode = st.ForceConflicts, st.Mode
-				return rn.Releases.Apply(ctx, d)
+				res, err := rn.Releases.Apply(ctx, d)
+				if err != nil && recovered != nil {
+					err = fmt.Errorf("%w (revision %d, left %s by a stopped run, was marked failed first)", err, recovered.Revision, recovered.Was)
+				}
+				res.Recovered = recovered
+				return res, err
 			}
 		}
 		tasks[i] = t
 	}
 	return rn.schedule(ctx, tasks)
+}
+
+// recover gives up the pending revision that a stopped kaji run left on r, when the plan
+// found one (Step.Recover), and returns what it gave up.
+func (rn *Runner) recover(ctx context.Context, r spec.ResolvedRelease, st Step) (*release.Unlocked, error) {
+	if !st.Recover {
+		return nil, nil
+	}
+	u, err := rn.Releases.Unlock(ctx, r.Name, r.Namespace, rn.now())
+	var notPending *release.NotPendingError
+	switch {
+	case errors.As(err, &notPending):
+		return nil, nil // nothing left to recover
+	case err != nil:
+		return nil, fmt.Errorf("recover the release left pending by a stopped run: %w", err)
+	}
+	return &u, nil
 }
 
 // Destroy uninstalls every release, each after everything that needs it, up to Concurrency at

@@ -70,6 +70,10 @@ func (g *gate) Apply(ctx context.Context, d release.Desired) (release.Result, er
 	return g.op(ctx, d.Name)
 }
 
+func (*gate) Unlock(context.Context, string, string, time.Time) (release.Unlocked, error) {
+	return release.Unlocked{}, nil
+}
+
 func (g *gate) Uninstall(ctx context.Context, name, _ string) (release.Result, error) {
 	return g.op(ctx, name)
 }

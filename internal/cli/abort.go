@@ -77,7 +77,12 @@ func reportAbort(w io.Writer, refs []string) {
 }
 
 // recoverPending says how to recover releases that a cut-off run of command may have left
-// pending.
+// pending. An apply run recorded them in the project lock, so that the next apply recovers
+// them by itself.
 func recoverPending(command string) string {
+	if command == "apply" {
+		return "run `kaji apply` again: it recovers the releases this run left pending; " +
+			"`kaji unlock RELEASE` remains for a release left pending by anything else (see `kaji plan`)"
+	}
 	return "run `kaji plan` to see them, then `kaji unlock RELEASE` for each one still pending, and `kaji " + command + "` again"
 }

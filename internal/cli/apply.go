@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"kaji.dev/kaji/internal/apply"
+	"kaji.dev/kaji/internal/lock"
 	"kaji.dev/kaji/internal/plan"
 	"kaji.dev/kaji/internal/plan/view"
 	"kaji.dev/kaji/internal/release"
@@ -45,7 +46,13 @@ apply again converges. apply holds the project lock (a Lease) while it runs, so 
 runs on one project take turns. On Ctrl-C no new release starts and running Helm
 operations finish; a second Ctrl-C stops at once. When the lock cannot be renewed
 (the API server cannot be reached), the run stops within --lock-lease, cuts its
-running Helm operations off and names the releases they may leave pending.`,
+running Helm operations off and names the releases they may leave pending.
+
+Before it changes releases, apply records them in the lock. When a run stopped
+without saying how its operations ended (killed, or cut off from the API server),
+the next apply finds the releases it left pending, marks them failed as kaji unlock
+would, and upgrades them. kaji unlock remains for releases left pending by anything
+else.`,
 		Example: `  kaji apply
   kaji apply --env prod --yes
   kaji apply --wait --timeout 10m --rollback-on-failure
@@ -76,17 +83,18 @@ running Helm operations off and names the releases they may leave pending.`,
 			// Discovery, which the plan needs, goes on while the lock is taken: one round trip
 			// less to a remote API server. An error is not kept: the plan reads again and says.
 			go func() { _, _ = s.conn.Capabilities() }()
-			return s.holdLock(cmd.Context(), streams, f.lock, "apply", func(ctx context.Context, halt <-chan struct{}) error {
+			return s.holdLock(cmd.Context(), streams, f.lock, "apply", func(ctx context.Context, l *lock.Lock, halt <-chan struct{}) error {
 				rn.Halt = halt
-				steps, orphans, proceed, err := s.planApply(ctx, streams, f)
-				if err != nil || !proceed {
+				run, err := s.planApply(ctx, streams, f, l)
+				if err != nil || run == nil {
 					return err
 				}
-				sum, err := rn.ApplySteps(ctx, s.resolved, steps)
-				if err == nil && len(orphans.Releases) > 0 {
+				sum, err := rn.ApplySteps(ctx, s.resolved, run.steps)
+				settle(l, run.flights, sum)
+				if err == nil && len(run.orphans.Releases) > 0 {
 					// Orphans go last, once everything declared is in place.
 					var pruned *apply.Summary
-					pruned, err = rn.Destroy(ctx, orphans)
+					pruned, err = rn.Destroy(ctx, run.orphans)
 					if pruned != nil {
 						sum.Outcomes = append(sum.Outcomes, pruned.Outcomes...)
 					}
@@ -111,40 +119,51 @@ running Helm operations off and names the releases they may leave pending.`,
 	return cmd
 }
 
-// planApply plans the run under the lock, prints the plan, and asks on a terminal. It returns
-// the steps to follow, the orphans to prune (as releases to destroy) and whether to go on.
-func (s *session) planApply(ctx context.Context, streams Streams, f *applyFlags) (map[string]apply.Step, *spec.Resolved, bool, error) {
+// applyRun is what apply does once planned.
+type applyRun struct {
+	// steps are what the plan decided for each release.
+	steps map[string]apply.Step
+	// orphans are the orphans to prune, as releases to destroy.
+	orphans *spec.Resolved
+	// flights are the operations recorded in the project lock, by release.
+	flights map[string]releaseFlights
+}
+
+// planApply plans the run under the lock l, recovering what the previous holder left pending,
+// prints the plan, and asks on a terminal. It records in l the operations to come and returns
+// what to do, or nil when there is nothing to do.
+func (s *session) planApply(ctx context.Context, streams Streams, f *applyFlags, l *lock.Lock) (*applyRun, error) {
 	planner, err := plan.ForCluster(s.conn, chartSource{s.loader})
 	if err != nil {
-		return nil, nil, false, err
+		return nil, err
 	}
-	pl, err := planner.Plan(ctx, s.resolved, plan.Options{Prune: f.prune})
+	pl, err := planner.Plan(ctx, s.resolved, plan.Options{Prune: f.prune, Recover: l.Left()})
 	if err != nil {
-		return nil, nil, false, err
+		return nil, err
 	}
 	if f.output == "text" {
 		printHeader(streams.Out, "apply", s)
 		if err := view.Text(streams.Out, pl, view.TextOptions{Color: colorful(streams)}); err != nil {
-			return nil, nil, false, err
+			return nil, err
 		}
 	}
 	if err := pl.Err(); err != nil {
-		return nil, nil, false, fmt.Errorf("nothing was applied: %w", err)
+		return nil, fmt.Errorf("nothing was applied: %w", err)
 	}
 	if !pl.HasChanges() {
 		if f.output == "text" {
 			fmt.Fprintln(streams.Out, "Nothing to do: every release is in sync.")
 		}
-		return nil, nil, false, nil
+		return nil, nil
 	}
 	if !f.yes && streams.Interactive {
 		ok, err := streams.confirm("Apply this plan?")
 		if err != nil {
-			return nil, nil, false, err
+			return nil, err
 		}
 		if !ok {
 			fmt.Fprintln(streams.Out, "Nothing was changed.")
-			return nil, nil, false, nil
+			return nil, nil
 		}
 	}
 	steps := make(map[string]apply.Step, len(pl.Releases))
@@ -163,13 +182,18 @@ func (s *session) planApply(ctx context.Context, streams Streams, f *applyFlags)
 			Chart:  pr.Loaded, Values: pr.Values,
 			ForceConflicts: pr.ForceConflicts,
 			Mode:           modeOf(pr),
+			Recover:        pr.Recover,
 		}
+	}
+	flights := flightsOf(pl, steps)
+	if err := l.Record(ctx, listFlights(flights)); err != nil {
+		return nil, fmt.Errorf("nothing was applied: %w", err)
 	}
 	orphans := &spec.Resolved{Project: s.resolved.Project}
 	for _, o := range pl.Pruned() {
 		orphans.Releases = append(orphans.Releases, spec.ResolvedRelease{Name: o.Name, Namespace: o.Namespace})
 	}
-	return steps, orphans, true, nil
+	return &applyRun{steps: steps, orphans: orphans, flights: flights}, nil
 }
 
 // modeOf tells the release manager what the plan found, which spares it reading the release

@@ -65,17 +65,17 @@ func (leaseValue) Type() string { return "duration" }
 // withLock runs fn while holding the project lock. fn's context ends when the lock is lost, so
 // that no new release starts without it.
 func (s *session) withLock(ctx context.Context, streams Streams, f lockFlags, command string, fn func(context.Context) error) error {
-	return s.holdLock(ctx, streams, f, command, func(ctx context.Context, _ <-chan struct{}) error { return fn(ctx) })
+	return s.holdLock(ctx, streams, f, command, func(ctx context.Context, _ *lock.Lock, _ <-chan struct{}) error { return fn(ctx) })
 }
 
 // errLockLost is the cause of the run's cancellation when its lock is lost.
 var errLockLost = errors.New("the project lock was lost")
 
-// holdLock runs fn while holding the project lock. When the lock is lost (it could not be
+// holdLock runs fn while holding the project lock l. When the lock is lost (it could not be
 // renewed, most often because the API server cannot be reached) fn's context is cancelled, so
 // that nothing new starts, and halt is closed, so that fn cuts off what is running: this run
-// no longer owns the project.
-func (s *session) holdLock(ctx context.Context, streams Streams, f lockFlags, command string, fn func(ctx context.Context, halt <-chan struct{}) error) error {
+// no longer owns the project. fn records in l the operations it starts, and which ended.
+func (s *session) holdLock(ctx context.Context, streams Streams, f lockFlags, command string, fn func(ctx context.Context, l *lock.Lock, halt <-chan struct{}) error) error {
 	cs, err := s.conn.Clientset()
 	if err != nil {
 		return err
@@ -109,7 +109,7 @@ func (s *session) holdLock(ctx context.Context, streams Streams, f lockFlags, co
 		case <-runCtx.Done():
 		}
 	}()
-	runErr := fn(runCtx, halt)
+	runErr := fn(runCtx, l, halt)
 	cancel(nil)
 	<-watched
 	// Release even when ctx was interrupted, so that the next run need not wait for expiry.

@@ -72,7 +72,11 @@ func eventLine(e apply.Event) string {
 		case release.Uninstalled:
 			return fmt.Sprintf("✓ %-40s uninstalled (%s)", ref, round(e.Elapsed))
 		default:
-			return fmt.Sprintf("✓ %-40s %s %s-%s, revision %d (%s)", ref, r.Action, r.Chart, r.Version, r.Revision, round(e.Elapsed))
+			line := fmt.Sprintf("✓ %-40s %s %s-%s, revision %d (%s)", ref, r.Action, r.Chart, r.Version, r.Revision, round(e.Elapsed))
+			if u := r.Recovered; u != nil {
+				line += fmt.Sprintf("; recovered revision %d, left %s by a kaji run that stopped", u.Revision, u.Was)
+			}
+			return line
 		}
 	case apply.Failed:
 		return fmt.Sprintf("✗ %-40s failed (%s): %v", ref, round(e.Elapsed), e.Err)
@@ -176,21 +180,24 @@ type jsonProgress struct {
 }
 
 type jsonEvent struct {
-	Time       time.Time `json:"time"`
-	Event      string    `json:"event"`
-	Operation  string    `json:"operation"`
-	Release    string    `json:"release,omitempty"`
-	Namespace  string    `json:"namespace,omitempty"`
-	Action     string    `json:"action,omitempty"`
-	Chart      string    `json:"chart,omitempty"`
-	Version    string    `json:"version,omitempty"`
-	Revision   int       `json:"revision,omitempty"`
-	DurationMS int64     `json:"durationMs,omitempty"`
-	Error      string    `json:"error,omitempty"`
-	Reason     string    `json:"reason,omitempty"`
-	Done       *int      `json:"done,omitempty"`
-	Failed     *int      `json:"failed,omitempty"`
-	Skipped    *int      `json:"skipped,omitempty"`
+	Time      time.Time `json:"time"`
+	Event     string    `json:"event"`
+	Operation string    `json:"operation"`
+	Release   string    `json:"release,omitempty"`
+	Namespace string    `json:"namespace,omitempty"`
+	Action    string    `json:"action,omitempty"`
+	Chart     string    `json:"chart,omitempty"`
+	Version   string    `json:"version,omitempty"`
+	Revision  int       `json:"revision,omitempty"`
+	// Recovered is the pending revision, left by a kaji run that stopped, that was marked
+	// failed before the operation.
+	Recovered  int    `json:"recovered,omitempty"`
+	DurationMS int64  `json:"durationMs,omitempty"`
+	Error      string `json:"error,omitempty"`
+	Reason     string `json:"reason,omitempty"`
+	Done       *int   `json:"done,omitempty"`
+	Failed     *int   `json:"failed,omitempty"`
+	Skipped    *int   `json:"skipped,omitempty"`
 }
 
 func (p *jsonProgress) observe(e apply.Event) {
@@ -198,6 +205,9 @@ func (p *jsonProgress) observe(e apply.Event) {
 		DurationMS: e.Elapsed.Milliseconds(), Reason: e.Reason}
 	if e.Kind == apply.Succeeded {
 		je.Action, je.Chart, je.Version, je.Revision = string(e.Result.Action), e.Result.Chart, e.Result.Version, e.Result.Revision
+		if u := e.Result.Recovered; u != nil {
+			je.Recovered = u.Revision
+		}
 	}
 	if e.Err != nil {
 		je.Error = e.Err.Error()

@@ -27,7 +27,9 @@ stays pending-install, pending-upgrade or pending-rollback, and every later oper
 fails with "another operation (install/upgrade/rollback) is in progress".
 
 unlock marks that pending revision failed, as Flux's helm-controller does; the next
-kaji apply then upgrades the release normally. It refuses while a kaji run holds the
+kaji apply then upgrades the release normally. A release that a stopped kaji apply
+left pending needs no unlock: that run recorded it in the project lock, and the
+next apply recovers it by itself. It refuses while a kaji run holds the
 project lock, since that run may still be working on the release. It asks first on a
 terminal; elsewhere it needs --yes.`,
 		Example: `  kaji plan                 # shows pending releases, their age and the lock holder

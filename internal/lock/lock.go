@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	coordinationv1 "k8s.io/api/coordination/v1"
@@ -92,6 +93,13 @@ type Lock struct {
 	err    error
 	// expires is when the lease runs out unless renewed; only renew touches it.
 	expires time.Time
+	// left are the flights the previous holder left in the lease.
+	left []Flight
+	// mu serializes the writes of the lease (renewals, Record, Done, Release), so that none
+	// undoes another. It guards lease, as this run last wrote it, and flights, what it says.
+	mu      sync.Mutex
+	lease   *coordinationv1.Lease
+	flights []Flight
 }
 
 // Lost is closed when the lock could not be renewed in time, before it expires, so that the
@@ -118,12 +126,16 @@ func Acquire(ctx context.Context, leases coordclient.LeasesGetter, opts Options)
 	var at time.Time
 	for {
 		at = opts.Now()
-		held, err := tryAcquire(ctx, c, opts, at)
+		held, lease, err := tryAcquire(ctx, c, opts, at)
 		if err != nil {
 			return nil, err
 		}
 		if held == nil {
-			break
+			left := flightsOf(lease)
+			l := &Lock{leases: c, opts: opts, expires: at.Add(opts.Duration), lease: lease, left: left, flights: left,
+				stop: make(chan struct{}), done: make(chan struct{}), lost: make(chan struct{})}
+			go l.renew()
+			return l, nil
 		}
 		if key := held.Who + fmt.Sprint(held.PID, held.Since); key != last && opts.OnWait != nil {
 			last = key
@@ -138,10 +150,6 @@ func Acquire(ctx context.Context, leases coordclient.LeasesGetter, opts Options)
 		case <-time.After(opts.Poll):
 		}
 	}
-	l := &Lock{leases: c, opts: opts, expires: at.Add(opts.Duration),
-		stop: make(chan struct{}), done: make(chan struct{}), lost: make(chan struct{})}
-	go l.renew()
-	return l, nil
 }
 
 // Inspect returns the holder of the project's lock, or nil when nobody holds it. It never
@@ -162,20 +170,22 @@ func Inspect(ctx context.Context, leases coordclient.LeasesGetter, opts Options)
 	return &h, nil
 }
 
-// Release stops renewing and frees the lock, so that a waiting run can go on at once.
+// Release stops renewing and frees the lock, so that a waiting run can go on at once. The
+// lease keeps the flights not yet Done, for the next holder (see Left).
 func (l *Lock) Release(ctx context.Context) error {
 	close(l.stop)
 	<-l.done
-	lease, err := l.leases.Get(ctx, Name(l.opts.Project), metav1.GetOptions{})
-	if err != nil {
-		return fmt.Errorf("release the project lock: %w", err)
-	}
-	if !mine(lease, l.opts.Me) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	err := l.update(ctx, func(lease *coordinationv1.Lease) error {
+		lease.Spec.HolderIdentity = nil
+		lease.Spec.RenewTime = nil
+		return setFlights(lease, l.flights)
+	})
+	switch {
+	case errors.Is(err, errTakenOver):
 		return errors.Join(l.err, errors.New("release the project lock: another run took it over; it was not renewed in time"))
-	}
-	lease.Spec.HolderIdentity = nil
-	lease.Spec.RenewTime = nil
-	if _, err := l.leases.Update(ctx, lease, metav1.UpdateOptions{}); err != nil {
+	case err != nil:
 		return fmt.Errorf("release the project lock: %w", err)
 	}
 	return l.err
@@ -215,30 +225,58 @@ var errTakenOver = errors.New("another run holds it now")
 
 // touch writes a new renew time and returns it.
 func (l *Lock) touch(ctx context.Context) (time.Time, error) {
-	lease, err := l.leases.Get(ctx, Name(l.opts.Project), metav1.GetOptions{})
-	if err != nil {
-		return time.Time{}, err
-	}
-	if !mine(lease, l.opts.Me) {
-		return time.Time{}, errTakenOver
-	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	now := l.opts.Now()
-	micro := metav1.NewMicroTime(now)
-	lease.Spec.RenewTime = &micro
-	if _, err := l.leases.Update(ctx, lease, metav1.UpdateOptions{}); err != nil {
-		return time.Time{}, err
-	}
-	return now, nil
+	err := l.update(ctx, func(lease *coordinationv1.Lease) error {
+		micro := metav1.NewMicroTime(now)
+		lease.Spec.RenewTime = &micro
+		return nil
+	})
+	return now, err
 }
 
-// tryAcquire takes the lease when it is free, expired or already ours, and otherwise returns
-// its live holder.
-func tryAcquire(ctx context.Context, c coordclient.LeaseInterface, opts Options, now time.Time) (*Holder, error) {
+// update changes the lease with change, while this run holds it, in one request: it starts
+// from the lease as this run last wrote it. A conflict means that something else wrote it
+// since: it is read again, and may have been taken over. l.mu must be held.
+func (l *Lock) update(ctx context.Context, change func(*coordinationv1.Lease) error) error {
+	lease := l.lease
+	for range 3 {
+		if lease == nil {
+			got, err := l.leases.Get(ctx, Name(l.opts.Project), metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			lease = got
+		}
+		if !mine(lease, l.opts.Me) {
+			return errTakenOver
+		}
+		next := lease.DeepCopy()
+		if err := change(next); err != nil {
+			return err
+		}
+		written, err := l.leases.Update(ctx, next, metav1.UpdateOptions{})
+		if err == nil {
+			l.lease = written
+			return nil
+		}
+		if !apierrors.IsConflict(err) {
+			return err
+		}
+		lease = nil
+	}
+	return errors.New("the lease kept changing under this run")
+}
+
+// tryAcquire takes the lease when it is free, expired or already ours, and returns it as
+// written, with the flights the previous holder left; otherwise it returns its live holder.
+func tryAcquire(ctx context.Context, c coordclient.LeaseInterface, opts Options, now time.Time) (*Holder, *coordinationv1.Lease, error) {
 	me := opts.Me
 	me.Since, me.Renewed = now, now
 	identity, err := json.Marshal(me)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	id := string(identity)
 	seconds := int32(opts.Duration / time.Second)
@@ -248,7 +286,7 @@ func tryAcquire(ctx context.Context, c coordclient.LeaseInterface, opts Options,
 	lease, err := c.Get(ctx, Name(opts.Project), metav1.GetOptions{})
 	switch {
 	case apierrors.IsNotFound(err):
-		_, err = c.Create(ctx, &coordinationv1.Lease{
+		created, err := c.Create(ctx, &coordinationv1.Lease{
 			ObjectMeta: metav1.ObjectMeta{Name: Name(opts.Project), Labels: map[string]string{"app.kubernetes.io/managed-by": "kaji", "kaji.dev/project": opts.Project}},
 			Spec:       spec,
 		}, metav1.CreateOptions{})
@@ -256,15 +294,15 @@ func tryAcquire(ctx context.Context, c coordclient.LeaseInterface, opts Options,
 			return tryAcquire(ctx, c, opts, now) // someone created it first: look again
 		}
 		if err != nil {
-			return nil, lockError(opts, err)
+			return nil, nil, lockError(opts, err)
 		}
-		return nil, nil
+		return nil, created, nil
 	case err != nil:
-		return nil, lockError(opts, err)
+		return nil, nil, lockError(opts, err)
 	}
 	h, held := holderOf(lease, now)
 	if held && !h.Expired && !mine(lease, opts.Me) {
-		return &h, nil
+		return &h, nil, nil
 	}
 	spec.LeaseTransitions = lease.Spec.LeaseTransitions
 	takeover := held && !mine(lease, opts.Me)
@@ -277,16 +315,17 @@ func tryAcquire(ctx context.Context, c coordclient.LeaseInterface, opts Options,
 		spec.LeaseTransitions = &n
 	}
 	lease.Spec = spec
-	if _, err := c.Update(ctx, lease, metav1.UpdateOptions{}); err != nil {
+	written, err := c.Update(ctx, lease, metav1.UpdateOptions{})
+	if err != nil {
 		if apierrors.IsConflict(err) {
 			return tryAcquire(ctx, c, opts, now) // another run moved first: look again
 		}
-		return nil, lockError(opts, err)
+		return nil, nil, lockError(opts, err)
 	}
 	if takeover && opts.OnTakeover != nil {
 		opts.OnTakeover(h)
 	}
-	return nil, nil
+	return nil, written, nil
 }
 
 // holderOf reads a lease; ok is false when nobody holds it.

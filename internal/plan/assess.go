@@ -12,6 +12,7 @@ import (
 // release: otherwise apply upgrades it anyway, and the object changes show the drift.
 func (p *Planner) assess(w *work, live *liveSet, project string, ignore []FieldPath) {
 	r := w.out
+	defer p.markRecover(w)
 	if r.Err != nil {
 		r.State, r.Reason, r.Action = decide(w.hist, project, comparison{})
 		if r.State == StateInSync {

@@ -22,7 +22,6 @@ import (
 // prepare loads the chart of w, merges its values, renders what apply would store, and
 // compares it with the latest revision. Failures go to w.out.Err.
 func (p *Planner) prepare(ctx context.Context, w *work, caps *chartcommon.Capabilities) {
-	w.out.Current = revisionOf(w.hist.latest)
 	ch, vals, err := p.load(ctx, w)
 	if err != nil {
 		w.out.Err = err

@@ -76,6 +76,11 @@ type Options struct {
 	// Prune plans to uninstall orphans: releases labeled with the project that kaji.yaml no
 	// longer declares. Without it orphans are only reported.
 	Prune bool
+	// Recover are the flights that the previous holder of the project lock left (see
+	// lock.Lock.Left): a release whose latest revision is pending and is one of them is that
+	// run's own unfinished operation. It is planned as if the revision had failed, with
+	// Release.Recover set. Only a run that holds the lock may pass them.
+	Recover []lock.Flight
 }
 
 // work is one declared release on its way through the planner.
@@ -89,6 +94,9 @@ type work struct {
 	// crds are the objects of the chart's crds/ directory.
 	crds []object
 	cmp  comparison
+	// recover is set when the pending latest revision is a flight of a run that stopped: hist
+	// then holds it as failed, and out.Current as it is.
+	recover bool
 }
 
 // Plan computes what apply would do to the releases of res. It returns an error only when it
@@ -131,7 +139,7 @@ func (p *Planner) Plan(ctx context.Context, res *spec.Resolved, opts Options) (*
 
 	works := make([]*work, len(selected))
 	for i, r := range selected {
-		works[i] = &work{spec: r, hist: histories[releaseKey{r.Namespace, r.Name}], out: &Release{Name: r.Name, Namespace: r.Namespace}}
+		works[i] = newWork(r, histories[releaseKey{r.Namespace, r.Name}], opts.Recover)
 	}
 	parallel(len(works), opts.Parallel, func(i int) { p.prepare(ctx, works[i], caps) })
 

@@ -78,6 +78,10 @@ type Release struct {
 	// ForceConflicts says that apply must take over fields that another field manager changed
 	// (server-side apply with force): set for drifted releases and when a dry run met conflicts.
 	ForceConflicts bool
+	// Recover says that the latest revision is pending because a kaji run stopped in the middle
+	// of it (see Options.Recover): apply marks it failed first, as `kaji unlock` would, then
+	// upgrades the release. State and Action are those of a failed revision.
+	Recover bool
 	// Chart and Version are what kaji.yaml asks for, as loaded; empty for orphans.
 	Chart   string
 	Version string

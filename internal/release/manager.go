@@ -50,6 +50,9 @@ type Result struct {
 	Chart     string
 	Version   string
 	Status    string
+	// Recovered is set when the operation first gave up a pending revision that a stopped kaji
+	// run left behind (see Manager.Unlock).
+	Recovered *Unlocked
 }
 
 // Options configure a Manager.

@@ -67,6 +67,7 @@ type ReleaseJSON struct {
 	Reason         string        `json:"reason"`
 	Action         string        `json:"action"`
 	ForceConflicts bool          `json:"forceConflicts"`
+	Recover        bool          `json:"recover,omitempty"`
 	Chart          string        `json:"chart,omitempty"`
 	Version        string        `json:"version,omitempty"`
 	Revision       int           `json:"revision,omitempty"`
@@ -154,7 +155,7 @@ func NewDocument(p *plan.Plan, opts JSONOptions) Document {
 func releaseJSON(r plan.Release, opts JSONOptions) ReleaseJSON {
 	out := ReleaseJSON{
 		Name: r.Name, Namespace: r.Namespace, State: string(r.State), Reason: r.Reason, Action: string(r.Action),
-		ForceConflicts: r.ForceConflicts, Chart: r.Chart, Version: r.Version, Revision: r.Revision,
+		ForceConflicts: r.ForceConflicts, Recover: r.Recover, Chart: r.Chart, Version: r.Version, Revision: r.Revision,
 		Changes: []ChangeJSON{}, Warnings: nonNil(r.Warnings),
 	}
 	if r.Err != nil {

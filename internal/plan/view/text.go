@@ -99,13 +99,14 @@ func chartOf(r plan.Release) string {
 	return "-"
 }
 
-// reasonOf is the release's reason, with its age when it is pending.
+// reasonOf is the release's reason, with its age when it is pending (or left pending by a
+// stopped run, which apply recovers).
 func reasonOf(r plan.Release, now time.Time) string {
 	reason := r.Reason
 	if r.Err != nil {
 		reason = "error: " + firstLine(r.Err.Error())
 	}
-	if r.State == plan.StatePending && r.Current != nil && !r.Current.Updated.IsZero() {
+	if (r.State == plan.StatePending || r.Recover) && r.Current != nil && !r.Current.Updated.IsZero() {
 		reason += fmt.Sprintf(" (for %s)", Age(now.Sub(r.Current.Updated)))
 	}
 	return reason
