@@ -112,7 +112,9 @@ EOF
 }
 
 # kubeops: kaji plan/apply/destroy against a sequential helm CLI loop on a local control plane
-# (internal/bench/kubeops), each operation a new process. KUBEOPS_N (default 20) releases;
+# (internal/bench/kubeops), each operation a new process. KUBEOPS_N (default 20) releases of
+# KUBEOPS_CHART (default helm-create: the chart `helm create` generates, as in the issue's
+# reference figures; or a chart directory such as examples/quickstart/charts/app);
 # KUBEOPS_LATENCY (default "0,20ms") round-trip latencies added by a local TCP proxy;
 # BENCH_COUNT runs of the cheap operations and of the install+destroy cycles.
 section_kubeops() {
@@ -130,7 +132,7 @@ largest process), and the API server's \`apiserver_request_total\` before and af
 
 EOF
 	go run ./internal/bench/kubeops -kaji "$out/kaji" -helm "$root/.cache/bin/helm" \
-		-n "${KUBEOPS_N:-20}" -latency "${KUBEOPS_LATENCY:-0,20ms}" -reps "$count" -cycles "$count" |
+		-chart "${KUBEOPS_CHART:-helm-create}" -n "${KUBEOPS_N:-20}" -latency "${KUBEOPS_LATENCY:-0,20ms}" -reps "$count" -cycles "$count" |
 		tee "$out/kubeops.md"
 	cat <<EOF
 Targets (issue 4, N=20): a no-change plan in ≤ 0.5 s at 0 ms and ≤ 1 s at 20 ms, with ≤ 2 API

@@ -28,7 +28,7 @@ var (
 	flagLatency  = flag.String("latency", "0,20ms", "comma-separated round-trip latencies put in front of the API server by a TCP proxy")
 	flagKaji     = flag.String("kaji", "", "kaji binary")
 	flagHelm     = flag.String("helm", "", "helm binary")
-	flagChart    = flag.String("chart", "examples/quickstart/charts/app", "chart of every release")
+	flagChart    = flag.String("chart", "examples/quickstart/charts/app", `chart of every release, or "helm-create": the chart that `+"`helm create`"+` generates`)
 	flagIdleSecs = flag.Duration("idle", 10*time.Second, "idle interval over which the API server's background request rate is measured")
 )
 
@@ -56,6 +56,7 @@ type bench struct {
 	kubeconfig string // the one in use: direct, or through the latency proxy
 	dir        string
 	chart      string
+	key        string  // the value that differs between runs, a dotted path
 	idleRate   float64 // background requests per second
 	results    map[string][]sample
 	order      []string
@@ -79,10 +80,7 @@ func run() error {
 		}
 		latencies = append(latencies, d)
 	}
-	chart, err := filepath.Abs(*flagChart)
-	if err != nil {
-		return err
-	}
+	var err error
 	for _, p := range []*string{flagKaji, flagHelm} {
 		if *p, err = filepath.Abs(*p); err != nil {
 			return err
@@ -93,6 +91,10 @@ func run() error {
 		return err
 	}
 	defer os.RemoveAll(dir)
+	chart, key, err := benchChart(dir)
+	if err != nil {
+		return err
+	}
 
 	progress("starting control plane")
 	env, err := testenv.Start(ctx)
@@ -101,14 +103,18 @@ func run() error {
 	}
 	defer env.Stop()
 
-	b := &bench{ctx: ctx, env: env, dir: dir, chart: chart}
+	b := &bench{ctx: ctx, env: env, dir: dir, chart: chart, key: key}
 	if err := b.measureIdle(); err != nil {
 		return err
 	}
-	fmt.Printf("N = %d releases of `%s` (Deployment, Service, ConfigMap), one namespace each; "+
+	what := fmt.Sprintf("`%s` (Deployment, Service, ConfigMap), values `%s: vN`", *flagChart, key)
+	if *flagChart == "helm-create" {
+		what = fmt.Sprintf("the chart `helm create` generates (Deployment, Service, ServiceAccount), values `%s: vN`", key)
+	}
+	fmt.Printf("N = %d releases of %s, one namespace each; "+
 		"no controllers run, and neither kaji nor helm waits for readiness. "+
 		"Background API requests: %.2f/s, measured over %s idle and subtracted.\n\n",
-		*flagN, *flagChart, b.idleRate, *flagIdleSecs)
+		*flagN, what, b.idleRate, *flagIdleSecs)
 	for _, lat := range latencies {
 		b.results = map[string][]sample{}
 		b.order = nil
@@ -245,7 +251,35 @@ func helmLoop(n int, f func(i int) (time.Duration, int64, error)) (time.Duration
 func relName(i int) string { return fmt.Sprintf("app%02d", i) }
 func nsName(i int) string  { return fmt.Sprintf("bench-%02d", i) }
 
-// writeSpec writes kaji.yaml; release 0 gets greeting first, the others "v1".
+// benchChart returns the chart of every release and the value the benchmark changes: the
+// quickstart app's greeting (a ConfigMap), or for "helm-create" a pod annotation of the chart
+// that the helm CLI under test generates (Deployment, Service, ServiceAccount), as in the
+// reference figures of helmfile and the helm CLI.
+func benchChart(dir string) (chart, key string, err error) {
+	if *flagChart != "helm-create" {
+		chart, err = filepath.Abs(*flagChart)
+		return chart, "greeting", err
+	}
+	chart = filepath.Join(dir, "bench")
+	cmd := exec.Command(*flagHelm, "create", chart)
+	cmd.Env = append(os.Environ(), "HELM_CONFIG_HOME="+filepath.Join(dir, "helm-config"), "HELM_DATA_HOME="+filepath.Join(dir, "helm-data"))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", "", fmt.Errorf("helm create: %w\n%s", err, out)
+	}
+	return chart, "podAnnotations.greeting", nil
+}
+
+// inline writes key (a dotted path) = value as a YAML flow mapping.
+func inline(key, value string) string {
+	parts := strings.Split(key, ".")
+	s := value
+	for i := len(parts) - 1; i >= 0; i-- {
+		s = "{" + parts[i] + ": " + s + "}"
+	}
+	return s
+}
+
+// writeSpec writes kaji.yaml; release 0 gets first as the changing value, the others "v1".
 func (b *bench) writeSpec(first string) error {
 	var s strings.Builder
 	s.WriteString("apiVersion: kaji.dev/v1alpha1\nproject: bench\nreleases:\n")
@@ -254,8 +288,8 @@ func (b *bench) writeSpec(first string) error {
 		if i == 0 {
 			g = first
 		}
-		fmt.Fprintf(&s, "  - name: %s\n    namespace: %s\n    chart: %s\n    values:\n      greeting: %s\n",
-			relName(i), nsName(i), b.chart, g)
+		fmt.Fprintf(&s, "  - name: %s\n    namespace: %s\n    chart: %s\n    values: %s\n",
+			relName(i), nsName(i), b.chart, inline(b.key, g))
 	}
 	return os.WriteFile(filepath.Join(b.dir, "kaji.yaml"), []byte(s.String()), 0o644)
 }
@@ -308,7 +342,7 @@ func (b *bench) scenario() error {
 	for c := 0; c < *flagCycles; c++ {
 		err := b.measure("helm loop: upgrade --install all", func() (time.Duration, int64, error) {
 			return helmLoop(n, func(i int) (time.Duration, int64, error) {
-				return b.helm("upgrade", "--install", relName(i), b.chart, "-n", nsName(i), "--create-namespace", "--set", "greeting=v1")
+				return b.helm("upgrade", "--install", relName(i), b.chart, "-n", nsName(i), "--create-namespace", "--set", b.key+"=v1")
 			})
 		})
 		if err != nil {
@@ -332,7 +366,7 @@ func (b *bench) scenario() error {
 			}
 			for r := 0; r < reps; r++ {
 				err := b.measure("helm upgrade: one release", func() (time.Duration, int64, error) {
-					return b.helm("upgrade", relName(0), b.chart, "-n", nsName(0), "--set", fmt.Sprintf("greeting=v%d", r+2))
+					return b.helm("upgrade", relName(0), b.chart, "-n", nsName(0), "--set", fmt.Sprintf("%s=v%d", b.key, r+2))
 				})
 				if err != nil {
 					return err
