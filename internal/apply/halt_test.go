@@ -35,7 +35,7 @@ func (*stuck) Unlock(context.Context, string, string, time.Time) (release.Unlock
 	return release.Unlocked{}, nil
 }
 
-func (s *stuck) Uninstall(ctx context.Context, name, _ string) (release.Result, error) {
+func (s *stuck) Uninstall(ctx context.Context, name, _ string, _ time.Duration) (release.Result, error) {
 	return s.Apply(ctx, release.Desired{Name: name})
 }
 

@@ -27,7 +27,7 @@ type Charts interface {
 // different releases.
 type Releases interface {
 	Apply(ctx context.Context, d release.Desired) (release.Result, error)
-	Uninstall(ctx context.Context, name, namespace string) (release.Result, error)
+	Uninstall(ctx context.Context, name, namespace string, timeout time.Duration) (release.Result, error)
 	// Unlock marks the pending latest revision of a release failed.
 	Unlock(ctx context.Context, name, namespace string, now time.Time) (release.Unlocked, error)
 }
@@ -207,7 +207,11 @@ func (rn *Runner) Destroy(ctx context.Context, res *spec.Resolved) (*Summary, er
 		tasks[i] = task{
 			name: r.Name, namespace: r.Namespace, after: neededBy[r.Name], verb: "needed by",
 			run: func(ctx context.Context) (release.Result, error) {
-				return rn.Releases.Uninstall(ctx, r.Name, r.Namespace)
+				timeout := rn.Timeout
+				if r.Timeout > 0 {
+					timeout = r.Timeout
+				}
+				return rn.Releases.Uninstall(ctx, r.Name, r.Namespace, timeout)
 			},
 		}
 	}

@@ -35,10 +35,11 @@ type gate struct {
 	fail     map[string]bool
 	hold     map[string]chan struct{}
 	ctxErrs  map[string]error
+	timeouts map[string]time.Duration
 }
 
 func newGate(names ...string) *gate {
-	g := &gate{fail: map[string]bool{}, hold: map[string]chan struct{}{}, ctxErrs: map[string]error{}}
+	g := &gate{fail: map[string]bool{}, hold: map[string]chan struct{}{}, ctxErrs: map[string]error{}, timeouts: map[string]time.Duration{}}
 	for _, n := range names {
 		g.hold[n] = make(chan struct{})
 	}
@@ -67,6 +68,9 @@ func (g *gate) op(ctx context.Context, name string) (release.Result, error) {
 }
 
 func (g *gate) Apply(ctx context.Context, d release.Desired) (release.Result, error) {
+	g.mu.Lock()
+	g.timeouts[d.Name] = d.Timeout
+	g.mu.Unlock()
 	return g.op(ctx, d.Name)
 }
 
@@ -74,7 +78,10 @@ func (*gate) Unlock(context.Context, string, string, time.Time) (release.Unlocke
 	return release.Unlocked{}, nil
 }
 
-func (g *gate) Uninstall(ctx context.Context, name, _ string) (release.Result, error) {
+func (g *gate) Uninstall(ctx context.Context, name, _ string, timeout time.Duration) (release.Result, error) {
+	g.mu.Lock()
+	g.timeouts[name] = timeout
+	g.mu.Unlock()
 	return g.op(ctx, name)
 }
 
@@ -241,6 +248,27 @@ func TestDestroyRunsDependentsFirst(t *testing.T) {
 	for _, o := range sum.Outcomes {
 		if o.Release == "api" && o.SkippedBecause != "needed by web, which failed" {
 			t.Errorf("api skipped because %q", o.SkippedBecause)
+		}
+	}
+}
+
+func TestTimeoutsReachEveryOperation(t *testing.T) {
+	res := graph("db", "api:db")
+	res.Releases[1].Timeout = 7 * time.Minute // kaji.yaml's own, for api
+	for _, op := range []string{"apply", "destroy"} {
+		g := newGate()
+		rn := &Runner{Charts: noCharts{}, Releases: g, Timeout: 90 * time.Second}
+		var err error
+		if op == "apply" {
+			_, err = rn.Apply(t.Context(), res)
+		} else {
+			_, err = rn.Destroy(t.Context(), res)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g.timeouts["db"] != 90*time.Second || g.timeouts["api"] != 7*time.Minute {
+			t.Errorf("%s: timeouts %v, want db 1m30s (--timeout) and api 7m (kaji.yaml)", op, g.timeouts)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -141,9 +142,18 @@ func (s *session) planApply(ctx context.Context, streams Streams, f *applyFlags,
 	if err != nil {
 		return nil, err
 	}
-	if f.output == "text" {
-		printHeader(streams.Out, "apply", s)
-		if err := view.Text(streams.Out, pl, view.TextOptions{Color: colorful(streams)}); err != nil {
+	ask := !f.yes && streams.Interactive
+	// With -o json stdout carries only events: the plan a person is asked about goes to stderr.
+	var planOut io.Writer
+	switch {
+	case f.output == "text":
+		planOut = streams.Out
+	case ask:
+		planOut = streams.Err
+	}
+	if planOut != nil {
+		printHeader(planOut, "apply", s)
+		if err := view.Text(planOut, pl, view.TextOptions{Color: streams.color()}); err != nil {
 			return nil, err
 		}
 	}
@@ -156,13 +166,13 @@ func (s *session) planApply(ctx context.Context, streams Streams, f *applyFlags,
 		}
 		return nil, nil
 	}
-	if !f.yes && streams.Interactive {
-		ok, err := streams.confirm("Apply this plan?")
+	if ask {
+		ok, err := streams.confirm(planOut, "Apply this plan?")
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
-			fmt.Fprintln(streams.Out, "Nothing was changed.")
+			fmt.Fprintln(planOut, "Nothing was changed.")
 			return nil, nil
 		}
 	}

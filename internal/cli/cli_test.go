@@ -27,7 +27,7 @@ func kaji(t *testing.T, stdin string, interactive bool, args ...string) run {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	code := cli.Main(context.Background(), args, cli.Streams{
-		In: strings.NewReader(stdin), Out: &out, Err: &errOut, Interactive: interactive,
+		In: strings.NewReader(stdin), Out: &out, Err: &errOut, Interactive: interactive, Terminal: interactive,
 	})
 	return run{code: code, out: out.String(), err: errOut.String()}
 }
@@ -105,7 +105,7 @@ func TestQuickstartApplyProdDestroy(t *testing.T) {
 
 	// Without a terminal, destroy refuses unless --yes is given.
 	r = kaji(t, "", false, append([]string{"destroy"}, flags...)...)
-	if r.code != cli.ExitUsage || !strings.Contains(r.err, "pass --yes") {
+	if r.code != cli.ExitError || !strings.Contains(r.err, "pass --yes") {
 		t.Fatalf("destroy without a terminal: exit %d, stderr %q", r.code, r.err)
 	}
 	// On a terminal, "no" changes nothing.
@@ -143,8 +143,8 @@ func TestUsageAndSpecErrors(t *testing.T) {
 		code     int
 		contains string
 	}{
-		{"unknown flag", []string{"apply", "--bogus"}, cli.ExitUsage, "unknown flag: --bogus"},
-		{"stray argument", []string{"apply", "extra"}, cli.ExitUsage, "takes no arguments"},
+		{"unknown flag", []string{"apply", "--bogus"}, cli.ExitError, "unknown flag: --bogus"},
+		{"stray argument", []string{"apply", "extra"}, cli.ExitError, "takes no arguments"},
 		{"missing file", []string{"apply", "-f", filepath.Join(dir, "none.yaml")}, cli.ExitError, "none.yaml"},
 		{"typo in kaji.yaml", []string{"apply", "-f", bad}, cli.ExitError, `kaji.yaml:3:1`},
 		{"did you mean", []string{"destroy", "--yes", "-f", bad}, cli.ExitError, `"releases"`},

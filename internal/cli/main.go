@@ -11,11 +11,12 @@ import (
 	"kaji.dev/kaji/internal/doctor"
 )
 
-// Exit codes.
+// Exit codes. Every error exits 1, a mistake in how kaji was called included, so that 2
+// keeps the one meaning `kaji plan --detailed-exitcode` gives it: there are changes.
 const (
-	ExitOK    = 0
-	ExitError = 1
-	ExitUsage = 2
+	ExitOK      = 0
+	ExitError   = 1
+	ExitChanges = 2 // kaji plan --detailed-exitcode: apply has something to do
 )
 
 // UsageError is a mistake in how kaji was called.
@@ -51,7 +52,7 @@ func run(ctx context.Context, args []string, streams Streams, tr *inflight) int 
 	switch {
 	case errors.As(err, &usage):
 		fmt.Fprintln(streams.Err, "run 'kaji --help' for usage")
-		return ExitUsage
+		return ExitError
 	case errors.As(err, &coder):
 		return coder.ExitCode()
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 	coordclient "k8s.io/client-go/kubernetes/typed/coordination/v1"
@@ -18,9 +17,6 @@ import (
 	"kaji.dev/kaji/internal/spec"
 	"kaji.dev/kaji/internal/validate"
 )
-
-// ExitChanges is the exit code of `kaji plan --detailed-exitcode` when apply has something to do.
-const ExitChanges = 2
 
 type planFlags struct {
 	output           string
@@ -68,7 +64,7 @@ would change something, and 1 on errors.`,
 				err = view.JSON(streams.Out, p, view.JSONOptions{ShowSecrets: f.showSecrets})
 			} else {
 				run.header(streams.Out, "plan")
-				err = view.Text(streams.Out, p, view.TextOptions{Color: colorful(streams), ShowSecrets: f.showSecrets})
+				err = view.Text(streams.Out, p, view.TextOptions{Color: streams.color(), ShowSecrets: f.showSecrets})
 			}
 			if err != nil {
 				return err
@@ -137,12 +133,6 @@ func (r *planRun) header(w io.Writer, op string) {
 		env = ", environment " + r.resolved.Environment
 	}
 	fmt.Fprintf(w, "kaji %s: project %s%s, context %s\n\n", op, r.resolved.Project, env, r.conn.Context())
-}
-
-// colorful says whether to colour output: on a terminal, unless NO_COLOR is set.
-func colorful(streams Streams) bool {
-	_, noColor := os.LookupEnv("NO_COLOR")
-	return streams.Interactive && !noColor
 }
 
 // leaseLocks reads project locks from their Leases.

@@ -27,7 +27,7 @@ func newProgress(streams Streams, op, output string) progress {
 	switch {
 	case output == "json":
 		return &jsonProgress{enc: json.NewEncoder(streams.Out), op: op}
-	case streams.Interactive:
+	case streams.Terminal:
 		return newLiveProgress(streams.Out, op)
 	default:
 		return &lineProgress{out: streams.Out, op: op, start: time.Now(), stamp: true}

@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -58,6 +59,13 @@ func TestPruneUninstallsOnlyThisProjectsOrphans(t *testing.T) {
 	r = kaji(t, "", false, append([]string{"apply", "--yes"}, flags...)...)
 	if r.code != 0 || !strings.Contains(r.out, "Nothing to do") {
 		t.Fatalf("apply without --prune: %d\n%s%s", r.code, r.out, r.err)
+	}
+	r = kaji(t, "", false, append([]string{"plan", "--prune", "-o", "json"}, flags...)...)
+	var doc struct {
+		Summary struct{ Orphan, Uninstall int }
+	}
+	if err := json.Unmarshal([]byte(r.out), &doc); r.code != 0 || err != nil || doc.Summary.Orphan != 1 || doc.Summary.Uninstall != 1 {
+		t.Fatalf("plan --prune -o json: exit %d, %v, summary %+v\n%s%s", r.code, err, doc.Summary, r.out, r.err)
 	}
 	r = kaji(t, "", false, append([]string{"apply", "--yes", "--prune"}, flags...)...)
 	if r.code != 0 || !strings.Contains(r.out, "1 to uninstall") || !strings.Contains(r.out, ns+"/gone") || !strings.Contains(r.out, "uninstalled") {

@@ -39,7 +39,7 @@ server-side dry runs, so it is cheap: a few requests whatever the number of rele
 				err = view.StatusJSON(streams.Out, run.plan)
 			} else {
 				run.header(streams.Out, "status")
-				err = view.StatusText(streams.Out, run.plan, colorful(streams))
+				err = view.StatusText(streams.Out, run.plan, streams.color())
 			}
 			if err != nil {
 				return err

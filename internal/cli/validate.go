@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -37,8 +36,8 @@ remote chart that is not cached yet is downloaded once. Charts render as helm te
 renders them. kaji apply runs the same checks first.
 
 Exit status: 0 when no finding is an error (warnings and info do not count); 1 when at
-least one is, or when validation cannot run (no kaji.yaml, an unknown --env); 2 when kaji
-is called wrongly (such as an unknown --output). With --strict, unknown keys are errors.
+least one is, when validation cannot run (no kaji.yaml, an unknown --env), or when kaji is
+called wrongly (such as an unknown --output). With --strict, unknown keys are errors.
 The JSON format is described in docs/validate-json.md.`,
 		Example: `  kaji validate
   kaji validate --env prod --strict
@@ -139,7 +138,7 @@ type palette struct {
 // colours returns the colours for streams: only on a terminal, and never when NO_COLOR is set
 // to anything (https://no-color.org).
 func colours(streams Streams) palette {
-	if !streams.Interactive || os.Getenv("NO_COLOR") != "" {
+	if !streams.color() {
 		return palette{}
 	}
 	return palette{

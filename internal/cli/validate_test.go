@@ -241,12 +241,12 @@ func TestValidateUsage(t *testing.T) {
 	}
 	for _, c := range cases {
 		r := kaji(t, "", false, append(c.args, "--kube-version", kv)...)
-		if r.code != cli.ExitUsage || !strings.Contains(r.err, c.contains) {
-			t.Errorf("%v: exit %d, stderr %q; want %d and %q", c.args, r.code, r.err, cli.ExitUsage, c.contains)
+		if r.code != cli.ExitError || !strings.Contains(r.err, c.contains) {
+			t.Errorf("%v: exit %d, stderr %q; want %d and %q", c.args, r.code, r.err, cli.ExitError, c.contains)
 		}
 	}
 	r := kaji(t, "", false, "validate", "--help")
-	for _, want := range []string{"Exit status: 0", "1 when", "2 when"} {
+	for _, want := range []string{"Exit status: 0", "1 when", "called wrongly"} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("--help does not document the exit codes (%q):\n%s", want, r.out)
 		}

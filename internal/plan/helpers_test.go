@@ -79,7 +79,15 @@ func (h *harness) apply(res *spec.Resolved) *apply.Summary {
 	h.t.Helper()
 	sum, err := h.runner().Apply(h.t.Context(), res)
 	if err != nil {
-		h.t.Fatalf("apply: %v", err)
+		var errs []error
+		if sum != nil {
+			for _, o := range sum.Outcomes {
+				if o.Err != nil {
+					errs = append(errs, o.Err)
+				}
+			}
+		}
+		h.t.Fatalf("apply: %v %v", err, errs)
 	}
 	return sum
 }

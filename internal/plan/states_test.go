@@ -103,8 +103,9 @@ releases:
 	}
 }
 
-// helmInstall installs the web chart as `helm install` would, without kaji's label.
-func helmInstall(t *testing.T, h *harness, ns string, labels map[string]string) {
+// helmInstall installs the web chart as `helm install` would, without kaji's label; with
+// options applied to Helm's install action.
+func helmInstall(t *testing.T, h *harness, ns string, labels map[string]string, opts ...func(*action.Install)) {
 	t.Helper()
 	res := h.resolve(webRelease, "NS", ns, "GREETING", "from helm")
 	ch, err := h.charts.Chart(t.Context(), res.Releases[0])
@@ -115,10 +116,14 @@ func helmInstall(t *testing.T, h *harness, ns string, labels map[string]string) 
 	if err := cfg.Init(h.conn.Getter(ns), ns, "secret"); err != nil {
 		t.Fatal(err)
 	}
+	kube.ManagedFieldsManager = release.FieldManager // the helm CLI's field manager
 	in := action.NewInstall(cfg)
 	in.ReleaseName, in.Namespace, in.Labels = "web", ns, labels
 	in.WaitStrategy = kube.HookOnlyStrategy
 	in.Timeout = time.Minute
+	for _, o := range opts {
+		o(in)
+	}
 	if _, err := in.RunWithContext(t.Context(), ch, map[string]any{"greeting": "from helm"}); err != nil {
 		t.Fatal(err)
 	}
@@ -144,6 +149,41 @@ func TestUnmanagedReleaseIsAdopted(t *testing.T) {
 	// Once applied, it is kaji's.
 	h.apply(res)
 	wantState(t, releaseNamed(t, h.plan(res, plan.Options{}), "web"), plan.StateInSync, plan.ActionNone)
+}
+
+// A release written client-side (as Helm 3, or `helm install --server-side=false`, does) is
+// upgraded server-side, as the plan's dry run assumes, and is in sync afterwards.
+func TestClientSideReleaseIsAdoptedServerSide(t *testing.T) {
+	h := newHarness(t)
+	ns := env.Namespace(t)
+	helmInstall(t, h, ns, nil, func(in *action.Install) { in.ServerSideApply = false })
+	if last := lastRevision(t, h, ns, "web"); last.ApplyMethod != string(rspb.ApplyMethodClientSideApply) {
+		t.Fatalf("the Helm install applied %q, want client-side", last.ApplyMethod)
+	}
+	res := h.resolve(webRelease, "NS", ns, "GREETING", "from kaji")
+	wantState(t, releaseNamed(t, h.plan(res, plan.Options{}), "web"), plan.StateUnmanaged, plan.ActionUpgrade)
+	h.apply(res)
+	if last := lastRevision(t, h, ns, "web"); last.Version != 2 || last.ApplyMethod != string(rspb.ApplyMethodServerSideApply) {
+		t.Errorf("kaji's upgrade wrote revision %d with apply method %q, want 2 and server-side", last.Version, last.ApplyMethod)
+	}
+	wantState(t, releaseNamed(t, h.plan(res, plan.Options{}), "web"), plan.StateInSync, plan.ActionNone)
+}
+
+func lastRevision(t *testing.T, h *harness, ns, name string) *rspb.Release {
+	t.Helper()
+	cfg := action.NewConfiguration()
+	if err := cfg.Init(h.conn.Getter(ns), ns, "secret"); err != nil {
+		t.Fatal(err)
+	}
+	rel, err := cfg.Releases.Last(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, ok := rel.(*rspb.Release)
+	if !ok {
+		t.Fatalf("release %s is a %T", name, rel)
+	}
+	return r
 }
 
 func TestReleaseOfAnotherProjectIsUnmanaged(t *testing.T) {

@@ -201,6 +201,11 @@ func (m *Manager) Apply(ctx context.Context, d Desired) (Result, error) {
 		// kaji.yaml is the whole truth: without this, Helm keeps the previous values when
 		// none are given, so that removing every value from kaji.yaml would change nothing.
 		up.ResetValues = true
+		// Always server-side, as the plan's dry run is: Helm's default ("auto") repeats the
+		// previous revision's method, so a release last written client-side (by Helm 3, or
+		// adopted) would be upgraded otherwise than planned. Helm moves the client-side
+		// field manager over on the way.
+		up.ServerSideApply = "true"
 		up.DisableOpenAPIValidation = skipClientValidation
 		rel, err = up.RunWithContext(ctx, d.Name, d.Chart, d.Values)
 	}
@@ -238,14 +243,15 @@ func (m *Manager) timeout(t time.Duration) time.Duration {
 }
 
 // Uninstall removes the release and its history, like `helm uninstall`. A release that does not
-// exist is reported as Absent, not as an error.
-func (m *Manager) Uninstall(ctx context.Context, name, namespace string) (Result, error) {
+// exist is reported as Absent, not as an error. timeout bounds it and its hooks; zero means
+// the Manager's timeout.
+func (m *Manager) Uninstall(ctx context.Context, name, namespace string, timeout time.Duration) (Result, error) {
 	cfg, err := m.config(namespace)
 	if err != nil {
 		return Result{}, err
 	}
 	un := action.NewUninstall(cfg)
-	un.Timeout = m.opts.Timeout
+	un.Timeout = m.timeout(timeout)
 	un.WaitStrategy = kube.HookOnlyStrategy
 	un.IgnoreNotFound = true
 	resp, err := un.Run(name)

@@ -138,6 +138,7 @@ func NewDocument(p *plan.Plan, opts JSONOptions) Document {
 			Changes: p.HasChanges(), Install: s[plan.StateInstall], Upgrade: s[plan.StateUpgrade],
 			Drifted: s[plan.StateDrifted], InSync: s[plan.StateInSync], Pending: s[plan.StatePending],
 			Failed: s[plan.StateFailed], Unmanaged: s[plan.StateUnmanaged], Orphan: s[plan.StateOrphan],
+			Uninstall: len(p.Pruned()),
 		},
 		Releases: []ReleaseJSON{},
 		Lock:     lockJSON(p.Lock),
