@@ -26,7 +26,7 @@ func TestDoctorFlags(t *testing.T) {
 		code     int
 		contains string
 	}{
-		{"unknown output", []string{"doctor", "-f", file, "-o", "yaml"}, cli.ExitUsage, `--output "yaml": want text or json`},
+		{"unknown output", []string{"doctor", "-f", file, "-o", "yaml"}, cli.ExitError, `--output "yaml": want text or json`},
 		{"missing aws-auth copy", []string{"doctor", "-f", file, "--aws-auth", filepath.Join(dir, "none.yaml")}, cli.ExitError, "none.yaml"},
 		{"not an aws-auth copy", []string{"doctor", "-f", file, "--aws-auth", badCopy}, cli.ExitError, `want a ConfigMap, got kind "Secret"`},
 	}
