@@ -6,7 +6,19 @@
 #   hack/bench.sh              every section
 #   hack/bench.sh validate     only the named sections
 #
-# BENCH_COUNT (default 5) and BENCH_TIME (default 3x) set go test's -count and -benchtime.
+# Sections: validate; kubeops (N=20 and N=100 releases of the helm create chart, each at 0
+# and 20 ms); kubeops-corpus (N=20 releases from the shared chart corpus, at 0 and 20 ms).
+# Their knobs are described above their functions. A quick check of one kubeops run:
+#
+#   KUBEOPS_N=20 KUBEOPS_LATENCY=0 BENCH_COUNT=1 hack/bench.sh kubeops-corpus
+#
+# Time of the whole run with the defaults, estimated from runs with BENCH_COUNT=1 on an idle
+# 2-core machine (each kubeops time is about BENCH_COUNT times that of one run): validate
+# ~1 min, kubeops N=20 ~5 min and N=100 ~20 min, kubeops-corpus ~9 min; ~35 min in all, and
+# up to twice that on a busy machine. Most of it is the helm loops at 20 ms.
+#
+# BENCH_COUNT (default 5) and BENCH_TIME (default 3x) set go test's -count and -benchtime, and
+# the runs of each kubeops operation (their medians are reported).
 # Needs nothing but Go: benchstat (golang.org/x/perf) is built into .cache/bin once, through
 # the module proxy; without it the report still has the medians.
 #
@@ -21,7 +33,7 @@ mkdir -p "$out"
 count="${BENCH_COUNT:-5}"
 benchtime="${BENCH_TIME:-3x}"
 
-SECTIONS=(validate kubeops)
+SECTIONS=(validate kubeops kubeops-corpus)
 
 # run_bench NAME PACKAGE PATTERN: runs the benchmarks into $out/NAME.txt.
 run_bench() {
@@ -112,34 +124,71 @@ EOF
 }
 
 # kubeops: kaji plan/apply/destroy against a sequential helm CLI loop on a local control plane
-# (internal/bench/kubeops), each operation a new process. KUBEOPS_N (default 20) releases of
+# (internal/bench/kubeops), each operation a new process; a new control plane for each size.
+# KUBEOPS_N (default "20 100"): the sizes (numbers of releases, one namespace each), split
+# by spaces or commas;
 # KUBEOPS_CHART (default helm-create: the chart `helm create` generates, as in the issue's
-# reference figures; or a chart directory such as examples/quickstart/charts/app);
-# KUBEOPS_LATENCY (default "0,20ms") round-trip latencies added by a local TCP proxy;
-# BENCH_COUNT runs of the cheap operations and of the install+destroy cycles.
+# reference figures; "corpus"; or a chart directory such as examples/quickstart/charts/app);
+# KUBEOPS_LATENCY (default "0,20ms"): round-trip latencies added by a local TCP proxy;
+# BENCH_COUNT: runs of the cheap operations and of the install+destroy cycles.
 section_kubeops() {
-	go build -o "$out/kaji" ./cmd/kaji
-	[[ -x "$root/.cache/bin/helm" ]] || hack/build-helm.sh >&2
-	echo "bench kubeops: go run ./internal/bench/kubeops" >&2
-	cat <<EOF
-## kubeops: plan, apply and destroy on a local control plane, against the helm CLI
-
-Each operation is a new process of a real build: \`kaji\` (\`plan\`, \`apply --yes\`,
-\`destroy --yes\`, default concurrency 8) and the Helm v4 CLI of the same SDK version
-(\`.cache/bin/helm\`), on kube-apiserver + etcd started by internal/testenv. Wall clock per
-process (for a helm loop, the sum over its processes), peak RSS (\`Maxrss\`; for a loop, its
-largest process), and the API server's \`apiserver_request_total\` before and after.
-
-EOF
-	go run ./internal/bench/kubeops -kaji "$out/kaji" -helm "$root/.cache/bin/helm" \
-		-chart "${KUBEOPS_CHART:-helm-create}" -n "${KUBEOPS_N:-20}" -latency "${KUBEOPS_LATENCY:-0,20ms}" -reps "$count" -cycles "$count" |
-		tee "$out/kubeops.md"
+	local n sizes="${KUBEOPS_N:-20 100}"
+	kubeops_intro "${KUBEOPS_CHART:-helm-create}"
+	for n in ${sizes//,/ }; do
+		kubeops_run "${KUBEOPS_CHART:-helm-create}" "$n"
+	done
 	cat <<EOF
 Targets (issue 4, N=20): a no-change plan in ≤ 0.5 s at 0 ms and ≤ 1 s at 20 ms, with ≤ 2 API
 requests per release plus a constant; a one-release change applied in ≤ 1.2× one
 \`helm upgrade\`; a first install of 20 at least 4× faster than the sequential helm loop.
 
 EOF
+}
+
+# kubeops-corpus: the kubeops measurements with releases from the shared chart corpus
+# (../shared/charts): each of its charts once, with a ci/ values file and the manifest's
+# --set flags, plus the few --set flags that a bare control plane needs (the program's
+# corpus.go says which and why), then copies of the helm create chart up to N.
+# KUBEOPS_N (default 20) and KUBEOPS_LATENCY as for kubeops.
+section_kubeops-corpus() {
+	local n sizes="${KUBEOPS_N:-20}"
+	kubeops_intro corpus
+	for n in ${sizes//,/ }; do
+		kubeops_run corpus "$n"
+	done
+}
+
+# kubeops_intro CHART: builds kaji (and helm, once) and prints the section's heading.
+kubeops_intro() {
+	go build -o "$out/kaji" ./cmd/kaji
+	[[ -x "$root/.cache/bin/helm" ]] || hack/build-helm.sh >&2
+	if [[ "$1" == corpus ]]; then
+		printf '## kubeops-corpus: plan, apply and destroy of real charts, against the helm CLI\n\n'
+	else
+		printf '## kubeops: plan, apply and destroy on a local control plane, against the helm CLI\n\n'
+	fi
+	cat <<EOF
+Each operation is a new process of a real build: \`kaji\` (\`plan\`, \`apply --yes\`,
+\`destroy --yes\`, default concurrency 8) and the Helm v4 CLI of the same SDK version
+(\`.cache/bin/helm\`, one \`helm upgrade --install\` per release with the same chart, values
+files and \`--set\` flags), on kube-apiserver + etcd started by internal/testenv, a new one
+for each N. Wall clock per process (for a helm loop, the sum over its processes), median of
+$count runs; peak RSS (\`Maxrss\`; for a loop, its largest process); and the API server's
+\`apiserver_request_total\` before and after.
+
+EOF
+}
+
+# kubeops_run CHART N: one run of internal/bench/kubeops on a new control plane; its report
+# goes to stdout and to $out/kubeops[-corpus]-nN.md.
+kubeops_run() {
+	local chart="$1" n="$2" name="kubeops"
+	[[ "$chart" == corpus ]] && name="kubeops-corpus"
+	echo "bench $name: N=$n, go run ./internal/bench/kubeops" >&2
+	printf '### N=%s\n\n' "$n"
+	go run ./internal/bench/kubeops -kaji "$out/kaji" -helm "$root/.cache/bin/helm" -heading '####' \
+		-chart "$chart" -n "$n" -latency "${KUBEOPS_LATENCY:-0,20ms}" -reps "$count" -cycles "$count" |
+		tee "$out/$name-n$n.md"
 }
 
 cat <<EOF

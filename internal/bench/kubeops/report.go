@@ -40,8 +40,8 @@ func (b *bench) stats(op string) stats {
 }
 
 func (b *bench) report(lat time.Duration) {
-	fmt.Printf("### round-trip latency %s\n\n", latName(lat))
-	fmt.Println("| operation | runs | median wall | each run | API requests, all minus background (median) | of which for secrets, configmaps, deployments, services, namespaces | peak RSS (median) |")
+	fmt.Printf("%s round-trip latency %s\n\n", b.cfg.heading, latName(lat))
+	fmt.Println("| operation | runs | median wall | each run | API requests, all minus background (median) | of which for objects (no discovery, Leases, Endpoints, EndpointSlices) | peak RSS (median) |")
 	fmt.Println("|---|---|---|---|---|---|---|")
 	for _, op := range b.order {
 		s := b.stats(op)
@@ -60,6 +60,16 @@ func (b *bench) report(lat time.Duration) {
 		return fmt.Sprintf("%.2f", float64(x.wall)/float64(y.wall))
 	}
 	fmt.Println()
+	if len(b.states) == 0 {
+		fmt.Printf("Right after the first install, `kaji plan` finds all %d releases in sync.\n\n", len(b.releases))
+	} else {
+		fmt.Printf("Right after the first install, `kaji plan` finds %d of %d releases not in sync, "+
+			"so that the no-change plans dry-run apply their objects and `kaji apply` upgrades them too:\n\n", len(b.states), len(b.releases))
+		for _, s := range b.states {
+			fmt.Printf("- %s\n", s)
+		}
+		fmt.Println()
+	}
 	fmt.Println("| ratio (medians) | value |")
 	fmt.Println("|---|---|")
 	fmt.Printf("| helm loop install / kaji apply install (speed-up) | %s× |\n", ratio("helm loop: upgrade --install all", "kaji apply: install all"))
