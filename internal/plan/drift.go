@@ -32,7 +32,7 @@ func driftValue(path string, applied, live any, out *[]FieldChange) {
 			}
 			lv, ok := l[k]
 			if !ok {
-				if !isEmpty(v) {
+				if !isEmpty(v) && !isZero(v) {
 					*out = append(*out, FieldChange{Path: join(path, k), Op: FieldRemove, Old: v})
 				}
 				continue
@@ -79,6 +79,20 @@ func driftValue(path string, applied, live any, out *[]FieldChange) {
 			*out = append(*out, FieldChange{Path: path, Op: opFor(live), Old: applied, New: live})
 		}
 	}
+}
+
+// isZero reports whether v is false, 0 or "". The API server drops such fields when it stores
+// a built-in object (they are omitempty in its Go types), so a chart that renders
+// hostNetwork: false or subPath: "" has not drifted when the live object lacks them.
+func isZero(v any) bool {
+	switch t := v.(type) {
+	case bool:
+		return !t
+	case string:
+		return t == ""
+	}
+	n, ok := number(v)
+	return ok && n == 0
 }
 
 func opFor(live any) FieldOp {
