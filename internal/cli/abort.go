@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"sync"
+	"time"
 
 	"kaji.dev/kaji/internal/apply"
 )
@@ -17,6 +18,24 @@ const ExitAborted = 130
 type inflight struct {
 	mu  sync.Mutex
 	ops map[string]bool
+	// lease is the lease of the project lock while this run holds it, else zero.
+	lease time.Duration
+}
+
+// holding records that the run holds the project lock with lease, or no longer holds it (0).
+func (f *inflight) holding(lease time.Duration) {
+	if f == nil {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lease = lease
+}
+
+func (f *inflight) held() time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.lease
 }
 
 func newInflight() *inflight { return &inflight{ops: map[string]bool{}} }
@@ -55,25 +74,39 @@ func Run(ctx context.Context, abort <-chan struct{}, args []string, streams Stre
 	tr := newInflight()
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, args, streams, tr) }()
-	select {
-	case code := <-done:
-		return code
-	case <-abort:
-		reportAbort(streams.Err, tr.list())
-		return ExitAborted
+	interrupted := ctx.Done()
+	for {
+		select {
+		case code := <-done:
+			return code
+		case <-interrupted:
+			interrupted = nil
+			fmt.Fprintln(streams.Err, InterruptedText)
+		case <-abort:
+			reportAbort(streams.Err, tr.list(), tr.held())
+			return ExitAborted
+		}
 	}
 }
 
-func reportAbort(w io.Writer, refs []string) {
+// InterruptedText is what kaji says on the first interrupt.
+const InterruptedText = "interrupted: no new release starts, and running Helm operations finish; interrupt again to abort at once"
+
+// reportAbort names the releases whose Helm operations an abort cut off, and says when the
+// project lock, which an aborted run does not release, frees itself.
+func reportAbort(w io.Writer, refs []string, lease time.Duration) {
 	if len(refs) == 0 {
 		fmt.Fprintln(w, "aborted: no Helm operation was running")
-		return
+	} else {
+		fmt.Fprintln(w, "aborted while Helm operations were running; these releases may be left pending:")
+		for _, ref := range refs {
+			fmt.Fprintln(w, "  "+ref)
+		}
+		fmt.Fprintln(w, recoverPending("apply"))
 	}
-	fmt.Fprintln(w, "aborted while Helm operations were running; these releases may be left pending:")
-	for _, ref := range refs {
-		fmt.Fprintln(w, "  "+ref)
+	if lease > 0 {
+		fmt.Fprintf(w, "the project lock stays held until its lease runs out, within %s; the next run waits for that, then takes it over\n", lease)
 	}
-	fmt.Fprintln(w, recoverPending("apply"))
 }
 
 // recoverPending says how to recover releases that a cut-off run of command may have left

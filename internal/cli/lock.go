@@ -94,6 +94,7 @@ func (s *session) holdLock(ctx context.Context, streams Streams, f lockFlags, co
 	if err != nil {
 		return err
 	}
+	s.inflight.holding(f.lease)
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	halt, watched := make(chan struct{}), make(chan struct{})
@@ -116,6 +117,7 @@ func (s *session) holdLock(ctx context.Context, streams Streams, f lockFlags, co
 	relCtx, relCancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer relCancel()
 	relErr := l.Release(relCtx)
+	s.inflight.holding(0)
 	switch {
 	case lost:
 		return &stoppedError{command: command, host: strings.TrimSuffix(s.conn.Host(), "/"), lost: true, cause: l.Err(), lease: f.lease, run: runErr, release: relErr}

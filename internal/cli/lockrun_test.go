@@ -101,6 +101,7 @@ func TestSecondInterruptAbortsAndTheNextApplyRecovers(t *testing.T) {
 	if text := out.String(); !regexp.MustCompile(`(?m)/api\s+skipped: not started: interrupted$`).MatchString(text) || strings.Contains(text, "aborted") {
 		t.Errorf("output after the first interrupt: want api skipped and no abort:\n%s", text)
 	}
+	wantContains(t, "output after the first interrupt", out.String(), cli.InterruptedText+"\n")
 
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
@@ -124,7 +125,8 @@ func TestSecondInterruptAbortsAndTheNextApplyRecovers(t *testing.T) {
 	wantContains(t, "aborted apply", text,
 		"aborted while Helm operations were running; these releases may be left pending:\n  "+ns+"/web\n"+
 			"run `kaji apply` again: it recovers the releases this run left pending; "+
-			"`kaji unlock RELEASE` remains for a release left pending by anything else (see `kaji plan`)\n")
+			"`kaji unlock RELEASE` remains for a release left pending by anything else (see `kaji plan`)\n"+
+			"the project lock stays held until its lease runs out, within 3s; the next run waits for that, then takes it over\n")
 	if strings.Contains(text, "  "+ns+"/settings\n") || strings.Contains(text, "  "+ns+"/api\n") {
 		t.Errorf("the abort names releases that were not running:\n%s", text)
 	}

@@ -79,11 +79,17 @@ func eventLine(e apply.Event) string {
 			return line
 		}
 	case apply.Failed:
-		return fmt.Sprintf("✗ %-40s failed (%s): %v", ref, round(e.Elapsed), e.Err)
+		// One line per event, even for an error of several lines.
+		return fmt.Sprintf("✗ %-40s failed (%s): %s", ref, round(e.Elapsed), oneLine(e.Err.Error()))
 	case apply.Skipped:
-		return fmt.Sprintf("- %-40s skipped: %s", ref, e.Reason)
+		return fmt.Sprintf("- %-40s skipped: %s", ref, oneLine(e.Reason))
 	}
 	return ""
+}
+
+// oneLine joins the lines of s with "; ".
+func oneLine(s string) string {
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' }), "; ")
 }
 
 func summaryLine(op string, s *apply.Summary, took time.Duration) string {

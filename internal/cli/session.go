@@ -20,6 +20,8 @@ type session struct {
 	conn     *cluster.Conn
 	loader   *chart.Loader
 	releases *release.Manager
+	// inflight learns when the session holds the project lock, for an abort to say so.
+	inflight *inflight
 }
 
 // load reads kaji.yaml and applies the selected environment.
@@ -37,7 +39,7 @@ func (g *globalFlags) prepare() (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &session{resolved: res, loader: chart.NewLoader(chart.Options{Repositories: res.Repositories})}, nil
+	return &session{resolved: res, loader: chart.NewLoader(chart.Options{Repositories: res.Repositories}), inflight: g.inflight}, nil
 }
 
 // dial prepares the clients of the session's cluster. Only EKS makes requests here (to AWS).

@@ -1,6 +1,7 @@
 package doctor
 
 import (
+	"context"
 	"errors"
 	"net"
 	"strings"
@@ -45,8 +46,10 @@ func explainable(err error) bool {
 			return true
 		}
 	}
+	// A context deadline is a net.Error that times out too, but it is kaji's own --timeout
+	// (a --wait that ran out), not an endpoint out of reach: dial timeouts say i/o timeout.
 	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
+	if errors.As(err, &ne) && ne.Timeout() && !errors.Is(err, context.DeadlineExceeded) {
 		return true
 	}
 	msg := strings.ToLower(err.Error())

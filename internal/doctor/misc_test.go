@@ -58,6 +58,8 @@ func TestHint(t *testing.T) {
 		{errors.Join(errors.New("release a failed"), apierrors.NewUnauthorized("Unauthorized")), true},
 		{errors.New("1 release(s) failed, 0 skipped; fix the errors above and run again: kaji converges"), false},
 		{errors.New(`render chart web: template: web/templates/x.yaml:3: function "nope" not defined`), false},
+		{fmt.Errorf("upgrade apps/web: resource Deployment/apps/web not ready: %w", context.DeadlineExceeded), false},
+		{errors.Join(errors.New("resource not ready, name: web, kind: Deployment, status: InProgress"), context.DeadlineExceeded), false},
 		{nil, false},
 	}
 	for _, c := range cases {
