@@ -79,6 +79,20 @@ func runKaji(t *testing.T, e *testenv.Env, args ...string) (int, string) {
 
 // startStuckApply starts an apply of file and returns once web's install is under way and the
 // process holds the project lock.
+// kill9StuckApply starts an apply of the stuck project file in ns, kills it with SIGKILL while
+// web is pending, and returns its pid.
+func kill9StuckApply(t *testing.T, ns, file string) int {
+	t.Helper()
+	cmd, _ := startStuckApply(t, env, ns, file)
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err == nil || !strings.Contains(err.Error(), "killed") {
+		t.Fatalf("kill -9: %v", err)
+	}
+	return cmd.Process.Pid
+}
+
 func startStuckApply(t *testing.T, e *testenv.Env, ns, file string) (*exec.Cmd, *syncBuffer) {
 	t.Helper()
 	cmd := kajiCmd(context.Background(), t, e, "apply", "--yes", "-f", file, "--lock-namespace", ns, "--lock-lease", "3s")
@@ -166,14 +180,7 @@ func TestKill9MidApplyIsRecoverable(t *testing.T) {
 	fixed := crashProject(t, dir, "kaji-fixed.yaml", ns, false)
 	store := helmStore(env, ns)
 
-	cmd, _ := startStuckApply(t, env, ns, stuck)
-	pid := cmd.Process.Pid
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Wait(); err == nil || !strings.Contains(err.Error(), "killed") {
-		t.Fatalf("kill -9: %v", err)
-	}
+	pid := kill9StuckApply(t, ns, stuck)
 	if w := latest(t, store, "web"); w != (revision{1, "pending-install"}) {
 		t.Errorf("web after kill -9: %+v, want revision 1 pending-install", w)
 	}

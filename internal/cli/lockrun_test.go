@@ -267,14 +267,7 @@ func TestKill9ThenPlanAndUnlockRecover(t *testing.T) {
 	fixed := crashProject(t, dir, "kaji-fixed.yaml", ns, false)
 	store := helmStore(env, ns)
 
-	cmd, _ := startStuckApply(t, env, ns, stuck)
-	pid := cmd.Process.Pid
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Wait(); err == nil || !strings.Contains(err.Error(), "killed") {
-		t.Fatalf("kill -9: %v", err)
-	}
+	pid := kill9StuckApply(t, ns, stuck)
 	dead := waitExpired(t, env, ns)
 	if dead.PID != pid {
 		t.Fatalf("expired lock of pid %d, want the killed run's %d", dead.PID, pid)

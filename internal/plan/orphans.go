@@ -54,7 +54,7 @@ func (p *Planner) orphans(res *spec.Resolved, rels []*rspb.Release, err error, k
 		}
 		out = append(out, Release{
 			Name: k.name, Namespace: k.namespace, State: StateOrphan, Action: ActionNone,
-			Reason: orphanReason(latest), Current: revisionOf(latest),
+			Reason: orphanReason(latest), Current: revisionOf(latest), Deployed: revisionOf(found[k].deployed),
 		})
 	}
 	return out, warning

@@ -98,8 +98,21 @@ releases:
 	if c := change(t, r, "Deployment", "web"); c.Err == nil || !strings.Contains(c.Err.Error(), "spec.replicas") {
 		t.Errorf("deployment with negative replicas: %s, err %v", c.Action, c.Err)
 	}
-	if err := releaseNamed(t, h.plan(h.resolve(body, "NS", ns, "REPLICAS", "2"), plan.Options{}), "web").Err; err != nil {
+	if r.Current == nil || r.Current.Number != 1 || r.Current.Status != "failed" || r.Deployed != nil {
+		t.Errorf("failed install: current %+v, deployed %+v; want revision 1 failed and none deployed", r.Current, r.Deployed)
+	}
+	fixed := h.resolve(body, "NS", ns, "REPLICAS", "2")
+	if err := releaseNamed(t, h.plan(fixed, plan.Options{}), "web").Err; err != nil {
 		t.Errorf("fixed values: %v", err)
+	}
+	// A failed upgrade after a good one: the deployed revision is still the one that runs.
+	h.apply(fixed)
+	if _, err := h.runner().Apply(t.Context(), broken); err == nil {
+		t.Fatal("an upgrade to negative replicas succeeded")
+	}
+	r = releaseNamed(t, h.plan(broken, plan.Options{}), "web")
+	if r.Current == nil || r.Current.Number != 3 || r.Current.Status != "failed" || r.Deployed == nil || r.Deployed.Number != 2 {
+		t.Errorf("failed upgrade: current %+v, deployed %+v; want revision 3 failed and revision 2 deployed", r.Current, r.Deployed)
 	}
 }
 

@@ -89,6 +89,9 @@ type Release struct {
 	Revision int
 	// Current is the latest revision in Helm's storage; nil when there is none.
 	Current *Revision
+	// Deployed is the highest revision whose status is deployed: what runs, when Current
+	// failed or is pending. It is nil when no revision is deployed.
+	Deployed *Revision
 	// Changes are the release's objects: what apply would create, update or delete, and
 	// those it leaves unchanged. Deletions come last.
 	Changes []ObjectChange

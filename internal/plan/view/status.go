@@ -31,15 +31,17 @@ type StatusReleaseJSON struct {
 	Chart     string `json:"chart,omitempty"`
 	// DesiredVersion is the chart version kaji.yaml asks for; empty for orphans.
 	DesiredVersion string `json:"desiredVersion,omitempty"`
-	// DeployedVersion, Revision, Status and LastDeployed describe the latest revision in
-	// Helm's storage; they are absent when there is none.
-	DeployedVersion string    `json:"deployedVersion,omitempty"`
-	Revision        int       `json:"revision,omitempty"`
-	Status          string    `json:"status,omitempty"`
-	LastDeployed    time.Time `json:"lastDeployed,omitzero"`
-	State           string    `json:"state"`
-	Reason          string    `json:"reason"`
-	Error           string    `json:"error,omitempty"`
+	// DeployedVersion is the chart version of the highest deployed revision (what runs);
+	// absent when no revision is deployed.
+	DeployedVersion string `json:"deployedVersion,omitempty"`
+	// Revision, Status and LastDeployed describe the latest revision in Helm's storage,
+	// deployed or not; they are absent when there is none.
+	Revision     int       `json:"revision,omitempty"`
+	Status       string    `json:"status,omitempty"`
+	LastDeployed time.Time `json:"lastDeployed,omitzero"`
+	State        string    `json:"state"`
+	Reason       string    `json:"reason"`
+	Error        string    `json:"error,omitempty"`
 }
 
 // StatusText writes one row per release: name, namespace, chart, desired and deployed
@@ -52,9 +54,9 @@ func StatusText(w io.Writer, p *plan.Plan, color bool) error {
 		cell{"REVISION", bold}, cell{"STATE", bold}, cell{"LAST DEPLOYED", bold})
 	for _, r := range p.Releases {
 		row := statusRow(r)
-		deployed, revision, last := "-", "-", "-"
+		deployed, revision, last := orDash(row.DeployedVersion), "-", "-"
 		if row.Revision > 0 {
-			deployed, revision = orDash(row.DeployedVersion), fmt.Sprint(row.Revision)
+			revision = fmt.Sprint(row.Revision)
 		}
 		if !row.LastDeployed.IsZero() {
 			last = Age(p.Time.Sub(row.LastDeployed)) + " ago"
@@ -99,8 +101,11 @@ func StatusJSON(w io.Writer, p *plan.Plan) error {
 func statusRow(r plan.Release) StatusReleaseJSON {
 	row := StatusReleaseJSON{Name: r.Name, Namespace: r.Namespace, Chart: r.Chart, DesiredVersion: r.Version,
 		State: string(r.State), Reason: r.Reason}
+	if d := r.Deployed; d != nil {
+		row.DeployedVersion = d.Version
+	}
 	if c := r.Current; c != nil {
-		row.DeployedVersion, row.Revision, row.Status = c.Version, c.Number, c.Status
+		row.Revision, row.Status = c.Number, c.Status
 		row.LastDeployed = c.Updated.UTC()
 		if row.Chart == "" {
 			row.Chart = c.Chart
