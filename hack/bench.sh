@@ -138,7 +138,7 @@ section_kubeops() {
 		kubeops_run "${KUBEOPS_CHART:-helm-create}" "$n"
 	done
 	cat <<EOF
-Targets (issue 4, N=20): a no-change plan in ≤ 0.5 s at 0 ms and ≤ 1 s at 20 ms, with ≤ 2 API
+Targets at N=20: a no-change plan in ≤ 0.5 s at 0 ms and ≤ 1 s at 20 ms, with ≤ 2 API
 requests per release plus a constant; a one-release change applied in ≤ 1.2× one
 \`helm upgrade\`; a first install of 20 at least 4× faster than the sequential helm loop.
 
