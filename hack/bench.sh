@@ -127,8 +127,8 @@ EOF
 # (internal/bench/kubeops), each operation a new process; a new control plane for each size.
 # KUBEOPS_N (default "20 100"): the sizes (numbers of releases, one namespace each), split
 # by spaces or commas;
-# KUBEOPS_CHART (default helm-create: the chart `helm create` generates, as in the issue's
-# reference figures; "corpus"; or a chart directory such as examples/quickstart/charts/app);
+# KUBEOPS_CHART (default helm-create: the chart `helm create` generates, as in the
+# reference figures of helmfile and the helm CLI; "corpus"; or a chart directory such as examples/quickstart/charts/app);
 # KUBEOPS_LATENCY (default "0,20ms"): round-trip latencies added by a local TCP proxy;
 # BENCH_COUNT: runs of the cheap operations and of the install+destroy cycles.
 section_kubeops() {
