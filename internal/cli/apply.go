@@ -42,12 +42,18 @@ First, the checks of kaji validate run: their errors stop apply before it contac
 the cluster; warnings are printed and apply goes on. Every chart is loaded and every
 values file read before the first release is touched.
 
+Then apply computes the plan, as kaji plan shows it, and prints it. On a terminal it
+asks before acting, unless --yes is given. Only releases that are not in sync are
+touched: an unchanged release gets no new revision, and a drifted one is applied
+again, which corrects the drift. --prune also uninstalls the project's orphans.
+
 A release whose needs failed is skipped, and says why; the others go on. Running
 apply again converges. apply holds the project lock (a Lease) while it runs, so two
 runs on one project take turns. On Ctrl-C no new release starts and running Helm
-operations finish; a second Ctrl-C stops at once. When the lock cannot be renewed
-(the API server cannot be reached), the run stops within --lock-lease, cuts its
-running Helm operations off and names the releases they may leave pending.
+operations finish; a second Ctrl-C stops at once, and leaves the lock to expire
+within --lock-lease. When the lock cannot be renewed (the API server cannot be
+reached), the run stops within --lock-lease, cuts its running Helm operations off
+and names the releases they may leave pending.
 
 Before it changes releases, apply records them in the lock. When a run stopped
 without saying how its operations ended (killed, or cut off from the API server),

@@ -47,7 +47,7 @@ would change something, and 1 on errors.`,
 		Example: `  kaji plan
   kaji plan --env prod --release api --release web
   kaji plan -o json > plan.json
-  kaji plan --detailed-exitcode || echo "changes pending"`,
+  kaji plan --detailed-exitcode; case $? in 0) echo in sync;; 2) echo changes;; *) echo error;; esac`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.output != "text" && f.output != "json" {
 				return &UsageError{Err: fmt.Errorf("unknown output format %q: use text or json", f.output)}

@@ -21,10 +21,11 @@ func newStatusCommand(g *globalFlags, streams Streams) *cobra.Command {
 		Use:   "status",
 		Short: "Show each release of kaji.yaml: versions, revision and state",
 		Long: `Show one row per release of kaji.yaml, plus the orphans of its project: the
-chart, the version kaji.yaml asks for and the one deployed, the revision, when it
-was last deployed, and its state as kaji plan computes it (install, upgrade,
-in-sync, drifted, pending, failed, unmanaged or orphan). Status skips plan's
-server-side dry runs, so it is cheap: a few requests whatever the number of releases.`,
+chart, the version kaji.yaml asks for, the version deployed (the one that runs, even
+when a later revision failed or is pending), the latest revision and when it was
+made, and the state as kaji plan computes it (install, upgrade, in-sync, drifted,
+pending, failed, unmanaged or orphan). Status skips plan's server-side dry runs, so
+it is cheap: a few requests whatever the number of releases.`,
 		Example: `  kaji status
   kaji status --env prod -o json`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
