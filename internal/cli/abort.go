@@ -80,8 +80,12 @@ func Run(ctx context.Context, abort <-chan struct{}, args []string, streams Stre
 		case code := <-done:
 			return code
 		case <-interrupted:
+			// Only a run that holds the lock (apply, destroy) has operations to let finish;
+			// any other command just stops.
 			interrupted = nil
-			fmt.Fprintln(streams.Err, InterruptedText)
+			if tr.held() > 0 {
+				fmt.Fprintln(streams.Err, InterruptedText)
+			}
 		case <-abort:
 			reportAbort(streams.Err, tr.list(), tr.held())
 			return ExitAborted
