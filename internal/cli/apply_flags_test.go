@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"kaji.dev/kaji/internal/cli"
+	"kaji.dev/kaji/internal/doctor"
 )
 
 // flagsProject is a kaji.yaml of releases of the quickstart charts in one fresh namespace, which
@@ -294,6 +295,9 @@ func TestApplyWaitTimeoutRollsBackThroughFlags(t *testing.T) {
 		}
 		if !strings.Contains(out, "uninstall") {
 			t.Errorf("apply %v: the failure does not say the install was rolled back:\n%s", args, out)
+		}
+		if strings.Contains(out, doctor.HintText) {
+			t.Errorf("apply %v: a --wait timeout points at kaji doctor, which cannot explain it:\n%s", args, out)
 		}
 		if n := p.helmSecrets(t); n != 0 {
 			t.Errorf("apply %v: %d Helm release secrets left, want the failed install uninstalled", args, n)

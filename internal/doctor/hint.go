@@ -1,9 +1,9 @@
 package doctor
 
 import (
-	"context"
 	"errors"
 	"net"
+	"net/url"
 	"strings"
 
 	"github.com/aws/smithy-go"
@@ -46,10 +46,12 @@ func explainable(err error) bool {
 			return true
 		}
 	}
-	// A context deadline is a net.Error that times out too, but it is kaji's own --timeout
-	// (a --wait that ran out), not an endpoint out of reach: dial timeouts say i/o timeout.
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() && !errors.Is(err, context.DeadlineExceeded) {
+	// A request or a dial that timed out: the endpoint is out of reach, or does not answer.
+	// A bare context deadline also says Timeout, but it is kaji's own --timeout running out
+	// (a --wait for objects that never became ready), which doctor does not explain.
+	var ue *url.Error
+	var oe *net.OpError
+	if (errors.As(err, &ue) && ue.Timeout()) || (errors.As(err, &oe) && oe.Timeout()) {
 		return true
 	}
 	msg := strings.ToLower(err.Error())

@@ -6,9 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	authnv1 "k8s.io/api/authentication/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -60,12 +64,33 @@ func TestHint(t *testing.T) {
 		{errors.New(`render chart web: template: web/templates/x.yaml:3: function "nope" not defined`), false},
 		{fmt.Errorf("upgrade apps/web: resource Deployment/apps/web not ready: %w", context.DeadlineExceeded), false},
 		{errors.Join(errors.New("resource not ready, name: web, kind: Deployment, status: InProgress"), context.DeadlineExceeded), false},
+		// A request that got no answer in time, as a lock renewal against a stalled API server.
+		{fmt.Errorf("renew the project lock: %w", &url.Error{Op: "Put", URL: "https://10.0.1.23/apis/coordination.k8s.io/v1/x", Err: context.DeadlineExceeded}), true},
 		{nil, false},
 	}
 	for _, c := range cases {
 		if got := Hint(c.err) != ""; got != c.hint {
 			t.Errorf("Hint(%v) = %v, want %v", c.err, got, c.hint)
 		}
+	}
+	// Real timeouts, as the net and net/http packages make them: a dial that ran out of time,
+	// and a request to a server that accepts the connection but never answers.
+	ctx, cancel := context.WithTimeout(t.Context(), time.Nanosecond)
+	defer cancel()
+	<-ctx.Done()
+	if _, err := (&net.Dialer{}).DialContext(ctx, "tcp", "127.0.0.1:9"); err == nil || Hint(err) == "" {
+		t.Errorf("a dial past its deadline: %v, hint %q", err, Hint(err))
+	}
+	stalled := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	defer stalled.Close()
+	ctx, cancel = context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, stalled.URL, nil)
+	if resp, err := stalled.Client().Do(req); err == nil {
+		resp.Body.Close()
+		t.Error("a request to a server that never answers succeeded")
+	} else if Hint(err) == "" {
+		t.Errorf("a request to a server that never answers: %v, no hint", err)
 	}
 	if Hint(errors.New("a"), apierrors.NewUnauthorized("b")) != HintText {
 		t.Error("Hint looks at one error only")
