@@ -54,7 +54,7 @@ func driftedObject(o object, live *liveSet, ignore []FieldPath) (string, error) 
 	if l == nil {
 		return o.ref.String() + " (deleted)", nil
 	}
-	drift := driftOf(applied(o, ignore), strip(l.Object, ignore))
+	drift := driftOfObject(applied(o, ignore), strip(l.Object, ignore))
 	if len(drift) == 0 {
 		return "", nil
 	}

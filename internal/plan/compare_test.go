@@ -34,7 +34,7 @@ func TestDriftOf(t *testing.T) {
 	for _, c := range readCases[driftCase](t, "testdata/compare/drift.yaml") {
 		t.Run(c.Name, func(t *testing.T) {
 			var got []string
-			for _, f := range driftOf(c.Applied, c.Live) {
+			for _, f := range driftOfObject(c.Applied, c.Live) {
 				got = append(got, f.Path)
 			}
 			if !slices.Equal(got, c.Drift) {

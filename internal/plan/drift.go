@@ -6,6 +6,20 @@ import (
 	"slices"
 )
 
+// driftOfObject compares a whole object as the release applied it with the live object, as
+// driftOf does, except that a field the API server does not store for the object's kind is
+// not drift when the live object lacks it (see withoutOmitted).
+func driftOfObject(applied, live map[string]any) []FieldChange {
+	drift := driftOf(applied, live)
+	if len(drift) == 0 {
+		return nil
+	}
+	if a, ok := withoutOmitted(applied); ok {
+		return driftOf(a, live)
+	}
+	return drift
+}
+
 // driftOf compares only the fields that applied sets with their live values, and returns
 // those that differ: Old is the applied value, New the live one. Fields set by others
 // (defaults, controllers, other field managers) are not drift.
@@ -16,6 +30,9 @@ func driftOf(applied, live map[string]any) []FieldChange {
 }
 
 func driftValue(path string, applied, live any, out *[]FieldChange) {
+	if z, ok := applied.(zeroField); ok {
+		applied = z.v
+	}
 	switch a := applied.(type) {
 	case map[string]any:
 		l, ok := live.(map[string]any)
@@ -32,7 +49,7 @@ func driftValue(path string, applied, live any, out *[]FieldChange) {
 			}
 			lv, ok := l[k]
 			if !ok {
-				if !isEmpty(v) && !isZero(v) {
+				if _, stored := v.(zeroField); !stored && !isEmpty(v) {
 					*out = append(*out, FieldChange{Path: join(path, k), Op: FieldRemove, Old: v})
 				}
 				continue
@@ -79,20 +96,6 @@ func driftValue(path string, applied, live any, out *[]FieldChange) {
 			*out = append(*out, FieldChange{Path: path, Op: opFor(live), Old: applied, New: live})
 		}
 	}
-}
-
-// isZero reports whether v is false, 0 or "". The API server drops such fields when it stores
-// a built-in object (they are omitempty in its Go types), so a chart that renders
-// hostNetwork: false or subPath: "" has not drifted when the live object lacks them.
-func isZero(v any) bool {
-	switch t := v.(type) {
-	case bool:
-		return !t
-	case string:
-		return t == ""
-	}
-	n, ok := number(v)
-	return ok && n == 0
 }
 
 func opFor(live any) FieldOp {
