@@ -80,10 +80,10 @@ func Run(ctx context.Context, abort <-chan struct{}, args []string, streams Stre
 		case code := <-done:
 			return code
 		case <-interrupted:
-			// Only a run that holds the lock (apply, destroy) has operations to let finish;
-			// any other command just stops.
+			// Only a run with Helm operations going has something to let finish; any other
+			// run just stops.
 			interrupted = nil
-			if tr.held() > 0 {
+			if len(tr.list()) > 0 {
 				fmt.Fprintln(streams.Err, InterruptedText)
 			}
 		case <-abort:

@@ -173,7 +173,7 @@ func (s *session) planApply(ctx context.Context, streams Streams, f *applyFlags,
 		return nil, nil
 	}
 	if ask {
-		ok, err := streams.confirm(planOut, "Apply this plan?")
+		ok, err := streams.confirm(ctx, planOut, "Apply this plan?")
 		if err != nil {
 			return nil, err
 		}

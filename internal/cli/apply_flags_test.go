@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -17,6 +18,7 @@ import (
 
 	"kaji.dev/kaji/internal/cli"
 	"kaji.dev/kaji/internal/doctor"
+	"kaji.dev/kaji/internal/lock"
 )
 
 // flagsProject is a kaji.yaml of releases of the quickstart charts in one fresh namespace, which
@@ -225,6 +227,48 @@ func TestApplyPlainLinesAreTimestamped(t *testing.T) {
 	}
 	if last := lines[len(lines)-1]; !regexp.MustCompile(`^apply: 3 done, 0 failed, 0 skipped in \S+$`).MatchString(last) {
 		t.Errorf("the run does not end with a summary line: %q", last)
+	}
+}
+
+// An interrupt while apply waits for its answer ends the run at once: nothing is changed,
+// and the lock, which apply holds while it plans and asks, is released.
+func TestApplyInterruptedAtTheQuestion(t *testing.T) {
+	p := newFlagsProject(t, `  - {name: web, namespace: NS, chart: CHARTS/app}
+`)
+	stdin, _ := io.Pipe() // nobody answers
+	var out, errOut syncBuffer
+	ctx, interrupt := context.WithCancel(t.Context())
+	defer interrupt()
+	done := make(chan int, 1)
+	go func() {
+		done <- cli.Run(ctx, make(chan struct{}), []string{"apply", "-f", p.path, "--kubeconfig", env.KubeconfigPath,
+			"--kube-context", env.ContextName, "--lock-namespace", p.ns},
+			cli.Streams{In: stdin, Out: &out, Err: &errOut, Interactive: true, Terminal: true})
+	}()
+	for deadline := time.Now().Add(60 * time.Second); !strings.Contains(out.String(), "Apply this plan? [y/N]"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("apply never asked:\nstdout:\n%s\nstderr:\n%s", out.String(), errOut.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	interrupt()
+	var code int
+	select {
+	case code = <-done:
+	case <-time.After(15 * time.Second):
+		t.Fatalf("apply still waits for its answer 15s after the interrupt:\n%s", out.String())
+	}
+	if code != cli.ExitError || !strings.Contains(errOut.String(), "interrupted at the question, nothing was changed") {
+		t.Errorf("apply interrupted at the question: exit %d, want %d and why\nstdout:\n%s\nstderr:\n%s", code, cli.ExitError, out.String(), errOut.String())
+	}
+	if strings.Contains(errOut.String(), cli.InterruptedText) {
+		t.Errorf("the interrupt says Helm operations finish, but none was running:\n%s", errOut.String())
+	}
+	if h, err := lock.Inspect(t.Context(), env.Client.CoordinationV1(), lock.Options{Namespace: p.ns, Project: p.ns}); h != nil || err != nil {
+		t.Errorf("project lock after the interrupt: %+v, %v; want it released", h, err)
+	}
+	if n := p.helmSecrets(t); n != 0 {
+		t.Errorf("%d Helm release secrets after the interrupt, want 0", n)
 	}
 }
 

@@ -77,8 +77,6 @@ func runKaji(t *testing.T, e *testenv.Env, args ...string) (int, string) {
 	return 0, ""
 }
 
-// startStuckApply starts an apply of file and returns once web's install is under way and the
-// process holds the project lock.
 // kill9StuckApply starts an apply of the stuck project file in ns, kills it with SIGKILL while
 // web is pending, and returns its pid.
 func kill9StuckApply(t *testing.T, ns, file string) int {
@@ -93,6 +91,8 @@ func kill9StuckApply(t *testing.T, ns, file string) int {
 	return cmd.Process.Pid
 }
 
+// startStuckApply starts an apply of file and returns once web's install is under way and the
+// process holds the project lock.
 func startStuckApply(t *testing.T, e *testenv.Env, ns, file string) (*exec.Cmd, *syncBuffer) {
 	t.Helper()
 	cmd := kajiCmd(context.Background(), t, e, "apply", "--yes", "-f", file, "--lock-namespace", ns, "--lock-lease", "3s")

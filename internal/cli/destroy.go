@@ -46,7 +46,7 @@ while it runs.`,
 				if !streams.Interactive {
 					return &UsageError{Err: errors.New("destroy needs confirmation and no terminal is attached: pass --yes")}
 				}
-				ok, err := streams.confirm(streams.Out, fmt.Sprintf("Uninstall %d release(s) of project %q from context %q?",
+				ok, err := streams.confirm(cmd.Context(), streams.Out, fmt.Sprintf("Uninstall %d release(s) of project %q from context %q?",
 					len(s.resolved.Releases), s.resolved.Project, s.conn.Context()))
 				if err != nil {
 					return err

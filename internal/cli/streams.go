@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -36,13 +37,29 @@ func (s Streams) color() bool {
 }
 
 // confirm asks a yes/no question on w and reads the answer from In. Only "y" or "yes" is a yes.
-func (s Streams) confirm(w io.Writer, question string) (bool, error) {
+// An interrupt (ctx done) while it waits is an error: nothing was changed.
+func (s Streams) confirm(ctx context.Context, w io.Writer, question string) (bool, error) {
 	fmt.Fprintf(w, "%s [y/N]: ", question)
-	line, err := bufio.NewReader(s.In).ReadString('\n')
-	if err != nil && err != io.EOF {
-		return false, fmt.Errorf("read answer: %w", err)
+	type answer struct {
+		line string
+		err  error
 	}
-	switch strings.ToLower(strings.TrimSpace(line)) {
+	read := make(chan answer, 1)
+	go func() {
+		line, err := bufio.NewReader(s.In).ReadString('\n')
+		read <- answer{line, err}
+	}()
+	var a answer
+	select {
+	case a = <-read:
+	case <-ctx.Done():
+		fmt.Fprintln(w)
+		return false, fmt.Errorf("interrupted at the question, nothing was changed: %w", context.Cause(ctx))
+	}
+	if a.err != nil && a.err != io.EOF {
+		return false, fmt.Errorf("read answer: %w", a.err)
+	}
+	switch strings.ToLower(strings.TrimSpace(a.line)) {
 	case "y", "yes":
 		return true, nil
 	}

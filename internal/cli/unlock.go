@@ -69,7 +69,7 @@ terminal; elsewhere it needs --yes.`,
 				if !streams.Interactive {
 					return &UsageError{Err: errors.New("unlock needs confirmation and no terminal is attached: pass --yes")}
 				}
-				ok, err := streams.confirm(streams.Out, fmt.Sprintf("Mark the pending operation of %s/%s failed? Only do this if no Helm operation is running on it.", r.Namespace, r.Name))
+				ok, err := streams.confirm(cmd.Context(), streams.Out, fmt.Sprintf("Mark the pending operation of %s/%s failed? Only do this if no Helm operation is running on it.", r.Namespace, r.Name))
 				if err != nil || !ok {
 					if err == nil {
 						fmt.Fprintln(streams.Out, "Nothing was changed.")
