@@ -24,9 +24,6 @@ type inflight struct {
 
 // holding records that the run holds the project lock with lease, or no longer holds it (0).
 func (f *inflight) holding(lease time.Duration) {
-	if f == nil {
-		return
-	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.lease = lease

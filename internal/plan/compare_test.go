@@ -1,8 +1,11 @@
 package plan
 
 import (
+	"fmt"
 	"os"
+	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"sigs.k8s.io/yaml"
@@ -41,6 +44,28 @@ func TestDriftOf(t *testing.T) {
 				t.Errorf("drift = %q, want %q", got, c.Drift)
 			}
 		})
+	}
+}
+
+// A field change shows what the release applied, as it applied it, even where the object
+// that the live one lacks holds fields the API server does not store.
+func TestDriftShowsAppliedValuesAsApplied(t *testing.T) {
+	container := map[string]any{"name": "log", "image": "fluent", "stdin": false, "securityContext": map[string]any{"privileged": false}}
+	applied := map[string]any{"apiVersion": "apps/v1", "kind": "Deployment", "spec": map[string]any{"template": map[string]any{"spec": map[string]any{
+		"hostNetwork": true, "containers": []any{map[string]any{"name": "web"}, container}}}}}
+	live := map[string]any{"apiVersion": "apps/v1", "kind": "Deployment", "spec": map[string]any{"template": map[string]any{"spec": map[string]any{
+		"containers": []any{map[string]any{"name": "web"}}}}}}
+	drift := driftOfObject(applied, live)
+	if len(drift) != 2 {
+		t.Fatalf("drift %+v, want the removed container and hostNetwork", drift)
+	}
+	for _, d := range drift {
+		if strings.Contains(fmt.Sprintf("%#v", d.Old), "zeroField") {
+			t.Errorf("%s: old value %#v is not as applied", d.Path, d.Old)
+		}
+	}
+	if !reflect.DeepEqual(drift[0].Old, container) {
+		t.Errorf("%s: old value %#v, want %#v", drift[0].Path, drift[0].Old, container)
 	}
 }
 

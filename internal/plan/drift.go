@@ -14,8 +14,13 @@ func driftOfObject(applied, live map[string]any) []FieldChange {
 	if len(drift) == 0 {
 		return nil
 	}
-	if a, ok := withoutOmitted(applied); ok {
-		return driftOf(a, live)
+	a, ok := withoutOmitted(applied)
+	if !ok {
+		return drift
+	}
+	drift = driftOf(a, live)
+	for i := range drift {
+		drift[i].Old = unwrapZero(drift[i].Old)
 	}
 	return drift
 }
@@ -49,7 +54,7 @@ func driftValue(path string, applied, live any, out *[]FieldChange) {
 			}
 			lv, ok := l[k]
 			if !ok {
-				if _, stored := v.(zeroField); !stored && !isEmpty(v) {
+				if _, omitted := v.(zeroField); !omitted && !isEmpty(v) {
 					*out = append(*out, FieldChange{Path: join(path, k), Op: FieldRemove, Old: v})
 				}
 				continue

@@ -65,3 +65,25 @@ func keepStored(applied, typed any) any {
 	}
 	return applied
 }
+
+// unwrapZero returns v without the zeroField wrappers that withoutOmitted put in it, as the
+// release applied it: what a FieldChange shows of a map or list that the live object lacks.
+func unwrapZero(v any) any {
+	switch t := v.(type) {
+	case zeroField:
+		return unwrapZero(t.v)
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, e := range t {
+			out[k] = unwrapZero(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, e := range t {
+			out[i] = unwrapZero(e)
+		}
+		return out
+	}
+	return v
+}
