@@ -259,7 +259,7 @@ func (rn *Runner) desired(p prepared) release.Desired {
 	d := release.Desired{
 		Name: p.r.Name, Namespace: p.r.Namespace, Chart: p.chart, Values: p.values,
 		CreateNamespace: p.r.CreateNamespace, Wait: rn.Wait, Timeout: rn.Timeout,
-		RollbackOnFailure: rn.RollbackOnFailure,
+		RollbackOnFailure: rn.RollbackOnFailure, MaxHistory: p.r.MaxHistory,
 	}
 	if p.r.Wait != nil {
 		d.Wait = *p.r.Wait

@@ -27,6 +27,7 @@ type applyFlags struct {
 	timeout           time.Duration
 	rollbackOnFailure bool
 	prune             bool
+	adopt             bool
 	lock              lockFlags
 }
 
@@ -46,6 +47,9 @@ Then apply computes the plan, as kaji plan shows it, and prints it. On a termina
 asks before acting, unless --yes is given. Only releases that are not in sync are
 touched: an unchanged release gets no new revision, and a drifted one is applied
 again, which corrects the drift. --prune also uninstalls the project's orphans.
+A declared release that kaji did not make for this project (made by helm, or
+labeled as another kaji project's) is left alone and fails the run, unless
+--adopt says to take it over: its next revision is labeled as this project's.
 
 A release whose needs failed is skipped, and says why; the others go on. Running
 apply again converges. apply holds the project lock (a Lease) while it runs, so two
@@ -121,6 +125,7 @@ else.`,
 	fs.BoolVar(&f.wait, "wait", false, "wait until every object is ready (kstatus), up to --timeout; kaji.yaml can set it per release")
 	fs.DurationVar(&f.timeout, "timeout", release.DefaultTimeout, "time for each release's Helm operation and wait; kaji.yaml can set it per release")
 	fs.BoolVar(&f.prune, "prune", false, "uninstall orphans: releases labeled with this project that kaji.yaml no longer declares")
+	fs.BoolVar(&f.adopt, "adopt", false, "take over declared releases that helm made or another kaji project owns (without it they are left alone)")
 	fs.BoolVar(&f.rollbackOnFailure, "rollback-on-failure", false, "roll a failed upgrade back, and uninstall a failed install (implies --wait)")
 	f.lock.add(fs)
 	return cmd
@@ -144,7 +149,7 @@ func (s *session) planApply(ctx context.Context, streams Streams, f *applyFlags,
 	if err != nil {
 		return nil, err
 	}
-	pl, err := planner.Plan(ctx, s.resolved, plan.Options{Prune: f.prune, Recover: l.Left()})
+	pl, err := planner.Plan(ctx, s.resolved, plan.Options{Prune: f.prune, Adopt: f.adopt, Recover: l.Left()})
 	if err != nil {
 		return nil, err
 	}
@@ -190,7 +195,8 @@ func (s *session) planApply(ctx context.Context, streams Streams, f *applyFlags,
 		}
 		var blocked error
 		if err := pr.Blocked(); err != nil {
-			blocked = &blockedError{name: r.Name, namespace: r.Namespace, reason: err, uninstalling: pr.Current != nil && pr.Current.Status == "uninstalling"}
+			blocked = &blockedError{name: r.Name, namespace: r.Namespace, reason: err, pending: pr.State == plan.StatePending,
+				uninstalling: pr.Current != nil && pr.Current.Status == "uninstalling"}
 		}
 		steps[r.Name] = apply.Step{
 			InSync: !pr.NeedsApply() && blocked == nil,
@@ -226,10 +232,12 @@ func modeOf(r *plan.Release) release.Mode {
 	return release.ModeInstall
 }
 
-// blockedError fails a release that a pending operation keeps apply from touching.
+// blockedError fails a release that apply may not touch: a pending operation keeps it, or
+// it is not the project's and --adopt was not given.
 type blockedError struct {
 	name, namespace string
 	reason          error
+	pending         bool
 	uninstalling    bool
 }
 
@@ -274,7 +282,7 @@ func pendingFirst(sum *apply.Summary, err error) error {
 	var blocked []*blockedError
 	for _, o := range sum.Outcomes {
 		var b *blockedError
-		if errors.As(o.Err, &b) {
+		if errors.As(o.Err, &b) && b.pending {
 			blocked = append(blocked, b)
 		}
 	}

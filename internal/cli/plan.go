@@ -25,6 +25,7 @@ type planFlags struct {
 	releases         []string
 	lockNamespace    string
 	prune            bool
+	adopt            bool
 }
 
 func newPlanCommand(g *globalFlags, streams Streams) *cobra.Command {
@@ -34,8 +35,9 @@ func newPlanCommand(g *globalFlags, streams Streams) *cobra.Command {
 		Short: "Show what apply would change, without changing anything",
 		Long: `Show what apply would do to every release of kaji.yaml, and why: install,
 upgrade, in-sync, drifted (live objects changed by hand), pending (locked by an
-unfinished Helm operation), failed, unmanaged (not installed by kaji: apply adopts
-it) or orphan (labeled as this project's, but no longer in kaji.yaml).
+unfinished Helm operation), failed, unmanaged (made by helm, or owned by another
+kaji project: apply leaves it alone unless --adopt) or orphan (labeled as this
+project's, but no longer in kaji.yaml).
 
 For each object that would change, plan shows what the API server would make of it:
 every changed object is sent as a server-side apply dry run, so that defaults,
@@ -55,7 +57,7 @@ would change something, and 1 on errors.`,
 			if err := preflight(cmd.Context(), g, streams, "plan", validate.Options{}); err != nil {
 				return err
 			}
-			run, err := g.plan(cmd.Context(), f.lockNamespace, plan.Options{Releases: f.releases, Prune: f.prune})
+			run, err := g.plan(cmd.Context(), f.lockNamespace, plan.Options{Releases: f.releases, Prune: f.prune, Adopt: f.adopt})
 			if err != nil {
 				return err
 			}
@@ -83,6 +85,7 @@ would change something, and 1 on errors.`,
 	cmd.Flags().BoolVar(&f.showSecrets, "show-secrets", false, "show the values of Secrets instead of their sizes")
 	cmd.Flags().StringArrayVar(&f.releases, "release", nil, "plan only this release (repeatable)")
 	cmd.Flags().BoolVar(&f.prune, "prune", false, "plan to uninstall orphans, as kaji apply --prune would")
+	cmd.Flags().BoolVar(&f.adopt, "adopt", false, "plan to take over releases that helm made or another kaji project owns, as kaji apply --adopt would")
 	cmd.Flags().StringVar(&f.lockNamespace, "lock-namespace", lock.DefaultNamespace, "namespace of the project lock (a Lease), whose holder plan shows")
 	return cmd
 }

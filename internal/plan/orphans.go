@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"slices"
@@ -58,4 +59,40 @@ func (p *Planner) orphans(res *spec.Resolved, rels []*rspb.Release, err error, k
 		})
 	}
 	return out, warning
+}
+
+// confirmOrphans keeps the orphans whose latest revision, among all of the release's
+// revisions, is still the project's. The list of the project's revisions holds only those
+// labeled with it: a release that another project (or helm) upgraded since has later
+// revisions without the label, and is no longer this project's to report or prune. It costs
+// one request, and none when there are no orphans.
+func (p *Planner) confirmOrphans(ctx context.Context, project string, orphans []Release) ([]Release, error) {
+	if len(orphans) == 0 {
+		return nil, nil
+	}
+	names := make([]string, 0, len(orphans))
+	for _, o := range orphans {
+		if !slices.Contains(names, o.Name) {
+			names = append(names, o.Name)
+		}
+	}
+	rels, err := p.Storage.NamedReleases(ctx, names)
+	if err != nil {
+		return nil, fmt.Errorf("read the history of orphans %s: %w", strings.Join(names, ", "), err)
+	}
+	all := map[releaseKey]history{}
+	for _, r := range rels {
+		k := releaseKey{r.Namespace, r.Name}
+		h := all[k]
+		h.add(r)
+		all[k] = h
+	}
+	out := orphans[:0]
+	for _, o := range orphans {
+		latest := all[releaseKey{o.Namespace, o.Name}].latest
+		if latest == nil || (latest.Labels[release.ProjectLabel] == project && statusOf(latest) != common.StatusUninstalled) {
+			out = append(out, o)
+		}
+	}
+	return out, nil
 }

@@ -76,6 +76,10 @@ type Options struct {
 	// Prune plans to uninstall orphans: releases labeled with the project that kaji.yaml no
 	// longer declares. Without it orphans are only reported.
 	Prune bool
+	// Adopt lets apply take over a declared release that kaji did not make for this project:
+	// one that helm made (no kaji.dev/project label) or that another kaji project owns.
+	// Without it such a release is planned as unmanaged and apply leaves it alone.
+	Adopt bool
 	// Recover are the flights that the previous holder of the project lock left (see
 	// lock.Lock.Left): a release whose latest revision is pending and is one of them is that
 	// run's own unfinished operation. It is planned as if the revision had failed, with
@@ -151,6 +155,10 @@ func (p *Planner) Plan(ctx context.Context, res *spec.Resolved, opts Options) (*
 	p.planChanges(ctx, works, live, opts)
 
 	for _, w := range works {
+		if w.out.State == StateUnmanaged && !opts.Adopt {
+			// The changes stay: they show what adopting it would do.
+			w.out.Action, w.out.Revision, w.out.Hooks, w.out.ForceConflicts = ActionBlocked, 0, nil, false
+		}
 		if w.out.State == StatePending && plan.Lock != nil && !plan.Lock.Expired {
 			w.out.Reason += fmt.Sprintf("; the project lock is held by %s, which may be working on it", plan.Lock)
 		}
@@ -158,6 +166,10 @@ func (p *Planner) Plan(ctx context.Context, res *spec.Resolved, opts Options) (*
 	}
 	if wantOrphans {
 		orphans, warning := p.orphans(res, project, projectErr, histories)
+		orphans, err := p.confirmOrphans(ctx, res.Project, orphans)
+		if err != nil {
+			return nil, err
+		}
 		if opts.Prune {
 			for i := range orphans {
 				orphans[i].Action = ActionUninstall

@@ -100,13 +100,10 @@ func decide(h history, project string, c comparison) (State, string, Action) {
 	}
 	owner := latest.Labels[release.ProjectLabel]
 	if owner != project {
-		why := "kaji did not install it (no " + release.ProjectLabel + " label)"
-		if owner != "" {
-			why = fmt.Sprintf("it belongs to kaji project %q", owner)
-		}
-		reason := fmt.Sprintf("%s; apply adopts it into project %q", why, project)
+		// Upgrade is what --adopt does; without it the planner blocks the release (Plan).
+		reason := unmanagedReason(owner, project)
 		if causes := c.causes(); len(causes) > 0 {
-			reason += " and upgrades it: " + strings.Join(causes, ", ")
+			reason += "; it would also be upgraded: " + strings.Join(causes, ", ")
 		}
 		return StateUnmanaged, reason, ActionUpgrade
 	}
@@ -124,6 +121,16 @@ func decide(h history, project string, c comparison) (State, string, Action) {
 		return StateDrifted, fmt.Sprintf("live objects differ from revision %d: %s", latest.Version, strings.Join(c.drifted, ", ")), ActionUpgrade
 	}
 	return StateInSync, fmt.Sprintf("revision %d", latest.Version), ActionNone
+}
+
+// unmanagedReason says whose a declared release is when it is not the project's, and how to
+// take it over.
+func unmanagedReason(owner, project string) string {
+	why := "made by helm, not by kaji (no " + release.ProjectLabel + " label)"
+	if owner != "" {
+		why = fmt.Sprintf("owned by kaji project %q", owner)
+	}
+	return fmt.Sprintf("%s; apply leaves it alone unless --adopt, which takes it over into project %q", why, project)
 }
 
 func pendingReason(r *rspb.Release) string {

@@ -64,11 +64,11 @@ func TestDecide(t *testing.T) {
 		{"failed", historyOf(rev(1, common.StatusDeployed, "p"), rev(2, common.StatusFailed, "p")), comparison{},
 			StateFailed, ActionUpgrade, "revision 2 is failed: Upgrade complete; apply upgrades it"},
 		{"unmanaged", historyOf(rev(1, common.StatusDeployed, "")), comparison{},
-			StateUnmanaged, ActionUpgrade, `no kaji.dev/project label); apply adopts it into project "p"`},
+			StateUnmanaged, ActionUpgrade, `made by helm, not by kaji (no kaji.dev/project label); apply leaves it alone unless --adopt, which takes it over into project "p"`},
 		{"another project's", historyOf(rev(1, common.StatusDeployed, "q")), comparison{values: true},
-			StateUnmanaged, ActionUpgrade, `it belongs to kaji project "q"; apply adopts it into project "p" and upgrades it: values changed`},
+			StateUnmanaged, ActionUpgrade, `owned by kaji project "q"; apply leaves it alone unless --adopt, which takes it over into project "p"; it would also be upgraded: values changed`},
 		{"unmanaged and failed", historyOf(rev(1, common.StatusFailed, "")), comparison{},
-			StateUnmanaged, ActionUpgrade, "adopts it"},
+			StateUnmanaged, ActionUpgrade, "unless --adopt"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package plan_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -142,16 +143,25 @@ func helmInstall(t *testing.T, h *harness, ns string, labels map[string]string, 
 	}
 }
 
-func TestUnmanagedReleaseIsAdopted(t *testing.T) {
+func TestUnmanagedReleaseIsAdoptedOnlyWhenAsked(t *testing.T) {
 	h := newHarness(t)
 	ns := env.Namespace(t)
 	helmInstall(t, h, ns, nil)
 
 	res := h.resolve(webRelease, "NS", ns, "GREETING", "from helm")
 	r := releaseNamed(t, h.plan(res, plan.Options{}), "web")
+	wantState(t, r, plan.StateUnmanaged, plan.ActionBlocked)
+	if !strings.Contains(r.Reason, "no kaji.dev/project label") || !strings.Contains(r.Reason, "unless --adopt") || r.Revision != 0 {
+		t.Errorf("unmanaged: reason %q, revision %d", r.Reason, r.Revision)
+	}
+	if len(r.Changes) == 0 {
+		t.Error("a release left alone shows no changes: it should show what adopting it would do")
+	}
+
+	r = releaseNamed(t, h.plan(res, plan.Options{Adopt: true}), "web")
 	wantState(t, r, plan.StateUnmanaged, plan.ActionUpgrade)
-	if !strings.Contains(r.Reason, "no kaji.dev/project label") || !strings.Contains(r.Reason, "adopts it") {
-		t.Errorf("unmanaged reason %q", r.Reason)
+	if r.Revision != 2 {
+		t.Errorf("adopting writes revision %d, want 2", r.Revision)
 	}
 	for _, c := range r.Changes {
 		if c.Action != plan.ChangeUnchanged {
@@ -174,7 +184,7 @@ func TestClientSideReleaseIsAdoptedServerSide(t *testing.T) {
 		t.Fatalf("the Helm install applied %q, want client-side", last.ApplyMethod)
 	}
 	res := h.resolve(webRelease, "NS", ns, "GREETING", "from kaji")
-	wantState(t, releaseNamed(t, h.plan(res, plan.Options{}), "web"), plan.StateUnmanaged, plan.ActionUpgrade)
+	wantState(t, releaseNamed(t, h.plan(res, plan.Options{Adopt: true}), "web"), plan.StateUnmanaged, plan.ActionUpgrade)
 	h.apply(res)
 	if last := lastRevision(t, h, ns, "web"); last.Version != 2 || last.ApplyMethod != string(rspb.ApplyMethodServerSideApply) {
 		t.Errorf("kaji's upgrade wrote revision %d with apply method %q, want 2 and server-side", last.Version, last.ApplyMethod)
@@ -199,15 +209,63 @@ func lastRevision(t *testing.T, h *harness, ns, name string) *rspb.Release {
 	return r
 }
 
-func TestReleaseOfAnotherProjectIsUnmanaged(t *testing.T) {
+func TestReleaseOfAnotherProjectIsLeftAlone(t *testing.T) {
 	h := newHarness(t)
 	ns := env.Namespace(t)
 	helmInstall(t, h, ns, map[string]string{release.ProjectLabel: "other"})
 	res := h.resolve(webRelease, "NS", ns, "GREETING", "changed")
 	r := releaseNamed(t, h.plan(res, plan.Options{}), "web")
-	wantState(t, r, plan.StateUnmanaged, plan.ActionUpgrade)
-	if !strings.Contains(r.Reason, `belongs to kaji project "other"`) || !strings.Contains(r.Reason, "values changed") {
+	wantState(t, r, plan.StateUnmanaged, plan.ActionBlocked)
+	if !strings.Contains(r.Reason, `owned by kaji project "other"`) || !strings.Contains(r.Reason, "--adopt") || !strings.Contains(r.Reason, "values changed") {
 		t.Errorf("reason %q", r.Reason)
+	}
+	if p := h.plan(res, plan.Options{}); !p.HasChanges() {
+		t.Error("a plan with a release apply refuses has no changes: --detailed-exitcode would say in sync")
+	}
+	wantState(t, releaseNamed(t, h.plan(res, plan.Options{Adopt: true}), "web"), plan.StateUnmanaged, plan.ActionUpgrade)
+
+	// Its uninstall is refused too: destroy and prune never touch another project's release.
+	_, err := h.runner().Releases.Uninstall(t.Context(), "web", ns, time.Minute)
+	var notOwned *release.NotOwnedError
+	if !errors.As(err, &notOwned) || notOwned.Owner != "other" {
+		t.Fatalf("uninstall of another project's release: %v, want a NotOwnedError naming project other", err)
+	}
+	if lastRevision(t, h, ns, "web").Info.Status != common.StatusDeployed {
+		t.Error("the refused uninstall changed the release")
+	}
+}
+
+// A release of this project that another project took over since is no orphan of this one:
+// only its older revisions carry this project's label. Prune must never uninstall it.
+func TestReleaseTakenOverByAnotherProjectIsNoOrphan(t *testing.T) {
+	h := newHarness(t)
+	ns := env.Namespace(t)
+	two := `
+releases:
+  - name: web
+    namespace: NS
+    chart: CHARTS/web
+  - name: old
+    namespace: NS
+    chart: CHARTS/web
+`
+	h.apply(h.resolve(two, "NS", ns))
+	other := release.NewManager(h.conn, release.Options{Project: "other", Timeout: time.Minute})
+	ch, err := h.charts.Chart(t.Context(), h.resolve(two, "NS", ns).Releases[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Apply(t.Context(), release.Desired{Name: "old", Namespace: ns, Chart: ch, Values: map[string]any{"greeting": "theirs"}}); err != nil {
+		t.Fatal(err)
+	}
+	p := h.plan(h.resolve(webRelease, "NS", ns, "GREETING", "hello"), plan.Options{Prune: true})
+	for _, r := range p.Releases {
+		if r.Name == "old" {
+			t.Fatalf("another project's release is planned as this project's orphan: %+v", r)
+		}
+	}
+	if len(p.Pruned()) != 0 {
+		t.Errorf("prune would uninstall %+v", p.Pruned())
 	}
 }
 

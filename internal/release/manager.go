@@ -124,6 +124,9 @@ type Desired struct {
 	ForceConflicts bool
 	// Mode says whether to install or upgrade; ModeAuto reads the release's history to decide.
 	Mode Mode
+	// MaxHistory is how many revisions Helm keeps: an upgrade deletes the oldest beyond it,
+	// as the Helm CLI's --history-max does. 0 keeps every revision.
+	MaxHistory int
 }
 
 // Mode is how Apply brings a release to what is desired.
@@ -162,6 +165,7 @@ func (m *Manager) Apply(ctx context.Context, d Desired) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	cfg.Releases.MaxHistory = d.MaxHistory
 	mode := d.Mode
 	if mode == ModeAuto {
 		if mode, err = m.mode(cfg, d.Name); err != nil {
@@ -201,6 +205,7 @@ func (m *Manager) Apply(ctx context.Context, d Desired) (Result, error) {
 		// kaji.yaml is the whole truth: without this, Helm keeps the previous values when
 		// none are given, so that removing every value from kaji.yaml would change nothing.
 		up.ResetValues = true
+		up.MaxHistory = d.MaxHistory
 		// Always server-side, as the plan's dry run is: Helm's default ("auto") repeats the
 		// previous revision's method, so a release last written client-side (by Helm 3, or
 		// adopted) would be upgraded otherwise than planned. Helm moves the client-side
@@ -243,12 +248,23 @@ func (m *Manager) timeout(t time.Duration) time.Duration {
 }
 
 // Uninstall removes the release and its history, like `helm uninstall`. A release that does not
-// exist is reported as Absent, not as an error. timeout bounds it and its hooks; zero means
-// the Manager's timeout.
+// exist is reported as Absent, not as an error. A release whose latest revision is not the
+// project's (made by helm, or owned by another kaji project) is left alone: a *NotOwnedError.
+// timeout bounds it and its hooks; zero means the Manager's timeout.
 func (m *Manager) Uninstall(ctx context.Context, name, namespace string, timeout time.Duration) (Result, error) {
 	cfg, err := m.config(namespace)
 	if err != nil {
 		return Result{}, err
+	}
+	last, err := m.last(cfg, name)
+	if err != nil {
+		return Result{}, err
+	}
+	if last == nil {
+		return Result{Name: name, Namespace: namespace, Action: Absent}, nil
+	}
+	if owner := last.Labels[ProjectLabel]; owner != m.opts.Project {
+		return Result{}, &NotOwnedError{Name: name, Namespace: namespace, Owner: owner, Project: m.opts.Project}
 	}
 	un := action.NewUninstall(cfg)
 	un.Timeout = m.timeout(timeout)
@@ -265,6 +281,23 @@ func (m *Manager) Uninstall(ctx context.Context, name, namespace string, timeout
 		}
 	}
 	return res, nil
+}
+
+// NotOwnedError says that a release is not the project's to uninstall.
+type NotOwnedError struct {
+	Name, Namespace string
+	// Owner is the release's kaji.dev/project label: another project, or empty when helm
+	// made it.
+	Owner, Project string
+}
+
+func (e *NotOwnedError) Error() string {
+	whose := "it was made by helm, not by kaji (no " + ProjectLabel + " label)"
+	if e.Owner != "" {
+		whose = fmt.Sprintf("it is owned by kaji project %q", e.Owner)
+	}
+	return fmt.Sprintf("release %s/%s is not project %q's to uninstall: %s; `kaji apply --adopt` takes it over first",
+		e.Namespace, e.Name, e.Project, whose)
 }
 
 // Get returns the latest revision of a release, or nil when there is none.
@@ -290,20 +323,18 @@ func (m *Manager) mode(cfg *action.Configuration, name string) (Mode, error) {
 	return ModeUpgrade, nil
 }
 
+// last returns the highest revision of a release, or nil when there is none. Helm's storage
+// lists revisions in the order of their Secrets' names (v1, v10, v11, v2 ... v9), so the last
+// one listed is not the latest once a release has ten revisions: Storage.Last sorts them.
 func (m *Manager) last(cfg *action.Configuration, name string) (*rspb.Release, error) {
-	h := action.NewHistory(cfg)
-	h.Max = 1
-	versions, err := h.Run(name)
+	r, err := cfg.Releases.Last(name)
 	if errors.Is(err, driver.ErrReleaseNotFound) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read release %s: %w", name, err)
 	}
-	if len(versions) == 0 {
-		return nil, nil
-	}
-	return v1(versions[len(versions)-1])
+	return v1(r)
 }
 
 func v1(r ri.Releaser) (*rspb.Release, error) {

@@ -64,6 +64,13 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, p path) {
 			return
 		}
 		v.SetBool(b)
+	case reflect.Int:
+		var i int
+		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" || n.Decode(&i) != nil {
+			d.mismatch(n, p, "a whole number", "")
+			return
+		}
+		v.SetInt(int64(i))
 	default:
 		d.add(n, p, fmt.Sprintf("kaji cannot decode into a field of Go type %s", v.Type()), "")
 	}

@@ -108,6 +108,12 @@ func (d *Document) resolveRelease(i int, env string, o ReleaseOverride) (Resolve
 	}
 
 	timeout, _ := time.ParseDuration(r.Timeout)
+	maxHistory := DefaultMaxHistory
+	for _, m := range []*int{d.File.MaxHistory, r.MaxHistory} {
+		if m != nil {
+			maxHistory = *m
+		}
+	}
 
 	var layers []ValuesLayer
 	add := func(files []string, inline map[string]any, at path) error {
@@ -141,6 +147,7 @@ func (d *Document) resolveRelease(i int, env string, o ReleaseOverride) (Resolve
 		CreateNamespace: createNamespace,
 		Wait:            r.Wait,
 		Timeout:         timeout, // validated by Load
+		MaxHistory:      maxHistory,
 		Pos:             d.Pos("releases", i),
 	}, nil
 }

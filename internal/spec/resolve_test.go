@@ -172,18 +172,18 @@ func TestResolveReleaseFields(t *testing.T) {
 	want := []ResolvedRelease{
 		{
 			Name: "ingress", Namespace: "ingress-nginx", Chart: "ingress-nginx/ingress-nginx", ChartKind: ChartRepo,
-			Version: "~4.11.0", CreateNamespace: true, Pos: at(21, 5),
+			Version: "~4.11.0", CreateNamespace: true, MaxHistory: 20, Pos: at(21, 5),
 			Values: []ValuesLayer{{Inline: map[string]any{"controller": map[string]any{
 				"replicaCount": float64(1), "ratio": 0.5, "enabled": true,
 			}}, Origin: at(25, 5)}},
 		},
 		{
 			Name: "db", Namespace: "shop", Chart: "oci://registry-1.docker.io/bitnamicharts/postgresql", ChartKind: ChartOCI,
-			Version: "16.2.1", CreateNamespace: false, Pos: at(30, 5),
+			Version: "16.2.1", CreateNamespace: false, MaxHistory: 20, Pos: at(30, 5),
 		},
 		{
 			Name: "api", Namespace: "shop", Chart: filepath.Join(charts, "packaged-0.1.0.tgz"), ChartKind: ChartLocal,
-			Needs: []string{"db"}, CreateNamespace: true, Pos: at(35, 5),
+			Needs: []string{"db"}, CreateNamespace: true, MaxHistory: 0, Pos: at(35, 5),
 		},
 	}
 	for i, w := range want {

@@ -99,9 +99,15 @@ type ResolvedRelease struct {
 	Wait *bool
 	// Timeout is the release's own timeout, or zero to follow the command line.
 	Timeout time.Duration
+	// MaxHistory is how many revisions Helm keeps; 0 keeps them all.
+	MaxHistory int
 	// Pos is where the release is declared.
 	Pos Pos
 }
+
+// DefaultMaxHistory is how many revisions of a release Helm keeps unless kaji.yaml says
+// otherwise: the Helm CLI's --history-max default.
+const DefaultMaxHistory = 10
 
 // ValuesLayer is one source of values.
 type ValuesLayer struct {

@@ -21,6 +21,10 @@ type File struct {
 	Releases []Release `json:"releases"`
 	// Environments maps an environment name (test, prod, ...) to overrides, selected with --env.
 	Environments map[string]Environment `json:"environments,omitempty"`
+	// MaxHistory is how many revisions Helm keeps of each release that does not set its own;
+	// older ones are deleted on upgrade. 0 keeps every revision. Default 10, as the Helm CLI's
+	// --history-max.
+	MaxHistory *int `json:"maxHistory,omitempty" jsonschema:"minimum=0"`
 }
 
 // Cluster selects the Kubernetes cluster.
@@ -71,6 +75,9 @@ type Release struct {
 	Wait *bool `json:"wait,omitempty"`
 	// Timeout bounds the release's Helm operations and its wait, such as 10m, overriding --timeout.
 	Timeout string `json:"timeout,omitempty"`
+	// MaxHistory is how many revisions Helm keeps of this release, overriding the project's
+	// maxHistory. 0 keeps every revision.
+	MaxHistory *int `json:"maxHistory,omitempty" jsonschema:"minimum=0"`
 }
 
 // Environment overrides parts of the file for one environment.

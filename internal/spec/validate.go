@@ -38,6 +38,7 @@ func (d *Document) validate() Problems {
 	v.validateCluster(path{"cluster"}, &d.File.Cluster)
 	v.validateRepositories()
 	v.validateReleases()
+	v.validateMaxHistory(path{"maxHistory"}, d.File.MaxHistory)
 	v.validateEnvironments()
 	return v.problems
 }
@@ -122,8 +123,15 @@ func (v *validator) validateReleases() {
 		v.validateVersion(p.with("version"), r.Version)
 		v.validateValuesFiles(p.with("valuesFiles"), r.ValuesFiles)
 		v.validateTimeout(p.with("timeout"), r.Timeout)
+		v.validateMaxHistory(p.with("maxHistory"), r.MaxHistory)
 	}
 	v.validateNeeds()
+}
+
+func (v *validator) validateMaxHistory(p path, m *int) {
+	if m != nil && *m < 0 {
+		v.add(p, fmt.Sprintf("invalid maxHistory %d", *m), "write how many revisions to keep, or 0 to keep them all")
+	}
 }
 
 func (v *validator) validateTimeout(p path, timeout string) {

@@ -62,7 +62,11 @@ func releaseHeader(r plan.Release) string {
 	case plan.StateFailed:
 		h += "upgrade to" + target + ", to replace the failed revision"
 	case plan.StateUnmanaged:
-		h += "adopt and upgrade to" + target
+		if r.Action == plan.ActionBlocked {
+			h += "left alone, not this project's (--adopt takes it over)"
+		} else {
+			h += "adopt and upgrade to" + target
+		}
 	default:
 		h += string(r.State)
 	}
