@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -191,69 +191,47 @@ func TestPlanJSONSchema(t *testing.T) {
 		t.Fatalf("plan -o json: exit %d\n%s%s", r.code, r.out, r.err)
 	}
 
-	// The output decodes into the documented struct, with nothing left over.
-	dec := json.NewDecoder(strings.NewReader(r.out))
-	dec.DisallowUnknownFields()
-	var doc view.Document
-	if err := dec.Decode(&doc); err != nil {
-		t.Fatalf("plan JSON does not match view.Document: %v\n%s", err, r.out)
+	doc := checkPlanDocument(t, r.out)
+	summary, _ := doc["summary"].(map[string]any)
+	if doc["apiVersion"] != view.PlanAPIVersion || !strings.HasPrefix(fmt.Sprint(doc["project"]), "golden-json-") || doc["time"] == "" ||
+		summary["changes"] != true || summary["upgrade"] != 1.0 || summary["inSync"] != 2.0 {
+		t.Errorf("document: %v", doc)
 	}
-	if doc.APIVersion != view.PlanAPIVersion || !strings.HasPrefix(doc.Project, "golden-json-") || doc.Time.IsZero() ||
-		!doc.Summary.Changes || doc.Summary.Upgrade != 1 || doc.Summary.InSync != 2 || len(doc.Releases) != 3 {
-		t.Errorf("document: %+v", doc)
-	}
-	var creds *view.ReleaseJSON
-	for i := range doc.Releases {
-		if doc.Releases[i].Name == "creds" {
-			creds = &doc.Releases[i]
+	var creds map[string]any
+	releases, _ := doc["releases"].([]any)
+	for _, r := range releases {
+		if rel, _ := r.(map[string]any); rel["name"] == "creds" {
+			creds = rel
 		}
 	}
-	if creds == nil || creds.State != "upgrade" || creds.Action != "upgrade" || creds.Revision != 2 || len(creds.Changes) != 1 {
-		t.Fatalf("creds: %+v", creds)
+	changes, _ := creds["changes"].([]any)
+	if len(releases) != 3 || creds["state"] != "upgrade" || creds["action"] != "upgrade" || creds["revision"] != 2.0 || len(changes) != 1 {
+		t.Fatalf("creds: %v", creds)
 	}
-	c := creds.Changes[0]
-	if c.APIVersion != "v1" || c.Kind != "Secret" || c.Action != "update" || len(c.Diff) != 1 ||
-		c.Diff[0].Path != "data.password" || c.Diff[0].Old != nil || c.Diff[0].New != nil || c.Diff[0].Redacted != "changed (14 bytes → 15 bytes)" {
-		t.Errorf("secret change: %+v", c)
+	c, _ := changes[0].(map[string]any)
+	diff, _ := c["diff"].([]any)
+	if c["apiVersion"] != "v1" || c["kind"] != "Secret" || c["action"] != "update" || len(diff) != 1 {
+		t.Fatalf("secret change: %v", c)
+	}
+	if f, _ := diff[0].(map[string]any); f["path"] != "data.password" || f["old"] != nil || f["new"] != nil || f["redacted"] != "changed (14 bytes → 15 bytes)" {
+		t.Errorf("secret diff: %v", f)
 	}
 	if strings.Contains(r.out, "first-password") || strings.Contains(r.out, "Zmlyc3Q") {
 		t.Error("plan -o json shows a secret value")
 	}
 
-	// Required keys are present even when empty.
-	var raw struct {
-		Releases []map[string]json.RawMessage `json:"releases"`
-	}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(r.out), &top); err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal([]byte(r.out), &raw); err != nil {
-		t.Fatal(err)
-	}
-	for _, k := range []string{"apiVersion", "project", "time", "summary", "releases", "warnings"} {
-		if _, ok := top[k]; !ok {
-			t.Errorf("plan JSON lacks %q", k)
-		}
-	}
-	for _, rel := range raw.Releases {
-		for _, k := range []string{"name", "namespace", "state", "reason", "action", "forceConflicts", "changes", "warnings"} {
-			if _, ok := rel[k]; !ok {
-				t.Errorf("release %s lacks %q", rel["name"], k)
-			}
-		}
-	}
-
 	r = kaji(t, "", false, append([]string{"status", "-o", "json"}, flags...)...)
-	dec = json.NewDecoder(strings.NewReader(r.out))
-	dec.DisallowUnknownFields()
-	var st view.StatusDocument
-	if err := dec.Decode(&st); err != nil || r.code != 0 {
-		t.Fatalf("status -o json: exit %d, %v\n%s%s", r.code, err, r.out, r.err)
+	if r.code != 0 {
+		t.Fatalf("status -o json: exit %d\n%s%s", r.code, r.out, r.err)
 	}
-	if len(st.Releases) != 3 || st.Releases[1].Name != "creds" || st.Releases[1].State != "upgrade" ||
-		st.Releases[1].Revision != 1 || st.Releases[1].DeployedVersion != "0.3.0" || st.Releases[1].LastDeployed.IsZero() {
-		t.Errorf("status document: %+v", st)
+	st := checkStatusDocument(t, r.out)
+	stReleases, _ := st["releases"].([]any)
+	if len(stReleases) != 3 {
+		t.Fatalf("status document: %v", st)
+	}
+	if c, _ := stReleases[1].(map[string]any); c["name"] != "creds" || c["state"] != "upgrade" || c["revision"] != 1.0 ||
+		c["deployedVersion"] != "0.3.0" || c["lastDeployed"] == nil {
+		t.Errorf("status of creds: %v", c)
 	}
 }
 
