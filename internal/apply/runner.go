@@ -120,6 +120,10 @@ type Step struct {
 	// Recover marks the pending latest revision failed before the operation, as `kaji unlock`
 	// does: it is the unfinished operation of a kaji run that stopped (plan.Release.Recover).
 	Recover bool
+	// Stored is how many revisions the plan found in Helm's storage. The operation trims the
+	// history to the release's MaxHistory only when the new revision would exceed it: trimming
+	// reads the whole history again, a request that is otherwise not needed.
+	Stored int
 }
 
 // ApplySteps is Apply following a plan: releases in sync are left alone, blocked ones fail
@@ -162,6 +166,9 @@ func (rn *Runner) ApplySteps(ctx context.Context, res *spec.Resolved, steps map[
 				}
 				d := rn.desired(p)
 				d.ForceConflicts, d.Mode = st.ForceConflicts, st.Mode
+				if _, planned := steps[r.Name]; planned && st.Stored < d.MaxHistory {
+					d.MaxHistory = 0 // nothing to trim
+				}
 				res, err := rn.Releases.Apply(ctx, d)
 				if err != nil && recovered != nil {
 					err = fmt.Errorf("%w (revision %d, left %s by a stopped run, was marked failed first)", err, recovered.Revision, recovered.Was)

@@ -2,10 +2,8 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -15,7 +13,6 @@ import (
 	"kaji.dev/kaji/internal/plan"
 	"kaji.dev/kaji/internal/plan/view"
 	"kaji.dev/kaji/internal/release"
-	"kaji.dev/kaji/internal/spec"
 	"kaji.dev/kaji/internal/validate"
 )
 
@@ -96,25 +93,21 @@ else.`,
 			go func() { _, _ = s.conn.Capabilities() }()
 			return s.holdLock(cmd.Context(), streams, f.lock, "apply", func(ctx context.Context, l *lock.Lock, halt <-chan struct{}) error {
 				rn.Halt = halt
-				run, err := s.planApply(ctx, streams, f, l)
-				if err != nil || run == nil {
+				planner, err := plan.ForCluster(s.conn, chartSource{s.loader})
+				if err != nil {
 					return err
 				}
-				sum, err := rn.ApplySteps(ctx, s.resolved, run.steps)
-				settle(l, run.flights, sum)
-				if err == nil && len(run.orphans.Releases) > 0 {
-					// Orphans go last, once everything declared is in place.
-					var pruned *apply.Summary
-					pruned, err = rn.Destroy(ctx, run.orphans)
-					if pruned != nil {
-						sum.Outcomes = append(sum.Outcomes, pruned.Outcomes...)
-					}
+				tx := &apply.Transaction{Planner: planner, Runner: rn, Flights: l}
+				s.review(tx, streams, f)
+				res, err := tx.Run(ctx, s.resolved, apply.TransactionOptions{Prune: f.prune, Adopt: f.adopt})
+				switch {
+				case res != nil && res.InSync && f.output == "text":
+					fmt.Fprintln(streams.Out, "Nothing to do: every release is in sync.")
+				case res != nil && res.Summary != nil:
+					p.summary(res.Summary)
+					hintOutcomes(streams, res.Summary)
 				}
-				if sum != nil {
-					p.summary(sum)
-					hintOutcomes(streams, sum)
-				}
-				return pendingFirst(sum, err)
+				return err
 			})
 		},
 	}
@@ -131,30 +124,10 @@ else.`,
 	return cmd
 }
 
-// applyRun is what apply does once planned.
-type applyRun struct {
-	// steps are what the plan decided for each release.
-	steps map[string]apply.Step
-	// orphans are the orphans to prune, as releases to destroy.
-	orphans *spec.Resolved
-	// flights are the operations recorded in the project lock, by release.
-	flights map[string]releaseFlights
-}
-
-// planApply plans the run under the lock l, recovering what the previous holder left pending,
-// prints the plan, and asks on a terminal. It records in l the operations to come and returns
-// what to do, or nil when there is nothing to do.
-func (s *session) planApply(ctx context.Context, streams Streams, f *applyFlags, l *lock.Lock) (*applyRun, error) {
-	planner, err := plan.ForCluster(s.conn, chartSource{s.loader})
-	if err != nil {
-		return nil, err
-	}
-	pl, err := planner.Plan(ctx, s.resolved, plan.Options{Prune: f.prune, Adopt: f.adopt, Recover: l.Left()})
-	if err != nil {
-		return nil, err
-	}
+// review shows the plan of tx, to stdout or, with -o json (where stdout carries only events),
+// to stderr when a person is asked about it; and asks on a terminal unless --yes.
+func (s *session) review(tx *apply.Transaction, streams Streams, f *applyFlags) {
 	ask := !f.yes && streams.Interactive
-	// With -o json stdout carries only events: the plan a person is asked about goes to stderr.
 	var planOut io.Writer
 	switch {
 	case f.output == "text":
@@ -163,131 +136,18 @@ func (s *session) planApply(ctx context.Context, streams Streams, f *applyFlags,
 		planOut = streams.Err
 	}
 	if planOut != nil {
-		printHeader(planOut, "apply", s)
-		if err := view.Text(planOut, pl, view.TextOptions{Color: streams.color()}); err != nil {
-			return nil, err
+		tx.Show = func(pl *plan.Plan) error {
+			printHeader(planOut, "apply", s)
+			return view.Text(planOut, pl, view.TextOptions{Color: streams.color()})
 		}
-	}
-	if err := pl.Err(); err != nil {
-		return nil, fmt.Errorf("nothing was applied: %w", err)
-	}
-	if !pl.HasChanges() {
-		if f.output == "text" {
-			fmt.Fprintln(streams.Out, "Nothing to do: every release is in sync.")
-		}
-		return nil, nil
 	}
 	if ask {
-		ok, err := streams.confirm(ctx, planOut, "Apply this plan?")
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			fmt.Fprintln(planOut, "Nothing was changed.")
-			return nil, nil
-		}
-	}
-	steps := make(map[string]apply.Step, len(pl.Releases))
-	for _, r := range s.resolved.Releases {
-		pr := pl.Release(r.Name)
-		if pr == nil {
-			continue
-		}
-		var blocked error
-		if err := pr.Blocked(); err != nil {
-			blocked = &blockedError{name: r.Name, namespace: r.Namespace, reason: err, pending: pr.State == plan.StatePending,
-				uninstalling: pr.Current != nil && pr.Current.Status == "uninstalling"}
-		}
-		steps[r.Name] = apply.Step{
-			InSync: !pr.NeedsApply() && blocked == nil,
-			Err:    blocked,
-			Chart:  pr.Loaded, Values: pr.Values,
-			ForceConflicts: pr.ForceConflicts,
-			Mode:           modeOf(pr),
-			Recover:        pr.Recover,
+		tx.Confirm = func(ctx context.Context, _ *plan.Plan) (bool, error) {
+			ok, err := streams.confirm(ctx, planOut, "Apply this plan?")
+			if err == nil && !ok {
+				fmt.Fprintln(planOut, "Nothing was changed.")
+			}
+			return ok, err
 		}
 	}
-	flights := flightsOf(pl, steps)
-	if err := l.Record(ctx, listFlights(flights)); err != nil {
-		return nil, fmt.Errorf("nothing was applied: %w", err)
-	}
-	orphans := &spec.Resolved{Project: s.resolved.Project}
-	for _, o := range pl.Pruned() {
-		orphans.Releases = append(orphans.Releases, spec.ResolvedRelease{Name: o.Name, Namespace: o.Namespace})
-	}
-	return &applyRun{steps: steps, orphans: orphans, flights: flights}, nil
-}
-
-// modeOf tells the release manager what the plan found, which spares it reading the release
-// again: the plan was made under the lock.
-func modeOf(r *plan.Release) release.Mode {
-	switch {
-	case r.Action == plan.ActionUpgrade:
-		return release.ModeUpgrade
-	case r.Action != plan.ActionInstall:
-		return release.ModeAuto
-	case r.Current != nil:
-		return release.ModeReinstall
-	}
-	return release.ModeInstall
-}
-
-// blockedError fails a release that apply may not touch: a pending operation keeps it, or
-// it is not the project's and --adopt was not given.
-type blockedError struct {
-	name, namespace string
-	reason          error
-	pending         bool
-	uninstalling    bool
-}
-
-func (e *blockedError) Error() string { return e.reason.Error() }
-func (e *blockedError) Unwrap() error { return e.reason }
-
-// pendingRunError ends a run in which pending releases kept apply from converging: running it
-// again changes nothing until they are recovered.
-type pendingRunError struct {
-	blocked []*blockedError
-	run     error
-}
-
-func (e *pendingRunError) Error() string {
-	names := make([]string, len(e.blocked))
-	var fixes []string
-	for i, b := range e.blocked {
-		names[i] = b.name
-		if b.uninstalling {
-			fixes = append(fixes, fmt.Sprintf("`helm uninstall %s -n %s`", b.name, b.namespace))
-		} else {
-			fixes = append(fixes, fmt.Sprintf("`kaji unlock %s`", b.name))
-		}
-	}
-	counts := e.run.Error()
-	var re *apply.RunError
-	if errors.As(e.run, &re) {
-		counts = fmt.Sprintf("%d release(s) failed, %d skipped", re.Failed, re.Skipped)
-	}
-	return fmt.Sprintf("%s: apply cannot change a release left pending by an operation that did not finish (%s), "+
-		"and running it again will not help; if nothing is working on it any more, run %s, then `kaji apply` again",
-		counts, strings.Join(names, ", "), strings.Join(fixes, ", then "))
-}
-
-func (e *pendingRunError) Unwrap() error { return e.run }
-
-// pendingFirst turns a run's error into a pendingRunError when pending releases failed in it.
-func pendingFirst(sum *apply.Summary, err error) error {
-	if sum == nil || err == nil {
-		return err
-	}
-	var blocked []*blockedError
-	for _, o := range sum.Outcomes {
-		var b *blockedError
-		if errors.As(o.Err, &b) && b.pending {
-			blocked = append(blocked, b)
-		}
-	}
-	if len(blocked) == 0 {
-		return err
-	}
-	return &pendingRunError{blocked: blocked, run: err}
 }

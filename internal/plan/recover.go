@@ -14,7 +14,7 @@ import (
 // is one of the flights a stopped run left (recover), the history holds that revision as
 // failed, as apply will mark it before it acts; Current still shows it as it is.
 func newWork(r spec.ResolvedRelease, h history, recover []lock.Flight) *work {
-	w := &work{spec: r, hist: h, out: &Release{Name: r.Name, Namespace: r.Namespace, Current: revisionOf(h.latest), Deployed: revisionOf(h.deployed)}}
+	w := &work{spec: r, hist: h, out: &Release{Name: r.Name, Namespace: r.Namespace, Current: revisionOf(h.latest), Deployed: revisionOf(h.deployed), Stored: h.stored}}
 	if !statusOf(h.latest).IsPending() || !slices.Contains(recover, lock.Flight{Namespace: r.Namespace, Name: r.Name, Revision: h.latest.Version}) {
 		return w
 	}

@@ -16,10 +16,13 @@ type history struct {
 	latest *rspb.Release
 	// deployed is the highest deployed revision; nil when there is none.
 	deployed *rspb.Release
+	// stored counts the revisions.
+	stored int
 }
 
 // add records one revision.
 func (h *history) add(r *rspb.Release) {
+	h.stored++
 	if h.latest == nil || r.Version > h.latest.Version {
 		h.latest = r
 	}

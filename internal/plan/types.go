@@ -92,6 +92,8 @@ type Release struct {
 	// Deployed is the highest revision whose status is deployed: what runs, when Current
 	// failed or is pending. It is nil when no revision is deployed.
 	Deployed *Revision
+	// Stored is how many revisions of the release Helm's storage holds.
+	Stored int
 	// Changes are the release's objects: what apply would create, update or delete, and
 	// those it leaves unchanged. Deletions come last.
 	Changes []ObjectChange

@@ -1,17 +1,29 @@
-package cli
+package apply
 
 import (
 	"cmp"
+	"context"
 	"slices"
 
-	"kaji.dev/kaji/internal/apply"
 	"kaji.dev/kaji/internal/lock"
 	"kaji.dev/kaji/internal/plan"
 )
 
-// releaseFlights are the operations apply records in the project lock for one release before
-// it starts: the revision it creates and, when it recovers a revision a stopped run left
-// pending, that one too, until it is marked failed.
+// Flights is where a transaction records the Helm operations it starts, so that a run that
+// stops without saying how they ended (killed, or cut off from the API server) leaves them for
+// the next one: the project lock (*lock.Lock).
+type Flights interface {
+	// Left returns the flights that the previous holder left.
+	Left() []lock.Flight
+	// Record writes flights in place of what was recorded, before they start.
+	Record(ctx context.Context, flights []lock.Flight) error
+	// Done takes flights that ended, or never started, off what the lock keeps.
+	Done(flights ...lock.Flight)
+}
+
+// releaseFlights are the operations apply records for one release before it starts: the
+// revision it creates and, when it recovers a revision a stopped run left pending, that one
+// too, until it is marked failed.
 type releaseFlights struct {
 	next      lock.Flight
 	recovered *lock.Flight
@@ -20,7 +32,7 @@ type releaseFlights struct {
 // flightsOf are the operations of the releases apply installs or upgrades, by name. The
 // revision each creates is the plan's, as Helm numbers it: 1 for a new release, the latest plus
 // one for an upgrade or for an install over uninstalled history.
-func flightsOf(pl *plan.Plan, steps map[string]apply.Step) map[string]releaseFlights {
+func flightsOf(pl *plan.Plan, steps map[string]Step) map[string]releaseFlights {
 	out := map[string]releaseFlights{}
 	for name, st := range steps {
 		r := pl.Release(name)
@@ -56,8 +68,8 @@ func listFlights(fs map[string]releaseFlights) []lock.Flight {
 // it recovered. One that never started is done, but the revision it was to recover is still
 // pending. A failed one stays: Helm may not have been able to record how it ended. A nil sum
 // means that nothing started.
-func settle(l *lock.Lock, fs map[string]releaseFlights, sum *apply.Summary) {
-	ended := map[string]apply.Outcome{}
+func settle(l Flights, fs map[string]releaseFlights, sum *Summary) {
+	ended := map[string]Outcome{}
 	if sum != nil {
 		for _, o := range sum.Outcomes {
 			ended[o.Namespace+"/"+o.Release] = o
