@@ -66,15 +66,27 @@ func Text(w io.Writer, p *plan.Plan, opts TextOptions) error {
 // uninstall, 12 in sync."
 func Footer(p *plan.Plan) string {
 	s := p.Summary()
+	adopted, notOurs := 0, 0
+	for _, r := range p.Releases {
+		switch {
+		case r.State == plan.StateUnmanaged && r.Action == plan.ActionUpgrade:
+			adopted++
+		case r.State == plan.StateUnmanaged:
+			notOurs++
+		}
+	}
 	parts := []string{
 		fmt.Sprintf("%d to install", s[plan.StateInstall]),
-		fmt.Sprintf("%d to upgrade", s[plan.StateUpgrade]+s[plan.StateFailed]+s[plan.StateUnmanaged]),
+		fmt.Sprintf("%d to upgrade", s[plan.StateUpgrade]+s[plan.StateFailed]+adopted),
 		fmt.Sprintf("%d drifted", s[plan.StateDrifted]),
 		fmt.Sprintf("%d to uninstall", len(p.Pruned())),
 		fmt.Sprintf("%d in sync", s[plan.StateInSync]),
 	}
 	if n := s[plan.StatePending]; n > 0 {
 		parts = append(parts, fmt.Sprintf("%d pending", n))
+	}
+	if notOurs > 0 {
+		parts = append(parts, fmt.Sprintf("%d not this project's (left alone without --adopt)", notOurs))
 	}
 	if n := s[plan.StateOrphan] - len(p.Pruned()); n > 0 {
 		parts = append(parts, fmt.Sprintf("%d orphaned (kept without --prune)", n))
