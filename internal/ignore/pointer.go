@@ -20,10 +20,10 @@ type Pointer struct {
 // object) is refused, as is a "~" not followed by 0 or 1.
 func ParsePointer(s string) (Pointer, error) {
 	if s == "" {
-		return Pointer{}, fmt.Errorf("the empty pointer names the whole object: name a field, such as /spec/replicas")
+		return Pointer{}, fmt.Errorf("the empty pointer names the whole object, not a field")
 	}
 	if !strings.HasPrefix(s, "/") {
-		return Pointer{}, fmt.Errorf("%q does not start with /: write a JSON pointer such as /spec/replicas", s)
+		return Pointer{}, fmt.Errorf("%q does not start with /", s)
 	}
 	var tokens []string
 	for _, raw := range strings.Split(s[1:], "/") {

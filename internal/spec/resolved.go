@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"kaji.dev/kaji/internal/ignore"
 )
 
 // Pos is a place in a source file. Line and Column count from 1; zero means unknown.
@@ -99,6 +101,10 @@ type ResolvedRelease struct {
 	Wait *bool
 	// Timeout is the release's own timeout, or zero to follow the command line.
 	Timeout time.Duration
+	// ForceConflicts lets apply take fields that other field managers own.
+	ForceConflicts bool
+	// Ignore are the release's ignoreDifferences, the environment's after its own.
+	Ignore ignore.Rules
 	// Pos is where the release is declared.
 	Pos Pos
 }

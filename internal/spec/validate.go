@@ -122,6 +122,7 @@ func (v *validator) validateReleases() {
 		v.validateVersion(p.with("version"), r.Version)
 		v.validateValuesFiles(p.with("valuesFiles"), r.ValuesFiles)
 		v.validateTimeout(p.with("timeout"), r.Timeout)
+		v.validateIgnoreDifferences(p.with("ignoreDifferences"), r.IgnoreDifferences)
 	}
 	v.validateNeeds()
 }
