@@ -27,6 +27,7 @@ type applyFlags struct {
 	timeout           time.Duration
 	rollbackOnFailure bool
 	prune             bool
+	forceConflicts    bool
 	lock              lockFlags
 }
 
@@ -46,6 +47,13 @@ Then apply computes the plan, as kaji plan shows it, and prints it. On a termina
 asks before acting, unless --yes is given. Only releases that are not in sync are
 touched: an unchanged release gets no new revision, and a drifted one is applied
 again, which corrects the drift. --prune also uninstalls the project's orphans.
+
+Fields that another field manager owns are conflicts. Those last written with kubectl
+(kubectl scale, edit, patch, ...) are drift by hand, which apply takes back. Any other
+manager (a controller such as the HPA's, an operator, a webhook, another tool) keeps
+its fields: apply refuses the release and names them, unless --force-conflicts, or
+forceConflicts: true on the release in kaji.yaml, says to take them. ignoreDifferences
+in kaji.yaml leaves such fields to their owner for good.
 
 A release whose needs failed is skipped, and says why; the others go on. Running
 apply again converges. apply holds the project lock (a Lease) while it runs, so two
@@ -122,6 +130,7 @@ else.`,
 	fs.DurationVar(&f.timeout, "timeout", release.DefaultTimeout, "time for each release's Helm operation and wait; kaji.yaml can set it per release")
 	fs.BoolVar(&f.prune, "prune", false, "uninstall orphans: releases labeled with this project that kaji.yaml no longer declares")
 	fs.BoolVar(&f.rollbackOnFailure, "rollback-on-failure", false, "roll a failed upgrade back, and uninstall a failed install (implies --wait)")
+	fs.BoolVar(&f.forceConflicts, "force-conflicts", false, "take fields that other field managers (controllers, operators, other tools) own; kaji.yaml can set it per release with forceConflicts")
 	f.lock.add(fs)
 	return cmd
 }
@@ -144,7 +153,7 @@ func (s *session) planApply(ctx context.Context, streams Streams, f *applyFlags,
 	if err != nil {
 		return nil, err
 	}
-	pl, err := planner.Plan(ctx, s.resolved, plan.Options{Prune: f.prune, Recover: l.Left()})
+	pl, err := planner.Plan(ctx, s.resolved, plan.Options{Prune: f.prune, Recover: l.Left(), ForceConflicts: f.forceConflicts})
 	if err != nil {
 		return nil, err
 	}
@@ -191,6 +200,9 @@ func (s *session) planApply(ctx context.Context, streams Streams, f *applyFlags,
 		var blocked error
 		if err := pr.Blocked(); err != nil {
 			blocked = &blockedError{name: r.Name, namespace: r.Namespace, reason: err, uninstalling: pr.Current != nil && pr.Current.Status == "uninstalling"}
+		}
+		if err := pr.RefusedError(); err != nil {
+			blocked = err
 		}
 		steps[r.Name] = apply.Step{
 			InSync: !pr.NeedsApply() && blocked == nil,
