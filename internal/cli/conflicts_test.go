@@ -100,9 +100,9 @@ func TestApplyRefusesFieldsOfAnotherManager(t *testing.T) {
 	if rel["action"] != "refused" || rel["forceConflicts"] != false || len(conflicts) != 1 {
 		t.Fatalf("plan -o json: action %v, forceConflicts %v, conflicts %v; want refused, false, one", rel["action"], rel["forceConflicts"], conflicts)
 	}
-	want := map[string]any{"path": "spec.replicas", "manager": "kube-controller-manager", "subresource": "scale", "byHand": false, "pointer": "/spec/replicas"}
+	want := map[string]any{"path": "spec.replicas", "manager": "kube-controller-manager", "subresource": "scale", "managerKind": "other", "pointer": "/spec/replicas"}
 	if c := conflicts[0].(map[string]any); len(c) != len(want) || c["path"] != want["path"] || c["manager"] != want["manager"] ||
-		c["subresource"] != want["subresource"] || c["byHand"] != want["byHand"] || c["pointer"] != want["pointer"] {
+		c["subresource"] != want["subresource"] || c["managerKind"] != want["managerKind"] || c["pointer"] != want["pointer"] {
 		t.Errorf("conflict %v, want %v", c, want)
 	}
 
@@ -231,7 +231,7 @@ func TestApplyRepairsWhatKubectlChanged(t *testing.T) {
 	managers := map[string]bool{}
 	for _, c := range conflictsOf(rel) {
 		c := c.(map[string]any)
-		if c["byHand"] != true {
+		if c["managerKind"] != "kubectl" {
 			t.Errorf("conflict %v is not by hand", c)
 		}
 		managers[c["manager"].(string)] = true

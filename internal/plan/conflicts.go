@@ -9,6 +9,8 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"kaji.dev/kaji/internal/release"
 )
 
 // Conflict is a field that apply would change, but that another field manager owns: the
@@ -22,12 +24,43 @@ type Conflict struct {
 	Manager string
 	// Subresource is the subresource through which the manager wrote it, such as scale.
 	Subresource string
-	// ByHand says that the manager is kubectl (kubectl, or kubectl-edit, kubectl-patch,
-	// kubectl-client-side-apply and the like): the field was changed by hand, which is drift
-	// that apply repairs. Conflicts with any other manager (controllers, operators, webhooks,
-	// other tools) are refused unless forced.
-	ByHand bool
+	// Kind says who the manager is, and so whether apply takes the field.
+	Kind ManagerKind
 }
+
+// ManagerKind sorts field managers by what apply does about their fields.
+type ManagerKind string
+
+const (
+	// ManagerKubectl is kubectl (kubectl, or kubectl-edit, kubectl-patch,
+	// kubectl-client-side-apply and the like): the field was changed by hand, which is drift
+	// that apply repairs.
+	ManagerKubectl ManagerKind = "kubectl"
+	// ManagerHelm is helm's own field manager, when a client-side apply (Helm 3, or helm
+	// install --server-side=false) wrote the field: the upgrade, always server-side, moves
+	// that ownership over to its apply.
+	ManagerHelm ManagerKind = "helm"
+	// ManagerOther is any other manager: controllers (such as the HPA's), operators, webhooks
+	// and other tools. Apply refuses to take their fields unless forced.
+	ManagerOther ManagerKind = "other"
+)
+
+// kindOf sorts a field manager. kubectl names its field manager after the command
+// (kubectl-edit, kubectl-patch, kubectl-client-side-apply), or, when a command does not, the
+// API server names it after the user agent: kubectl scale records "kubectl".
+func kindOf(manager string) ManagerKind {
+	switch {
+	case manager == "kubectl" || strings.HasPrefix(manager, "kubectl-"):
+		return ManagerKubectl
+	case manager == release.FieldManager:
+		return ManagerHelm
+	}
+	return ManagerOther
+}
+
+// Taken reports whether apply takes the field: always unless its manager is ManagerOther,
+// and then only when forced.
+func (c Conflict) Taken(force bool) bool { return force || c.Kind != ManagerOther }
 
 func (c Conflict) String() string {
 	who := strconv.Quote(c.Manager)
@@ -35,13 +68,6 @@ func (c Conflict) String() string {
 		who += " through the " + c.Subresource + " subresource"
 	}
 	return fmt.Sprintf("%s is owned by %s", c.Path, who)
-}
-
-// byHand reports whether a field manager is kubectl. kubectl names its field manager after the
-// command (kubectl-edit, kubectl-patch, kubectl-client-side-apply), or, when a command does
-// not, the API server names it after the user agent: kubectl scale records "kubectl".
-func byHand(manager string) bool {
-	return manager == "kubectl" || strings.HasPrefix(manager, "kubectl-")
 }
 
 // conflictsOf lists the fields of a server-side apply conflict (HTTP 409) with the managers
@@ -58,11 +84,11 @@ func conflictsOf(err error) []Conflict {
 			}
 			manager, subresource := parseConflictMessage(c.Message)
 			out = append(out, Conflict{Path: strings.TrimPrefix(c.Field, "."), Manager: manager,
-				Subresource: subresource, ByHand: byHand(manager)})
+				Subresource: subresource, Kind: kindOf(manager)})
 		}
 	}
 	if len(out) == 0 {
-		out = append(out, Conflict{Manager: "unknown", Path: err.Error()})
+		out = append(out, Conflict{Manager: "unknown", Path: err.Error(), Kind: ManagerOther})
 	}
 	return out
 }
@@ -105,14 +131,13 @@ type ObjectConflict struct {
 	Conflict
 }
 
-// Refused lists the conflicts for which apply refuses the release: those of managers other
-// than kubectl, when the plan was not told to force them. It is empty unless Action is
-// ActionRefused.
+// Refused lists the conflicts for which apply refuses the release: those of ManagerOther, when
+// the plan was not told to force them. It is empty unless Action is ActionRefused.
 func (r *Release) Refused() []ObjectConflict {
 	if r.Action != ActionRefused {
 		return nil
 	}
-	return r.conflicts(func(c Conflict) bool { return !c.ByHand })
+	return r.conflicts(func(c Conflict) bool { return !c.Taken(false) })
 }
 
 func (r *Release) conflicts(keep func(Conflict) bool) []ObjectConflict {
@@ -163,8 +188,8 @@ func (e *ConflictError) Error() string {
 }
 
 // settleConflicts decides, once the dry runs are done, what apply does about the conflicts
-// they met: take those of kubectl (drift by hand) and, when forced, all others; else refuse
-// the release.
+// they met: take those of kubectl (drift by hand) and of helm's own client-side writes and,
+// when forced, all others; else refuse the release.
 func settleConflicts(w *work, force bool) {
 	r := w.out
 	all := r.conflicts(func(Conflict) bool { return true })
@@ -174,7 +199,7 @@ func settleConflicts(w *work, force bool) {
 	force = force || w.spec.ForceConflicts
 	var refused []string
 	for _, c := range all {
-		if !c.ByHand && !force {
+		if !c.Taken(force) {
 			refused = append(refused, fmt.Sprintf("%s %s", c.Object, c.Conflict))
 		}
 	}

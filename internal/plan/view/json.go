@@ -93,8 +93,10 @@ type ConflictJSON struct {
 	Path        string `json:"path"`
 	Manager     string `json:"manager"`
 	Subresource string `json:"subresource,omitempty"`
-	// ByHand: the manager is kubectl, and apply repairs the field as drift.
-	ByHand bool `json:"byHand"`
+	// ManagerKind is kubectl (a change by hand, which apply repairs), helm (helm's own
+	// client-side write, which the upgrade moves over) or other (apply refuses the release
+	// unless forced).
+	ManagerKind string `json:"managerKind"`
 	// Pointer is the field as a JSON pointer for ignoreDifferences, when it has one.
 	Pointer string `json:"pointer,omitempty"`
 }
@@ -216,7 +218,7 @@ func changeJSON(c plan.ObjectChange, opts JSONOptions) ChangeJSON {
 	}
 	for _, cf := range c.Conflicts {
 		out.Conflicts = append(out.Conflicts, ConflictJSON{Path: cf.Path, Manager: cf.Manager,
-			Subresource: cf.Subresource, ByHand: cf.ByHand, Pointer: cf.Pointer()})
+			Subresource: cf.Subresource, ManagerKind: string(cf.Kind), Pointer: cf.Pointer()})
 	}
 	if c.Action == plan.ChangeCreate {
 		out.Planned = c.Planned

@@ -177,10 +177,12 @@ func indentRest(s, indent string) string {
 // verdict says what apply does about a conflict.
 func verdict(r plan.Release, c plan.Conflict) string {
 	switch {
-	case c.ByHand && r.Action != plan.ActionRefused:
+	case c.Kind == plan.ManagerKubectl && r.Action != plan.ActionRefused:
 		return "changed with kubectl: apply repairs it"
-	case c.ByHand:
+	case c.Kind == plan.ManagerKubectl:
 		return "changed with kubectl: drift that apply would repair"
+	case c.Kind == plan.ManagerHelm:
+		return "helm's own client-side write: the upgrade moves it over"
 	case r.ForceConflicts:
 		return "not kubectl: apply takes it, as forced"
 	}

@@ -69,7 +69,7 @@ func everyState() *plan.Plan {
 				Changes: []plan.ObjectChange{{Object: secret, Action: plan.ChangeUpdate,
 					Drift:     []plan.FieldChange{{Path: "data.password", Op: plan.FieldReplace, Old: "b2xk", New: "bmV3ZXI=", Sensitive: true}},
 					Diff:      []plan.FieldChange{{Path: "data.password", Op: plan.FieldReplace, Old: "bmV3ZXI=", New: "b2xk", Sensitive: true}},
-					Conflicts: []plan.Conflict{{Path: "data.password", Manager: "kubectl-edit", ByHand: true}},
+					Conflicts: []plan.Conflict{{Path: "data.password", Manager: "kubectl-edit", Kind: plan.ManagerKubectl}},
 					Live:      map[string]any{"kind": "Secret", "data": map[string]any{"password": "bmV3ZXI=", "user": "YWRtaW4="}},
 					Planned:   map[string]any{"kind": "Secret", "data": map[string]any{"password": "b2xk", "user": "YWRtaW4="}}}}},
 			{Name: "queue", Namespace: "apps", State: plan.StatePending, Action: plan.ActionBlocked,
@@ -94,8 +94,8 @@ func everyState() *plan.Plan {
 				Changes: []plan.ObjectChange{{Object: plan.ObjectRef{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: "apps", Name: "api"}, Action: plan.ChangeUpdate,
 					Drift: []plan.FieldChange{{Path: "spec.replicas", Op: plan.FieldReplace, Old: int64(2), New: int64(5)}},
 					Diff:  []plan.FieldChange{{Path: "spec.replicas", Op: plan.FieldReplace, Old: int64(5), New: int64(2)}},
-					Conflicts: []plan.Conflict{{Path: "spec.replicas", Manager: "kube-controller-manager", Subresource: "scale"},
-						{Path: "metadata.labels.team", Manager: "kubectl-label", ByHand: true}},
+					Conflicts: []plan.Conflict{{Path: "spec.replicas", Manager: "kube-controller-manager", Subresource: "scale", Kind: plan.ManagerOther},
+						{Path: "metadata.labels.team", Manager: "kubectl-label", Kind: plan.ManagerKubectl}},
 					Live:    map[string]any{"spec": map[string]any{"replicas": int64(5)}},
 					Planned: map[string]any{"spec": map[string]any{"replicas": int64(2)}}}}},
 			{Name: "worker", Namespace: "apps", State: plan.StateInSync, Action: plan.ActionNone, Reason: "revision 2", Chart: "worker", Version: "1.0.0",
@@ -187,8 +187,8 @@ func TestJSONKeepsZerosAndHidesSecrets(t *testing.T) {
 		}
 	}
 	wantConflicts := []ConflictJSON{
-		{Path: "spec.replicas", Manager: "kube-controller-manager", Subresource: "scale", Pointer: "/spec/replicas"},
-		{Path: "metadata.labels.team", Manager: "kubectl-label", ByHand: true, Pointer: "/metadata/labels/team"},
+		{Path: "spec.replicas", Manager: "kube-controller-manager", Subresource: "scale", ManagerKind: "other", Pointer: "/spec/replicas"},
+		{Path: "metadata.labels.team", Manager: "kubectl-label", ManagerKind: "kubectl", Pointer: "/metadata/labels/team"},
 	}
 	if api.Action != "refused" || len(api.Changes) != 1 || !reflect.DeepEqual(api.Changes[0].Conflicts, wantConflicts) {
 		t.Errorf("refused release %+v, want conflicts %+v", api, wantConflicts)
