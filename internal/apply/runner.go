@@ -106,7 +106,8 @@ func (rn *Runner) Apply(ctx context.Context, res *spec.Resolved) (*Summary, erro
 type Step struct {
 	// InSync means there is nothing to do: the release counts as done without an operation.
 	InSync bool
-	// Err fails the release without an operation, such as a release that is pending.
+	// Err fails the release without an operation, such as a release that is pending, or one
+	// that apply refuses for conflicts with other field managers.
 	Err error
 	// Chart and Values, when Chart is set, are what the plan rendered: they are applied as
 	// they are, without loading the chart again.
@@ -267,6 +268,8 @@ func (rn *Runner) desired(p prepared) release.Desired {
 		Name: p.r.Name, Namespace: p.r.Namespace, Chart: p.chart, Values: p.values,
 		CreateNamespace: p.r.CreateNamespace, Wait: rn.Wait, Timeout: rn.Timeout,
 		RollbackOnFailure: rn.RollbackOnFailure, MaxHistory: p.r.MaxHistory,
+		// The fields of ignoreDifferences are not sent, so that their owner keeps them.
+		PostRenderer: p.r.Ignore.PostRenderer(),
 	}
 	if p.r.Wait != nil {
 		d.Wait = *p.r.Wait

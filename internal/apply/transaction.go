@@ -36,6 +36,8 @@ type TransactionOptions struct {
 	Prune bool
 	// Adopt takes over declared releases that kaji did not make for this project.
 	Adopt bool
+	// ForceConflicts takes every field that other field managers own.
+	ForceConflicts bool
 }
 
 // Result is what a transaction did.
@@ -53,7 +55,7 @@ type Result struct {
 // Run runs the transaction on res. The error is nil only when every release succeeded; a
 // *PendingRunError when pending releases kept the run from converging.
 func (tx *Transaction) Run(ctx context.Context, res *spec.Resolved, opts TransactionOptions) (*Result, error) {
-	pl, err := tx.Planner.Plan(ctx, res, plan.Options{Prune: opts.Prune, Adopt: opts.Adopt, Recover: tx.Flights.Left()})
+	pl, err := tx.Planner.Plan(ctx, res, plan.Options{Prune: opts.Prune, Adopt: opts.Adopt, ForceConflicts: opts.ForceConflicts, Recover: tx.Flights.Left()})
 	if err != nil {
 		return nil, err
 	}
@@ -115,6 +117,9 @@ func stepsOf(res *spec.Resolved, pl *plan.Plan) map[string]Step {
 		if err := pr.Blocked(); err != nil {
 			blocked = &BlockedError{Name: r.Name, Namespace: r.Namespace, Reason: err, Pending: pr.State == plan.StatePending,
 				Uninstalling: pr.Current != nil && pr.Current.Status == "uninstalling"}
+		}
+		if err := pr.RefusedError(); err != nil {
+			blocked = err
 		}
 		steps[r.Name] = Step{
 			InSync: !pr.NeedsApply() && blocked == nil,

@@ -25,6 +25,7 @@ type applyFlags struct {
 	rollbackOnFailure bool
 	prune             bool
 	adopt             bool
+	forceConflicts    bool
 	lock              lockFlags
 }
 
@@ -47,6 +48,13 @@ again, which corrects the drift. --prune also uninstalls the project's orphans.
 A declared release that kaji did not make for this project (made by helm, or
 labeled as another kaji project's) is left alone and fails the run, unless
 --adopt says to take it over: its next revision is labeled as this project's.
+
+Fields that another field manager owns are conflicts. Those last written with kubectl
+(kubectl scale, edit, patch, ...) are drift by hand, which apply takes back. Any other
+manager (a controller such as the HPA's, an operator, a webhook, another tool) keeps
+its fields: apply refuses the release and names them, unless --force-conflicts, or
+forceConflicts: true on the release in kaji.yaml, says to take them. ignoreDifferences
+in kaji.yaml leaves such fields to their owner for good.
 
 A release whose needs failed is skipped, and says why; the others go on. Running
 apply again converges. apply holds the project lock (a Lease) while it runs, so two
@@ -99,7 +107,7 @@ else.`,
 				}
 				tx := &apply.Transaction{Planner: planner, Runner: rn, Flights: l}
 				s.review(tx, streams, f)
-				res, err := tx.Run(ctx, s.resolved, apply.TransactionOptions{Prune: f.prune, Adopt: f.adopt})
+				res, err := tx.Run(ctx, s.resolved, apply.TransactionOptions{Prune: f.prune, Adopt: f.adopt, ForceConflicts: f.forceConflicts})
 				switch {
 				case res != nil && res.InSync && f.output == "text":
 					fmt.Fprintln(streams.Out, "Nothing to do: every release is in sync.")
@@ -120,6 +128,7 @@ else.`,
 	fs.BoolVar(&f.prune, "prune", false, "uninstall orphans: releases labeled with this project that kaji.yaml no longer declares")
 	fs.BoolVar(&f.adopt, "adopt", false, "take over declared releases that helm made or another kaji project owns (without it they are left alone)")
 	fs.BoolVar(&f.rollbackOnFailure, "rollback-on-failure", false, "roll a failed upgrade back, and uninstall a failed install (implies --wait)")
+	fs.BoolVar(&f.forceConflicts, "force-conflicts", false, "take fields that other field managers (controllers, operators, other tools) own; kaji.yaml can set it per release with forceConflicts")
 	f.lock.add(fs)
 	return cmd
 }

@@ -26,6 +26,7 @@ type planFlags struct {
 	lockNamespace    string
 	prune            bool
 	adopt            bool
+	forceConflicts   bool
 }
 
 func newPlanCommand(g *globalFlags, streams Streams) *cobra.Command {
@@ -41,7 +42,10 @@ project's, but no longer in kaji.yaml).
 
 For each object that would change, plan shows what the API server would make of it:
 every changed object is sent as a server-side apply dry run, so that defaults,
-admission and immutable-field errors show up now rather than during apply.
+admission and immutable-field errors show up now rather than during apply. Fields
+that other field managers own are shown as conflicts, with the manager's name:
+kubectl's are drift that apply repairs; for any other, apply refuses the release
+(action refused) unless --force-conflicts or forceConflicts: true says to take them.
 The values of Secrets are hidden unless --show-secrets is given.
 
 With --detailed-exitcode the exit code is 0 when there is nothing to do, 2 when apply
@@ -57,7 +61,7 @@ would change something, and 1 on errors.`,
 			if err := preflight(cmd.Context(), g, streams, "plan", validate.Options{}); err != nil {
 				return err
 			}
-			run, err := g.plan(cmd.Context(), f.lockNamespace, plan.Options{Releases: f.releases, Prune: f.prune, Adopt: f.adopt})
+			run, err := g.plan(cmd.Context(), f.lockNamespace, plan.Options{Releases: f.releases, Prune: f.prune, Adopt: f.adopt, ForceConflicts: f.forceConflicts})
 			if err != nil {
 				return err
 			}
@@ -86,6 +90,7 @@ would change something, and 1 on errors.`,
 	cmd.Flags().StringArrayVar(&f.releases, "release", nil, "plan only this release (repeatable)")
 	cmd.Flags().BoolVar(&f.prune, "prune", false, "plan to uninstall orphans, as kaji apply --prune would")
 	cmd.Flags().BoolVar(&f.adopt, "adopt", false, "plan to take over releases that helm made or another kaji project owns, as kaji apply --adopt would")
+	cmd.Flags().BoolVar(&f.forceConflicts, "force-conflicts", false, "plan to take fields that other field managers own, as kaji apply --force-conflicts would")
 	cmd.Flags().StringVar(&f.lockNamespace, "lock-namespace", lock.DefaultNamespace, "namespace of the project lock (a Lease), whose holder plan shows")
 	return cmd
 }

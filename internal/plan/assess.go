@@ -24,7 +24,7 @@ func (p *Planner) assess(w *work, live *liveSet, project string, ignore []FieldP
 	if statusOf(w.hist.latest) == common.StatusDeployed && !w.cmp.changed() &&
 		w.hist.latest.Labels[release.ProjectLabel] == project {
 		for _, o := range w.base {
-			drifted, err := driftedObject(o, live, ignore)
+			drifted, err := w.driftedObject(o, live, ignore)
 			if err != nil {
 				r.Warnings = append(r.Warnings, fmt.Sprintf("drift of %s not checked: %v", o.ref, err))
 				continue
@@ -38,12 +38,11 @@ func (p *Planner) assess(w *work, live *liveSet, project string, ignore []FieldP
 	if r.Action == ActionNone || r.Action == ActionBlocked {
 		r.Revision, r.Hooks = 0, nil
 	}
-	r.ForceConflicts = r.State == StateDrifted
 }
 
 // driftedObject describes how the live object of o differs from o as the release applied
 // it ("Deployment web (spec.replicas)", "ConfigMap x (deleted)"), or returns "".
-func driftedObject(o object, live *liveSet, ignore []FieldPath) (string, error) {
+func (w *work) driftedObject(o object, live *liveSet, ignore []FieldPath) (string, error) {
 	if o.mapping == nil {
 		return "", o.err
 	}
@@ -54,7 +53,7 @@ func driftedObject(o object, live *liveSet, ignore []FieldPath) (string, error) 
 	if l == nil {
 		return o.ref.String() + " (deleted)", nil
 	}
-	drift := driftOfObject(applied(o, ignore), strip(l.Object, ignore))
+	drift := driftOfObject(applied(o, ignore), w.strip(l.Object, ignore))
 	if len(drift) == 0 {
 		return "", nil
 	}

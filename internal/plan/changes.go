@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -16,7 +15,6 @@ type dryRun struct {
 	w     *work
 	index int // into w.out.Changes
 	o     object
-	force bool
 }
 
 // planChanges fills in the object changes of every release: what apply creates, updates,
@@ -39,11 +37,7 @@ func (p *Planner) planChanges(ctx context.Context, works []*work, live *liveSet,
 		parallel(len(runs), opts.Parallel, func(i int) { p.dryRun(ctx, runs[i], opts.Ignore) })
 	}
 	for _, w := range works {
-		for _, c := range w.out.Changes {
-			if len(c.Conflicts) > 0 {
-				w.out.ForceConflicts = true
-			}
-		}
+		settleConflicts(w, opts.ForceConflicts)
 	}
 }
 
@@ -99,7 +93,7 @@ func objectChanges(w *work, live *liveSet, ignore []FieldPath) []dryRun {
 			c.Planned = strip(d.u.Object, ignore) // until the dry run says better
 		} else {
 			c.Action = ChangeUpdate
-			c.Live = strip(l.Object, ignore)
+			c.Live = w.strip(l.Object, ignore)
 			if !inBase {
 				if err := ownershipError(l, w.spec.Name, w.spec.Namespace); err != nil {
 					c.Err = err
@@ -116,7 +110,7 @@ func objectChanges(w *work, live *liveSet, ignore []FieldPath) []dryRun {
 			}
 		}
 		r.Changes = append(r.Changes, c)
-		runs = append(runs, dryRun{w: w, index: len(r.Changes) - 1, o: d, force: r.State == StateDrifted})
+		runs = append(runs, dryRun{w: w, index: len(r.Changes) - 1, o: d})
 	}
 
 	for _, b := range w.base {
@@ -136,7 +130,7 @@ func objectChanges(w *work, live *liveSet, ignore []FieldPath) []dryRun {
 			r.Warnings = append(r.Warnings, fmt.Sprintf("%s is no longer in the chart, but helm keeps it (%s: keep)", b.ref, resourcePolicyAnno))
 			continue
 		default:
-			c.Live = strip(l.Object, ignore)
+			c.Live = w.strip(l.Object, ignore)
 		}
 		r.Changes = append(r.Changes, c)
 	}
@@ -144,12 +138,12 @@ func objectChanges(w *work, live *liveSet, ignore []FieldPath) []dryRun {
 }
 
 // dryRun asks the API server what the object would become, and compares that with the live
-// object. A conflict with another field manager is noted, then the dry run is forced, as
-// apply would have to force it.
+// object. A conflict with other field managers is noted (settleConflicts decides whether
+// apply takes the fields), then the dry run is forced, to show what taking them changes.
 func (p *Planner) dryRun(ctx context.Context, run dryRun, ignore []FieldPath) {
 	c := &run.w.out.Changes[run.index]
-	res, err := p.Objects.DryRunApply(ctx, run.o.mapping, run.o.u, run.force)
-	if err != nil && apierrors.IsConflict(err) && !run.force {
+	res, err := p.Objects.DryRunApply(ctx, run.o.mapping, run.o.u, false)
+	if err != nil && apierrors.IsConflict(err) {
 		c.Conflicts = conflictsOf(err)
 		res, err = p.Objects.DryRunApply(ctx, run.o.mapping, run.o.u, true)
 	}
@@ -165,7 +159,7 @@ func (p *Planner) dryRun(ctx context.Context, run dryRun, ignore []FieldPath) {
 		c.Err = fmt.Errorf("server-side dry run: %w", err)
 		return
 	}
-	c.Planned = strip(res.Object, ignore)
+	c.Planned = run.w.strip(res.Object, ignore)
 	if c.Live == nil {
 		return
 	}
@@ -173,21 +167,6 @@ func (p *Planner) dryRun(ctx context.Context, run dryRun, ignore []FieldPath) {
 	if len(c.Diff) == 0 {
 		c.Action = ChangeUnchanged
 	}
-}
-
-// conflictsOf lists the fields of a server-side apply conflict, with the managers that own them.
-func conflictsOf(err error) []string {
-	var out []string
-	var st apierrors.APIStatus
-	if errors.As(err, &st) && st.Status().Details != nil {
-		for _, c := range st.Status().Details.Causes {
-			out = append(out, strings.TrimPrefix(c.Field, ".")+": "+c.Message)
-		}
-	}
-	if len(out) == 0 {
-		out = append(out, err.Error())
-	}
-	return out
 }
 
 // missingNamespace reports whether err says that the object's namespace does not exist.

@@ -86,7 +86,10 @@ func (p *Planner) render(ctx context.Context, w *work, ch *chartv2.Chart, vals m
 	if err != nil {
 		return fmt.Errorf("rendered manifest: %w", err)
 	}
+	// What apply sends, and so what the dry run sends, is without the ignored fields.
+	removed := w.stripRendered(desired)
 	w.desired = place(desired, w.spec.Name, w.spec.Namespace, p.Discovery)
+	w.noteIgnored(removed)
 	w.crds, err = chartCRDs(ch, p.Discovery)
 	if err != nil {
 		return err
@@ -100,6 +103,9 @@ func (p *Planner) render(ctx context.Context, w *work, ch *chartv2.Chart, vals m
 	if err != nil {
 		return fmt.Errorf("manifest of revision %d: %w", latest.Version, err)
 	}
+	// A revision applied before ignoreDifferences named a field still has it: a change in
+	// ignored fields alone is no upgrade.
+	w.stripRendered(stored)
 	if base := w.hist.base(); base == latest {
 		w.base = place(stored, w.spec.Name, w.spec.Namespace, p.Discovery)
 	} else {
@@ -107,6 +113,7 @@ func (p *Planner) render(ctx context.Context, w *work, ch *chartv2.Chart, vals m
 		if err != nil {
 			return fmt.Errorf("manifest of revision %d: %w", base.Version, err)
 		}
+		w.stripRendered(objs)
 		w.base = place(objs, w.spec.Name, w.spec.Namespace, p.Discovery)
 	}
 

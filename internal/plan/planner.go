@@ -80,6 +80,10 @@ type Options struct {
 	// one that helm made (no kaji.dev/project label) or that another kaji project owns.
 	// Without it such a release is planned as unmanaged and apply leaves it alone.
 	Adopt bool
+	// ForceConflicts takes every field that other field managers own, as kaji apply
+	// --force-conflicts does. Without it, a release whose dry runs conflict with a manager
+	// other than kubectl is refused (ActionRefused), unless its forceConflicts is set.
+	ForceConflicts bool
 	// Recover are the flights that the previous holder of the project lock left (see
 	// lock.Lock.Left): a release whose latest revision is pending and is one of them is that
 	// run's own unfinished operation. It is planned as if the revision had failed, with
@@ -150,6 +154,7 @@ func (p *Planner) Plan(ctx context.Context, res *spec.Resolved, opts Options) (*
 	live := p.fetchLive(ctx, works, opts.Parallel)
 	for _, w := range works {
 		p.assess(w, live, res.Project, opts.Ignore)
+		w.noteIgnoredLive(live)
 		crdWarnings(w, live, opts.Ignore)
 	}
 	p.planChanges(ctx, works, live, opts)

@@ -50,6 +50,10 @@ const (
 	ActionBlocked Action = "blocked"
 	// ActionUninstall: helm uninstall of an orphan, with --prune.
 	ActionUninstall Action = "uninstall"
+	// ActionRefused: apply refuses the release, which it would otherwise upgrade or install:
+	// fields it would change are owned by field managers other than helm and kubectl (see
+	// Release.Refused), and neither --force-conflicts nor forceConflicts: true says to take them.
+	ActionRefused Action = "refused"
 )
 
 // Plan is what apply would do to every release of a kaji.yaml.
@@ -75,8 +79,10 @@ type Release struct {
 	// Reason says why the release is in its state, lowercase.
 	Reason string
 	Action Action
-	// ForceConflicts says that apply must take over fields that another field manager changed
-	// (server-side apply with force): set for drifted releases and when a dry run met conflicts.
+	// ForceConflicts says that apply takes over fields that other field managers own
+	// (server-side apply with force): set when a dry run met conflicts that apply may take,
+	// those of kubectl (drift by hand) or all of them when told to (Options.ForceConflicts,
+	// the release's forceConflicts).
 	ForceConflicts bool
 	// Recover says that the latest revision is pending because a kaji run stopped in the middle
 	// of it (see Options.Recover): apply marks it failed first, as `kaji unlock` would, then
@@ -102,6 +108,10 @@ type Release struct {
 	Hooks []Hook
 	// Warnings are things apply will not do, such as upgrading CRDs.
 	Warnings []string
+	// Ignored are the fields that the release's ignoreDifferences left out: of the objects the
+	// chart renders, which apply does not send, and of the live objects, which the plan does
+	// not compare.
+	Ignored []IgnoredField
 	// Err is why the release could not be planned (a chart that does not load or render);
 	// apply would fail on it too.
 	Err error
@@ -182,12 +192,20 @@ type ObjectChange struct {
 	// ignores. Live is nil for a creation, Planned for a deletion.
 	Live    map[string]any
 	Planned map[string]any
-	// Conflicts are the fields that other field managers own, which apply must force.
-	Conflicts []string
+	// Conflicts are the fields that apply would change but other field managers own, as the
+	// dry run found them.
+	Conflicts []Conflict
 	// Note adds what the plan could not check, such as defaults not shown.
 	Note string
 	// Err is why apply would fail on this object (the dry run's error).
 	Err error
+}
+
+// IgnoredField is a field that ignoreDifferences left out.
+type IgnoredField struct {
+	Object ObjectRef
+	// Path is the JSON pointer of kaji.yaml, such as /spec/replicas.
+	Path string
 }
 
 // FieldOp is how one field changes.

@@ -12,6 +12,7 @@ import (
 	"helm.sh/helm/v4/pkg/action"
 	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
 	"helm.sh/helm/v4/pkg/kube"
+	"helm.sh/helm/v4/pkg/postrenderer"
 	ri "helm.sh/helm/v4/pkg/release"
 	"helm.sh/helm/v4/pkg/release/common"
 	rspb "helm.sh/helm/v4/pkg/release/v1"
@@ -122,6 +123,9 @@ type Desired struct {
 	RollbackOnFailure bool
 	// ForceConflicts takes over fields that another field manager changed (drift).
 	ForceConflicts bool
+	// PostRenderer, when set, changes the rendered objects before they are applied and stored
+	// (kaji.yaml's ignoreDifferences leaves fields out with it).
+	PostRenderer postrenderer.PostRenderer
 	// Mode says whether to install or upgrade; ModeAuto reads the release's history to decide.
 	Mode Mode
 	// MaxHistory is how many revisions Helm keeps: an upgrade deletes the oldest beyond it,
@@ -190,6 +194,7 @@ func (m *Manager) Apply(ctx context.Context, d Desired) (Result, error) {
 		in.WaitStrategy = d.waitStrategy()
 		in.RollbackOnFailure = d.RollbackOnFailure
 		in.ForceConflicts = d.ForceConflicts
+		in.PostRenderer = d.PostRenderer
 		in.Labels = labels
 		in.Replace = mode == ModeReinstall
 		in.DisableOpenAPIValidation = skipClientValidation
@@ -201,6 +206,7 @@ func (m *Manager) Apply(ctx context.Context, d Desired) (Result, error) {
 		up.WaitStrategy = d.waitStrategy()
 		up.RollbackOnFailure = d.RollbackOnFailure
 		up.ForceConflicts = d.ForceConflicts
+		up.PostRenderer = d.PostRenderer
 		up.Labels = labels
 		// kaji.yaml is the whole truth: without this, Helm keeps the previous values when
 		// none are given, so that removing every value from kaji.yaml would change nothing.

@@ -27,6 +27,7 @@ func (v *validator) validateEnvironments() {
 			o := e.Releases[name]
 			v.validateVersion(rp.with("version"), o.Version)
 			v.validateValuesFiles(rp.with("valuesFiles"), o.ValuesFiles)
+			v.validateIgnoreDifferences(rp.with("ignoreDifferences"), o.IgnoreDifferences)
 		}
 	}
 }

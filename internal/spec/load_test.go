@@ -70,7 +70,7 @@ func TestLoadProblems(t *testing.T) {
 				{Pos: Pos{Line: 11, Column: 5}, Path: "releases[0].namspace", Hint: `did you mean "namespace"?`},
 				{Pos: Pos{Line: 13, Column: 5}, Path: "releases[0].valueFiles", Hint: `did you mean "valuesFiles"?`},
 				{Pos: Pos{Line: 17, Column: 5}, Path: "releases[0].colour", Message: `unknown field "colour"`,
-					Hint: "fields allowed in releases[0]: name, namespace, chart, version, values, valuesFiles, needs, createNamespace, wait, timeout, maxHistory"},
+					Hint: "fields allowed in releases[0]: name, namespace, chart, version, values, valuesFiles, needs, createNamespace, wait, timeout, maxHistory, forceConflicts, ignoreDifferences"},
 				{Pos: Pos{Line: 20, Column: 5}, Path: "environments.prod.relases", Hint: `did you mean "releases"?`},
 				// project is missing, because it was spelled Project.
 				{Path: "project", Message: "project is required"},
@@ -103,6 +103,23 @@ func TestLoadProblems(t *testing.T) {
 				{Pos: Pos{Line: 12, Column: 1}, Path: "project", Message: `duplicate key "project"`},
 			},
 			count: 3,
+		},
+		{
+			file: "ignore-differences.yaml",
+			want: []Problem{
+				{Pos: Pos{Line: 7, Column: 21}, Path: "releases[0].forceConflicts", Message: `expected true or false, got the string "yes"`},
+				{Pos: Pos{Line: 9, Column: 9}, Path: "releases[0].ignoreDifferences[0].kind", Message: "kind is required"},
+				{Pos: Pos{Line: 12, Column: 9}, Path: "releases[0].ignoreDifferences[1].group", Message: `group "apps/v1" has a version`},
+				{Pos: Pos{Line: 13, Column: 9}, Path: "releases[0].ignoreDifferences[1].paths", Message: "paths needs at least one JSON pointer"},
+				{Pos: Pos{Line: 15, Column: 17}, Path: "releases[0].ignoreDifferences[2].paths[0]", Message: `invalid JSON pointer: "spec/ports" does not start with /`},
+				{Pos: Pos{Line: 15, Column: 29}, Path: "releases[0].ignoreDifferences[2].paths[1]", Message: `invalid JSON pointer: "/a~2b": ~ must be followed by 0 (for ~) or 1 (for /)`},
+				{Pos: Pos{Line: 17, Column: 9}, Path: "releases[0].ignoreDifferences[3].path", Message: `unknown field "path"`, Hint: `did you mean "paths"?`},
+				{Pos: Pos{Line: 19, Column: 16}, Path: "releases[0].ignoreDifferences[4].paths", Message: `expected a list, got the string "/data"`},
+				{Pos: Pos{Line: 27, Column: 21}, Path: "environments.prod.releases.web.ignoreDifferences[0].paths[0]", Message: `invalid JSON pointer: "replicas" does not start with /`},
+			},
+			// ignoreDifferences[3] misspells paths, so paths is also missing; [4]'s paths has the
+			// wrong type and is not reported again as missing.
+			count: 10,
 		},
 		{file: "empty.yaml", want: []Problem{{Message: "the file is empty"}}, count: 1},
 		{file: "comments-only.yaml", want: []Problem{{Message: "the file is empty"}}, count: 1},

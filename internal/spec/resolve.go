@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"kaji.dev/kaji/internal/ignore"
 )
 
 // Resolve applies environment env (empty for none) and returns the releases to work on, in
@@ -114,6 +116,14 @@ func (d *Document) resolveRelease(i int, env string, o ReleaseOverride) (Resolve
 			maxHistory = *m
 		}
 	}
+	forceConflicts := r.ForceConflicts
+	if o.ForceConflicts != nil {
+		forceConflicts = *o.ForceConflicts
+	}
+	rules, err := ignoreRules(slices.Concat(r.IgnoreDifferences, o.IgnoreDifferences))
+	if err != nil {
+		return ResolvedRelease{}, err
+	}
 
 	var layers []ValuesLayer
 	add := func(files []string, inline map[string]any, at path) error {
@@ -148,8 +158,27 @@ func (d *Document) resolveRelease(i int, env string, o ReleaseOverride) (Resolve
 		Wait:            r.Wait,
 		Timeout:         timeout, // validated by Load
 		MaxHistory:      maxHistory,
+		ForceConflicts:  forceConflicts,
+		Ignore:          rules,
 		Pos:             d.Pos("releases", i),
 	}, nil
+}
+
+// ignoreRules compiles ignoreDifferences entries, which Load has validated.
+func ignoreRules(ds []IgnoreDifference) (ignore.Rules, error) {
+	var rules ignore.Rules
+	for _, d := range ds {
+		r := ignore.Rule{Group: d.Group, Kind: d.Kind, Name: d.Name}
+		for _, s := range d.Paths {
+			p, err := ignore.ParsePointer(s)
+			if err != nil {
+				return nil, fmt.Errorf("ignoreDifferences: %w", err)
+			}
+			r.Paths = append(r.Paths, p)
+		}
+		rules = append(rules, r)
+	}
+	return rules, nil
 }
 
 // copyValues deep-copies values, so that callers may merge into the result (Helm's coalescing

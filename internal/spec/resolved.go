@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"kaji.dev/kaji/internal/ignore"
 )
 
 // Pos is a place in a source file. Line and Column count from 1; zero means unknown.
@@ -101,6 +103,10 @@ type ResolvedRelease struct {
 	Timeout time.Duration
 	// MaxHistory is how many revisions Helm keeps; 0 keeps them all.
 	MaxHistory int
+	// ForceConflicts lets apply take fields that other field managers own.
+	ForceConflicts bool
+	// Ignore are the release's ignoreDifferences, the environment's after its own.
+	Ignore ignore.Rules
 	// Pos is where the release is declared.
 	Pos Pos
 }

@@ -78,6 +78,29 @@ type Release struct {
 	// MaxHistory is how many revisions Helm keeps of this release, overriding the project's
 	// maxHistory. 0 keeps every revision.
 	MaxHistory *int `json:"maxHistory,omitempty" jsonschema:"minimum=0"`
+	// ForceConflicts lets apply take the fields of the release's objects that other field
+	// managers own (controllers, operators, webhooks, other tools), as kaji apply
+	// --force-conflicts does. Without it apply refuses the release and says which fields and
+	// managers are in the way. Fields last changed with kubectl are drift, which apply repairs
+	// either way.
+	ForceConflicts bool `json:"forceConflicts,omitempty"`
+	// IgnoreDifferences names fields that belong to someone else, such as the replicas that an
+	// autoscaler sets: they are neither drift nor a reason to upgrade, and apply does not send
+	// them, so that their owner keeps them.
+	IgnoreDifferences []IgnoreDifference `json:"ignoreDifferences,omitempty"`
+}
+
+// IgnoreDifference names fields of some of a release's objects.
+type IgnoreDifference struct {
+	// Group is the API group, such as apps; empty matches the kind in any group.
+	Group string `json:"group,omitempty"`
+	// Kind is the object kind, such as Deployment.
+	Kind string `json:"kind"`
+	// Name is the object name; empty matches every object of the kind in the release.
+	Name string `json:"name,omitempty"`
+	// Paths are JSON pointers (RFC 6901) to the fields, such as /spec/replicas; ~1 stands for
+	// a / in a key, as in /metadata/annotations/example.com~1owner.
+	Paths []string `json:"paths" jsonschema:"minItems=1"`
 }
 
 // Environment overrides parts of the file for one environment.
@@ -96,4 +119,8 @@ type ReleaseOverride struct {
 	Values map[string]any `json:"values,omitempty"`
 	// ValuesFiles are merged after the release's own values and values files.
 	ValuesFiles []string `json:"valuesFiles,omitempty"`
+	// ForceConflicts replaces the release's forceConflicts.
+	ForceConflicts *bool `json:"forceConflicts,omitempty"`
+	// IgnoreDifferences are added to the release's own.
+	IgnoreDifferences []IgnoreDifference `json:"ignoreDifferences,omitempty"`
 }

@@ -124,6 +124,7 @@ func (v *validator) validateReleases() {
 		v.validateValuesFiles(p.with("valuesFiles"), r.ValuesFiles)
 		v.validateTimeout(p.with("timeout"), r.Timeout)
 		v.validateMaxHistory(p.with("maxHistory"), r.MaxHistory)
+		v.validateIgnoreDifferences(p.with("ignoreDifferences"), r.IgnoreDifferences)
 	}
 	v.validateNeeds()
 }

@@ -109,3 +109,17 @@ func checkExecutable(path string) error {
 	}
 	return nil
 }
+
+// Binary returns the path of a program of the control plane build of this checkout, such as
+// kubectl, for tests that must see what the real program does.
+func Binary(name string) (string, error) {
+	a, err := findAssets()
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(a.dir, name)
+	if err := checkExecutable(path); err != nil {
+		return "", fmt.Errorf("%s is not in the control plane build (run `make controlplane` at %s): %w", name, a.root, err)
+	}
+	return path, nil
+}

@@ -11,7 +11,7 @@ import (
 
 // PlanAPIVersion names the schema of Document, documented in docs/plan-json.md. It changes
 // when a field is removed or changes meaning; new fields may be added without a change.
-const PlanAPIVersion = "kaji.dev/plan/v1alpha1"
+const PlanAPIVersion = "kaji.dev/plan/v1alpha2"
 
 // Document is `kaji plan -o json`.
 type Document struct {
@@ -75,7 +75,30 @@ type ReleaseJSON struct {
 	Changes        []ChangeJSON  `json:"changes"`
 	Hooks          []HookJSON    `json:"hooks,omitempty"`
 	Warnings       []string      `json:"warnings"`
+	Ignored        []IgnoredJSON `json:"ignored,omitempty"`
 	Error          string        `json:"error,omitempty"`
+}
+
+// IgnoredJSON is a field that the release's ignoreDifferences left out.
+type IgnoredJSON struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Namespace  string `json:"namespace,omitempty"`
+	Name       string `json:"name"`
+	Path       string `json:"path"`
+}
+
+// ConflictJSON is a field that apply would change but another field manager owns.
+type ConflictJSON struct {
+	Path        string `json:"path"`
+	Manager     string `json:"manager"`
+	Subresource string `json:"subresource,omitempty"`
+	// ManagerKind is kubectl (a change by hand, which apply repairs), helm (helm's own
+	// client-side write, which the upgrade moves over) or other (apply refuses the release
+	// unless forced).
+	ManagerKind string `json:"managerKind"`
+	// Pointer is the field as a JSON pointer for ignoreDifferences, when it has one.
+	Pointer string `json:"pointer,omitempty"`
 }
 
 // HookJSON is a hook of the chart that apply would run.
@@ -108,7 +131,7 @@ type ChangeJSON struct {
 	Diff       []FieldJSON `json:"diff,omitempty"`
 	// Planned is the object a creation would make, as the API server's dry run returned it.
 	Planned   map[string]any `json:"planned,omitempty"`
-	Conflicts []string       `json:"conflicts,omitempty"`
+	Conflicts []ConflictJSON `json:"conflicts,omitempty"`
 	Note      string         `json:"note,omitempty"`
 	Error     string         `json:"error,omitempty"`
 }
@@ -172,18 +195,30 @@ func releaseJSON(r plan.Release, opts JSONOptions) ReleaseJSON {
 	for _, h := range r.Hooks {
 		out.Hooks = append(out.Hooks, HookJSON{Kind: h.Kind, Name: h.Name, Events: h.Events})
 	}
+	for _, f := range r.Ignored {
+		out.Ignored = append(out.Ignored, IgnoredJSON{APIVersion: apiVersionOf(f.Object), Kind: f.Object.Kind,
+			Namespace: f.Object.Namespace, Name: f.Object.Name, Path: f.Path})
+	}
 	return out
 }
 
-func changeJSON(c plan.ObjectChange, opts JSONOptions) ChangeJSON {
-	apiVersion := c.Object.Version
-	if c.Object.Group != "" {
-		apiVersion = c.Object.Group + "/" + c.Object.Version
+func apiVersionOf(r plan.ObjectRef) string {
+	if r.Group != "" {
+		return r.Group + "/" + r.Version
 	}
+	return r.Version
+}
+
+func changeJSON(c plan.ObjectChange, opts JSONOptions) ChangeJSON {
+	apiVersion := apiVersionOf(c.Object)
 	out := ChangeJSON{
 		APIVersion: apiVersion, Kind: c.Object.Kind, Namespace: c.Object.Namespace, Name: c.Object.Name,
-		Action: string(c.Action), Missing: c.Missing, Conflicts: c.Conflicts, Note: c.Note,
+		Action: string(c.Action), Missing: c.Missing, Note: c.Note,
 		Drift: fieldsJSON(c.Drift, opts), Diff: fieldsJSON(c.Diff, opts),
+	}
+	for _, cf := range c.Conflicts {
+		out.Conflicts = append(out.Conflicts, ConflictJSON{Path: cf.Path, Manager: cf.Manager,
+			Subresource: cf.Subresource, ManagerKind: string(cf.Kind), Pointer: cf.Pointer()})
 	}
 	if c.Action == plan.ChangeCreate {
 		out.Planned = c.Planned

@@ -17,7 +17,7 @@ func writeRelease(b *strings.Builder, r plan.Release, opts TextOptions, p painte
 			changed++
 		}
 	}
-	if r.Err == nil && len(r.Warnings) == 0 && (!r.NeedsApply() || changed == 0 && r.State == plan.StateInSync) {
+	if r.Err == nil && len(r.Warnings) == 0 && r.Action != plan.ActionRefused && (!r.NeedsApply() || changed == 0 && r.State == plan.StateInSync) {
 		return
 	}
 	fmt.Fprintf(b, "\n%s\n", p.paint(bold, releaseHeader(r)))
@@ -30,7 +30,7 @@ func writeRelease(b *strings.Builder, r plan.Release, opts TextOptions, p painte
 			unchanged++
 			continue
 		}
-		writeChange(b, c, opts, p)
+		writeChange(b, r, c, opts, p)
 	}
 	if unchanged > 0 {
 		fmt.Fprintf(b, "  %s\n", p.paint(faint, fmt.Sprintf("%d object(s) unchanged", unchanged)))
@@ -38,6 +38,7 @@ func writeRelease(b *strings.Builder, r plan.Release, opts TextOptions, p painte
 	for _, h := range r.Hooks {
 		fmt.Fprintf(b, "  hook %s %s runs %s (not dry-run)\n", h.Kind, h.Name, strings.Join(h.Events, " and "))
 	}
+	writeIgnored(b, r, p)
 	for _, w := range r.Warnings {
 		fmt.Fprintf(b, "  %s %s\n", p.paint(yellow, "warning:"), w)
 	}
@@ -51,6 +52,9 @@ func releaseHeader(r plan.Release) string {
 	target := ""
 	if r.Chart != "" {
 		target = fmt.Sprintf(" %s %s, revision %d", r.Chart, r.Version, r.Revision)
+	}
+	if r.Action == plan.ActionRefused {
+		return h + "refused: other field managers own fields that apply would change"
 	}
 	switch r.State {
 	case plan.StateInstall:
@@ -84,11 +88,13 @@ func symbol(r plan.Release) string {
 		return "+"
 	case r.Action == plan.ActionUpgrade:
 		return "~"
+	case r.Action == plan.ActionRefused:
+		return "x"
 	}
 	return "·"
 }
 
-func writeChange(b *strings.Builder, c plan.ObjectChange, opts TextOptions, p painter) {
+func writeChange(b *strings.Builder, r plan.Release, c plan.ObjectChange, opts TextOptions, p painter) {
 	name := c.Object.String()
 	if c.Object.Namespace != "" {
 		name += " (" + c.Object.Namespace + ")"
@@ -115,7 +121,7 @@ func writeChange(b *strings.Builder, c plan.ObjectChange, opts TextOptions, p pa
 		fmt.Fprintf(b, "    drifted: %s\n", driftText(c.Object, f, opts.ShowSecrets))
 	}
 	for _, conflict := range c.Conflicts {
-		fmt.Fprintf(b, "    conflict: %s\n", conflict)
+		fmt.Fprintf(b, "    conflict: %s (%s)\n", conflict, verdict(r, conflict))
 	}
 	if c.Action == plan.ChangeDelete {
 		return
@@ -170,4 +176,30 @@ func toYAML(obj map[string]any) string {
 // indentRest indents every line of s but the first.
 func indentRest(s, indent string) string {
 	return strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n"+indent)
+}
+
+// verdict says what apply does about a conflict.
+func verdict(r plan.Release, c plan.Conflict) string {
+	switch {
+	case c.Kind == plan.ManagerKubectl && r.Action != plan.ActionRefused:
+		return "changed with kubectl: apply repairs it"
+	case c.Kind == plan.ManagerKubectl:
+		return "changed with kubectl: drift that apply would repair"
+	case c.Kind == plan.ManagerHelm:
+		return "helm's own client-side write: the upgrade moves it over"
+	case r.ForceConflicts:
+		return "not kubectl: apply takes it, as forced"
+	}
+	hint := "ignoreDifferences"
+	if ptr := c.Pointer(); ptr != "" {
+		hint += " " + ptr
+	}
+	return "not kubectl: apply refuses it; take it with --force-conflicts or forceConflicts: true, or leave it with " + hint
+}
+
+// writeIgnored lists the fields that ignoreDifferences left out.
+func writeIgnored(b *strings.Builder, r plan.Release, p painter) {
+	for _, f := range r.Ignored {
+		fmt.Fprintf(b, "  %s\n", p.paint(faint, fmt.Sprintf("ignored: %s %s (ignoreDifferences)", f.Object, f.Path)))
+	}
 }

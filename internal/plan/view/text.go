@@ -88,6 +88,9 @@ func Footer(p *plan.Plan) string {
 	if notOurs > 0 {
 		parts = append(parts, fmt.Sprintf("%d not this project's (left alone without --adopt)", notOurs))
 	}
+	if n := refused(p); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d refused (conflicts with other field managers)", n))
+	}
 	if n := s[plan.StateOrphan] - len(p.Pruned()); n > 0 {
 		parts = append(parts, fmt.Sprintf("%d orphaned (kept without --prune)", n))
 	}
@@ -121,12 +124,18 @@ func reasonOf(r plan.Release, now time.Time) string {
 	if (r.State == plan.StatePending || r.Recover) && r.Current != nil && !r.Current.Updated.IsZero() {
 		reason += fmt.Sprintf(" (for %s)", Age(now.Sub(r.Current.Updated)))
 	}
+	switch n := len(r.Ignored); {
+	case n == 1:
+		reason += "; 1 field ignored"
+	case n > 1:
+		reason += fmt.Sprintf("; %d fields ignored", n)
+	}
 	return reason
 }
 
 func stateColor(r plan.Release) string {
 	switch {
-	case r.Err != nil:
+	case r.Err != nil, r.Action == plan.ActionRefused:
 		return red
 	case r.State == plan.StateInSync:
 		return green
@@ -158,4 +167,14 @@ func Age(d time.Duration) string {
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return line
+}
+
+func refused(p *plan.Plan) int {
+	n := 0
+	for _, r := range p.Releases {
+		if r.Action == plan.ActionRefused {
+			n++
+		}
+	}
+	return n
 }

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -68,7 +69,7 @@ func everyState() *plan.Plan {
 				Changes: []plan.ObjectChange{{Object: secret, Action: plan.ChangeUpdate,
 					Drift:     []plan.FieldChange{{Path: "data.password", Op: plan.FieldReplace, Old: "b2xk", New: "bmV3ZXI=", Sensitive: true}},
 					Diff:      []plan.FieldChange{{Path: "data.password", Op: plan.FieldReplace, Old: "bmV3ZXI=", New: "b2xk", Sensitive: true}},
-					Conflicts: []string{"data.password: conflict with \"kubectl-edit\" using v1"},
+					Conflicts: []plan.Conflict{{Path: "data.password", Manager: "kubectl-edit", Kind: plan.ManagerKubectl}},
 					Live:      map[string]any{"kind": "Secret", "data": map[string]any{"password": "bmV3ZXI=", "user": "YWRtaW4="}},
 					Planned:   map[string]any{"kind": "Secret", "data": map[string]any{"password": "b2xk", "user": "YWRtaW4="}}}}},
 			{Name: "queue", Namespace: "apps", State: plan.StatePending, Action: plan.ActionBlocked,
@@ -91,6 +92,19 @@ func everyState() *plan.Plan {
 			{Name: "search", Namespace: "apps", State: plan.StateInstall, Action: plan.ActionInstall, Reason: "not installed", Chart: "search", Version: "5.0.0", Revision: 1,
 				Changes: []plan.ObjectChange{{Object: plan.ObjectRef{Version: "v1", Kind: "ConfigMap", Namespace: "apps", Name: "search"}, Action: plan.ChangeCreate,
 					Planned: map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "data": map[string]any{"replicas": int64(0)}}}}},
+			{Name: "api", Namespace: "apps", State: plan.StateDrifted, Action: plan.ActionRefused,
+				Reason: `live objects differ from revision 4: Deployment.apps api (spec.replicas); apply refuses it: Deployment.apps api spec.replicas is owned by "kube-controller-manager" through the scale subresource (take with --force-conflicts or forceConflicts: true, or leave with ignoreDifferences)`,
+				Chart:  "api", Version: "1.0.0", Current: &plan.Revision{Number: 4, Status: "deployed", Chart: "api", Version: "1.0.0", Updated: now.Add(-time.Hour)},
+				Changes: []plan.ObjectChange{{Object: plan.ObjectRef{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: "apps", Name: "api"}, Action: plan.ChangeUpdate,
+					Drift: []plan.FieldChange{{Path: "spec.replicas", Op: plan.FieldReplace, Old: int64(2), New: int64(5)}},
+					Diff:  []plan.FieldChange{{Path: "spec.replicas", Op: plan.FieldReplace, Old: int64(5), New: int64(2)}},
+					Conflicts: []plan.Conflict{{Path: "spec.replicas", Manager: "kube-controller-manager", Subresource: "scale", Kind: plan.ManagerOther},
+						{Path: "metadata.labels.team", Manager: "kubectl-label", Kind: plan.ManagerKubectl}},
+					Live:    map[string]any{"spec": map[string]any{"replicas": int64(5)}},
+					Planned: map[string]any{"spec": map[string]any{"replicas": int64(2)}}}}},
+			{Name: "worker", Namespace: "apps", State: plan.StateInSync, Action: plan.ActionNone, Reason: "revision 2", Chart: "worker", Version: "1.0.0",
+				Changes: []plan.ObjectChange{{Object: plan.ObjectRef{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: "apps", Name: "worker"}, Action: plan.ChangeUnchanged}},
+				Ignored: []plan.IgnoredField{{Object: plan.ObjectRef{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: "apps", Name: "worker"}, Path: "/spec/replicas"}}},
 			{Name: "broken", Namespace: "apps", State: plan.StateUnknown, Action: plan.ActionNone, Reason: "could not be planned",
 				Err: errors.New(`chart "./charts/broken": no Chart.yaml`)},
 			{Name: "legacy", Namespace: "apps", State: plan.StateOrphan, Action: plan.ActionNone, Reason: "not in kaji.yaml (revision 3, deployed); apply leaves it",
@@ -166,6 +180,25 @@ func TestJSONKeepsZerosAndHidesSecrets(t *testing.T) {
 	}
 	if doc.Summary.Errors != 2 || !doc.Summary.Changes || doc.Summary.Orphan != 1 || doc.Summary.Pending != 1 {
 		t.Errorf("summary %+v", doc.Summary)
+	}
+	var api, worker ReleaseJSON
+	for _, r := range doc.Releases {
+		switch r.Name {
+		case "api":
+			api = r
+		case "worker":
+			worker = r
+		}
+	}
+	wantConflicts := []ConflictJSON{
+		{Path: "spec.replicas", Manager: "kube-controller-manager", Subresource: "scale", ManagerKind: "other", Pointer: "/spec/replicas"},
+		{Path: "metadata.labels.team", Manager: "kubectl-label", ManagerKind: "kubectl", Pointer: "/metadata/labels/team"},
+	}
+	if api.Action != "refused" || len(api.Changes) != 1 || !reflect.DeepEqual(api.Changes[0].Conflicts, wantConflicts) {
+		t.Errorf("refused release %+v, want conflicts %+v", api, wantConflicts)
+	}
+	if len(worker.Ignored) != 1 || worker.Ignored[0] != (IgnoredJSON{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "apps", Name: "worker", Path: "/spec/replicas"}) {
+		t.Errorf("ignored fields %+v", worker.Ignored)
 	}
 	out.Reset()
 	if err := JSON(&out, p, JSONOptions{ShowSecrets: true}); err != nil {
