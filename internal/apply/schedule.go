@@ -52,6 +52,31 @@ func (rn *Runner) schedule(ctx context.Context, tasks []task) (*Summary, error) 
 	interrupted := false
 	halt := rn.Halt
 	var halted []string // running when the run was halted
+	// haltNow cuts the running operations off, once.
+	haltNow := func() {
+		halt, interrupted = nil, true // a nil channel is never ready again
+		halted = []string{}
+		for i, t := range tasks {
+			if state[i] == running {
+				halted = append(halted, t.namespace+"/"+t.name)
+			}
+		}
+		cutOff()
+	}
+	// stopped tells whether the run was interrupted or halted. It is asked right before a task
+	// starts: a select between a finished task and the interrupt picks either at random, so it
+	// cannot be what keeps a dependent from starting after the interrupt.
+	stopped := func() bool {
+		select {
+		case <-halt:
+			haltNow()
+		default:
+		}
+		if ctx.Err() != nil {
+			interrupted = true
+		}
+		return interrupted
+	}
 
 	skip := func(i int, reason string) {
 		t := tasks[i]
@@ -89,6 +114,10 @@ func (rn *Runner) schedule(ctx context.Context, tasks []task) (*Summary, error) 
 					skip(i, "not started: "+stopReason(ctx, halted != nil))
 					changed = true
 				case inFlight < limit && ready(t):
+					if stopped() {
+						changed = true // skipped on the next round
+						continue
+					}
 					state[i] = running
 					inFlight++
 					go func() {
@@ -118,14 +147,7 @@ func (rn *Runner) schedule(ctx context.Context, tasks []task) (*Summary, error) 
 			interrupted = true
 			continue
 		case <-halt:
-			halt, interrupted = nil, true // a nil channel is never ready again
-			halted = []string{}
-			for i, t := range tasks {
-				if state[i] == running {
-					halted = append(halted, t.namespace+"/"+t.name)
-				}
-			}
-			cutOff()
+			haltNow()
 			continue
 		}
 		inFlight--
