@@ -87,7 +87,7 @@ func (s *session) holdLock(ctx context.Context, streams Streams, f lockFlags, co
 			fmt.Fprintf(streams.Err, "waiting for the project lock held by %s (up to %s)\n", h, f.timeout)
 		},
 		OnTakeover: func(h lock.Holder) {
-			fmt.Fprintf(streams.Err, "took over the project lock of %s, which stopped renewing it at %s: a run that died or lost its connection; releases it was changing may be left pending\n",
+			fmt.Fprintf(streams.Err, "took over the project lock of %s, which this run saw unrenewed for a whole lease (last renewed at %s by its clock): a run that died or lost its connection; releases it was changing may be left pending\n",
 				h, h.Renewed.Format(time.RFC3339))
 		},
 	})

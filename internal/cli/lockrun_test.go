@@ -281,7 +281,8 @@ func TestKill9ThenPlanAndUnlockRecover(t *testing.T) {
 		t.Errorf("plan after kill -9: exit %d, want web pending with its age:\n%s", code, out)
 	}
 	wantContains(t, "plan after kill -9", out,
-		"lock: held by "+dead.String()+" (expired: that run stopped without releasing it, and the next apply takes it over)\n",
+		"lock: held by "+dead.String()+" (renewed ",
+		"s ago by its clock, longer than its lease: that run looks stopped without releasing it; the next apply takes it over once it sees it unrenewed for a whole lease)\n",
 		fmt.Sprintf("(pid %d, ", pid), "1 pending")
 
 	code, out = runKaji(t, env, "unlock", "web", "--yes", "-f", stuck, "--lock-namespace", ns)
