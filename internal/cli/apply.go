@@ -91,7 +91,7 @@ else.`,
 			// less to a remote API server. An error is not kept: the plan reads again and says.
 			go func() { _, _ = s.conn.Capabilities() }()
 			return s.holdLock(cmd.Context(), streams, f.lock, "apply", func(ctx context.Context, l *lock.Lock, halt <-chan struct{}) error {
-				rn.Halt = halt
+				rn.Halt = halt // for the releases, and for the prune after them
 				run, err := s.planApply(ctx, streams, f, l)
 				if err != nil || run == nil {
 					return err

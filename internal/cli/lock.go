@@ -62,12 +62,6 @@ func (v leaseValue) Set(s string) error {
 
 func (leaseValue) Type() string { return "duration" }
 
-// withLock runs fn while holding the project lock. fn's context ends when the lock is lost, so
-// that no new release starts without it.
-func (s *session) withLock(ctx context.Context, streams Streams, f lockFlags, command string, fn func(context.Context) error) error {
-	return s.holdLock(ctx, streams, f, command, func(ctx context.Context, _ *lock.Lock, _ <-chan struct{}) error { return fn(ctx) })
-}
-
 // errLockLost is the cause of the run's cancellation when its lock is lost.
 var errLockLost = errors.New("the project lock was lost")
 
