@@ -31,8 +31,13 @@ type lockFlags struct {
 }
 
 func (f *lockFlags) add(fs *pflag.FlagSet) {
+	f.addWaiting(fs, lock.DefaultTimeout, "how long to wait while another run holds the project lock")
+}
+
+// addWaiting adds the flags with a --lock-timeout of timeout, described by usage.
+func (f *lockFlags) addWaiting(fs *pflag.FlagSet, timeout time.Duration, usage string) {
 	fs.StringVar(&f.namespace, "lock-namespace", lock.DefaultNamespace, "namespace of the project lock (a coordination.k8s.io Lease named kaji-PROJECT)")
-	fs.DurationVar(&f.timeout, "lock-timeout", lock.DefaultTimeout, "how long to wait while another run holds the project lock")
+	fs.DurationVar(&f.timeout, "lock-timeout", timeout, usage)
 	f.lease = lock.DefaultDuration
 	fs.Var(leaseValue{&f.lease}, "lock-lease", fmt.Sprintf("how long the lock outlives a run that died without releasing it; renewed every third of it (at least %s)", minLockLease))
 }
