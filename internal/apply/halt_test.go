@@ -115,3 +115,77 @@ func TestHaltCutsRunningOperationsOffAndStartsNothing(t *testing.T) {
 		})
 	}
 }
+
+// deaf is a Releases whose uninstalls ignore their context, as Helm's uninstall takes none:
+// the ones in hold run until the test ends; the others finish at once.
+type deaf struct {
+	hold    map[string]bool
+	release chan struct{}
+	mu      sync.Mutex
+	started []string
+}
+
+func (d *deaf) Apply(context.Context, release.Desired) (release.Result, error) {
+	return release.Result{}, errors.New("not for destroy")
+}
+
+func (*deaf) Unlock(context.Context, string, string, time.Time) (release.Unlocked, error) {
+	return release.Unlocked{}, nil
+}
+
+func (d *deaf) Uninstall(_ context.Context, name, ns string, _ time.Duration) (release.Result, error) {
+	d.mu.Lock()
+	d.started = append(d.started, name)
+	d.mu.Unlock()
+	if d.hold[name] {
+		<-d.release
+	}
+	return release.Result{Name: name, Namespace: ns, Action: release.Uninstalled}, nil
+}
+
+func (d *deaf) startedSoFar() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.started)
+}
+
+func TestHaltCutsARunningUninstallOff(t *testing.T) {
+	d := &deaf{hold: map[string]bool{"api": true}, release: make(chan struct{})}
+	defer close(d.release)
+	halt := make(chan struct{})
+	rn := &Runner{Charts: noCharts{}, Releases: d, Halt: halt}
+	type result struct {
+		sum *Summary
+		err error
+	}
+	res := make(chan result, 1)
+	go func() {
+		// api needs db, web needs api: web goes first, then api, and db last.
+		sum, err := rn.Destroy(t.Context(), graph("db", "api:db", "web:api"))
+		res <- result{sum, err}
+	}()
+	waitFor(t, func() bool { return slices.Contains(d.startedSoFar(), "api") })
+	close(halt)
+	var r result
+	select {
+	case r = <-res:
+	case <-time.After(20 * time.Second):
+		t.Fatal("destroy was not cut off by the halt: it still waits for api's uninstall")
+	}
+	var re *RunError
+	if !errors.As(r.err, &re) || !slices.Equal(re.CutOff, []string{"ns/api"}) || re.Skipped != 1 {
+		t.Fatalf("err = %v (%+v), want api cut off and db not started", r.err, re)
+	}
+	if !strings.Contains(re.Error(), "may be left pending: ns/api") {
+		t.Errorf("run error text %q", re.Error())
+	}
+	if got := d.startedSoFar(); slices.Contains(got, "db") {
+		t.Errorf("started %v: db was uninstalled after the halt", got)
+	}
+	if o := r.sum.Outcomes[1]; o.Err == nil || !strings.Contains(o.Err.Error(), "cut off, it may be left pending: ns/api was still running: context canceled") {
+		t.Errorf("api: %+v, want it cut off", o)
+	}
+	if o := r.sum.Outcomes[2]; o.SkippedBecause != "not started: halted" {
+		t.Errorf("db skipped because %q, want halted", o.SkippedBecause)
+	}
+}

@@ -201,7 +201,9 @@ func (rn *Runner) recover(ctx context.Context, r spec.ResolvedRelease, st Step) 
 }
 
 // Destroy uninstalls every release, each after everything that needs it, up to Concurrency at
-// once. A release stays when something that needs it could not be uninstalled.
+// once. A release stays when something that needs it could not be uninstalled. It stops as
+// Apply does: once ctx is cancelled nothing new starts, and Halt gives up the uninstalls that
+// run (Helm's uninstall cannot be cancelled: it is left to end with the process).
 func (rn *Runner) Destroy(ctx context.Context, res *spec.Resolved) (*Summary, error) {
 	neededBy := map[string][]string{}
 	for _, r := range res.Releases {
@@ -213,7 +215,7 @@ func (rn *Runner) Destroy(ctx context.Context, res *spec.Resolved) (*Summary, er
 	tasks := make([]task, len(rels))
 	for i, r := range rels {
 		tasks[i] = task{
-			name: r.Name, namespace: r.Namespace, after: neededBy[r.Name], verb: "needed by",
+			name: r.Name, namespace: r.Namespace, after: neededBy[r.Name], verb: "needed by", deaf: true,
 			run: func(ctx context.Context) (release.Result, error) {
 				timeout := rn.Timeout
 				if r.Timeout > 0 {

@@ -18,6 +18,32 @@ type task struct {
 	run  func(context.Context) (release.Result, error)
 	// settled, when set, is the task's outcome without running anything (a release in sync).
 	settled *Outcome
+	// deaf says that run does not stop when its context ends (Helm's uninstall takes none):
+	// when the run is halted the scheduler stops waiting for it, and the operation is left to
+	// end with the process.
+	deaf bool
+}
+
+// runCut runs t with ctx; a deaf task is given up, still running, when ctx ends.
+func runCut(ctx context.Context, t task) (release.Result, error) {
+	if !t.deaf {
+		return t.run(ctx)
+	}
+	type result struct {
+		res release.Result
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		res, err := t.run(ctx)
+		ch <- result{res, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.res, r.err
+	case <-ctx.Done():
+		return release.Result{}, fmt.Errorf("%s/%s was still running: %w", t.namespace, t.name, ctx.Err())
+	}
 }
 
 type finished struct {
@@ -52,6 +78,31 @@ func (rn *Runner) schedule(ctx context.Context, tasks []task) (*Summary, error) 
 	interrupted := false
 	halt := rn.Halt
 	var halted []string // running when the run was halted
+	// haltNow cuts the running operations off, once.
+	haltNow := func() {
+		halt, interrupted = nil, true // a nil channel is never ready again
+		halted = []string{}
+		for i, t := range tasks {
+			if state[i] == running {
+				halted = append(halted, t.namespace+"/"+t.name)
+			}
+		}
+		cutOff()
+	}
+	// stopped tells whether the run was interrupted or halted. It is asked right before a task
+	// starts: a select between a finished task and the interrupt picks either at random, so it
+	// cannot be what keeps a dependent from starting after the interrupt.
+	stopped := func() bool {
+		select {
+		case <-halt:
+			haltNow()
+		default:
+		}
+		if ctx.Err() != nil {
+			interrupted = true
+		}
+		return interrupted
+	}
 
 	skip := func(i int, reason string) {
 		t := tasks[i]
@@ -89,11 +140,15 @@ func (rn *Runner) schedule(ctx context.Context, tasks []task) (*Summary, error) 
 					skip(i, "not started: "+stopReason(ctx, halted != nil))
 					changed = true
 				case inFlight < limit && ready(t):
+					if stopped() {
+						changed = true // skipped on the next round
+						continue
+					}
 					state[i] = running
 					inFlight++
 					go func() {
 						done <- finished{i, rn.run(t.name, t.namespace, func() (release.Result, error) {
-							res, err := t.run(opCtx)
+							res, err := runCut(opCtx, t)
 							if err != nil && opCtx.Err() != nil {
 								err = fmt.Errorf("cut off, it may be left pending: %w", err)
 							}
@@ -118,14 +173,7 @@ func (rn *Runner) schedule(ctx context.Context, tasks []task) (*Summary, error) 
 			interrupted = true
 			continue
 		case <-halt:
-			halt, interrupted = nil, true // a nil channel is never ready again
-			halted = []string{}
-			for i, t := range tasks {
-				if state[i] == running {
-					halted = append(halted, t.namespace+"/"+t.name)
-				}
-			}
-			cutOff()
+			haltNow()
 			continue
 		}
 		inFlight--

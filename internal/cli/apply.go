@@ -100,7 +100,7 @@ else.`,
 			// less to a remote API server. An error is not kept: the plan reads again and says.
 			go func() { _, _ = s.conn.Capabilities() }()
 			return s.holdLock(cmd.Context(), streams, f.lock, "apply", func(ctx context.Context, l *lock.Lock, halt <-chan struct{}) error {
-				rn.Halt = halt
+				rn.Halt = halt // for the releases, and for the prune after them
 				planner, err := plan.ForCluster(s.conn, chartSource{s.loader})
 				if err != nil {
 					return err

@@ -196,7 +196,7 @@ func TestKill9MidApplyIsRecoverable(t *testing.T) {
 		"left pending-install by a kaji run that stopped (revision 1): apply marks it failed first, as `kaji unlock` would, then upgrades it",
 		"; recovered revision 1, left pending-install by a kaji run that stopped",
 		"took over the project lock of ", fmt.Sprintf("(pid %d, ", pid),
-		"which stopped renewing it at ", "releases it was changing may be left pending")
+		"which this run saw unrenewed for a whole lease (last renewed at ", "releases it was changing may be left pending")
 	if strings.Contains(out, "kaji unlock web") {
 		t.Errorf("apply after kill -9 still asks for kaji unlock:\n%s", out)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"kaji.dev/kaji/internal/apply"
+	"kaji.dev/kaji/internal/lock"
 	"kaji.dev/kaji/internal/release"
 )
 
@@ -31,7 +32,9 @@ release stays when something that needs it could not be uninstalled.
 
 On a terminal destroy asks first; elsewhere (CI) it refuses unless --yes is given.
 Releases that do not exist are reported as absent. destroy holds the project lock
-while it runs.`,
+while it runs. When the lock cannot be renewed (the API server cannot be reached),
+destroy stops within --lock-lease: no uninstall starts, running ones are given up,
+and the error names the releases they may leave pending.`,
 		Example: `  kaji destroy
   kaji destroy --env test --yes`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -59,7 +62,10 @@ while it runs.`,
 			p := newProgress(streams, "destroy", f.output)
 			rn := s.runner(g.inflight.wrap(p.observe))
 			rn.Concurrency, rn.Timeout = f.concurrency, f.timeout
-			return s.withLock(cmd.Context(), streams, f.lock, "destroy", func(ctx context.Context) error {
+			return s.holdLock(cmd.Context(), streams, f.lock, "destroy", func(ctx context.Context, _ *lock.Lock, halt <-chan struct{}) error {
+				// A lost lock stops the run as it stops apply: nothing new starts, and the
+				// running uninstalls are cut off.
+				rn.Halt = halt
 				if f.output == "text" {
 					printHeader(streams.Out, "destroy", s)
 				}

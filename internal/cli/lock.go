@@ -31,8 +31,13 @@ type lockFlags struct {
 }
 
 func (f *lockFlags) add(fs *pflag.FlagSet) {
+	f.addWaiting(fs, lock.DefaultTimeout, "how long to wait while another run holds the project lock")
+}
+
+// addWaiting adds the flags with a --lock-timeout of timeout, described by usage.
+func (f *lockFlags) addWaiting(fs *pflag.FlagSet, timeout time.Duration, usage string) {
 	fs.StringVar(&f.namespace, "lock-namespace", lock.DefaultNamespace, "namespace of the project lock (a coordination.k8s.io Lease named kaji-PROJECT)")
-	fs.DurationVar(&f.timeout, "lock-timeout", lock.DefaultTimeout, "how long to wait while another run holds the project lock")
+	fs.DurationVar(&f.timeout, "lock-timeout", timeout, usage)
 	f.lease = lock.DefaultDuration
 	fs.Var(leaseValue{&f.lease}, "lock-lease", fmt.Sprintf("how long the lock outlives a run that died without releasing it; renewed every third of it (at least %s)", minLockLease))
 }
@@ -62,12 +67,6 @@ func (v leaseValue) Set(s string) error {
 
 func (leaseValue) Type() string { return "duration" }
 
-// withLock runs fn while holding the project lock. fn's context ends when the lock is lost, so
-// that no new release starts without it.
-func (s *session) withLock(ctx context.Context, streams Streams, f lockFlags, command string, fn func(context.Context) error) error {
-	return s.holdLock(ctx, streams, f, command, func(ctx context.Context, _ *lock.Lock, _ <-chan struct{}) error { return fn(ctx) })
-}
-
 // errLockLost is the cause of the run's cancellation when its lock is lost.
 var errLockLost = errors.New("the project lock was lost")
 
@@ -87,7 +86,7 @@ func (s *session) holdLock(ctx context.Context, streams Streams, f lockFlags, co
 			fmt.Fprintf(streams.Err, "waiting for the project lock held by %s (up to %s)\n", h, f.timeout)
 		},
 		OnTakeover: func(h lock.Holder) {
-			fmt.Fprintf(streams.Err, "took over the project lock of %s, which stopped renewing it at %s: a run that died or lost its connection; releases it was changing may be left pending\n",
+			fmt.Fprintf(streams.Err, "took over the project lock of %s, which this run saw unrenewed for a whole lease (last renewed at %s by its clock): a run that died or lost its connection; releases it was changing may be left pending\n",
 				h, h.Renewed.Format(time.RFC3339))
 		},
 	})

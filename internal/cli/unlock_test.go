@@ -1,7 +1,10 @@
 package cli_test
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -10,6 +13,8 @@ import (
 	"helm.sh/helm/v4/pkg/release/common"
 	rspb "helm.sh/helm/v4/pkg/release/v1"
 
+	"kaji.dev/kaji/internal/cli"
+	"kaji.dev/kaji/internal/lock"
 	"kaji.dev/kaji/internal/testenv"
 )
 
@@ -71,5 +76,68 @@ func leavePendingUpgrade(t *testing.T, e *testenv.Env, ns, name string) {
 	pending.Version++
 	if err := store.Create(&pending); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestUnlockHoldsTheLockWhileItAsks: between unlock's look at the release and its write, a
+// person may take their time; no apply may start meanwhile.
+func TestUnlockHoldsTheLockWhileItAsks(t *testing.T) {
+	ns := env.Namespace(t)
+	file := crashProject(t, t.TempDir(), "kaji.yaml", ns, false)
+	converges(t, env, ns, file, map[string]revision{"settings": {1, "deployed"}, "web": {1, "deployed"}, "api": {1, "deployed"}})
+	leavePendingUpgrade(t, env, ns, "web")
+	before := revisions(t, env, ns)
+
+	in, answer := io.Pipe()
+	defer answer.Close()
+	out, errOut := &syncBuffer{}, &syncBuffer{}
+	code := make(chan int, 1)
+	go func() {
+		code <- cli.Main(context.Background(), []string{"unlock", "web", "-f", file, "--lock-namespace", ns,
+			"--kubeconfig", env.KubeconfigPath, "--kube-context", env.ContextName},
+			cli.Streams{In: in, Out: out, Err: errOut, Interactive: true, Terminal: true})
+	}()
+	question := fmt.Sprintf("Mark the pending operation of %s/web failed? Only do this if no Helm operation is running on it. [y/N]: ", ns)
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(out.String(), question) {
+		select {
+		case c := <-code:
+			t.Fatalf("unlock ended with %d before it asked:\nstdout:\n%s\nstderr:\n%s", c, out.String(), errOut.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("unlock never asked:\nstdout:\n%s\nstderr:\n%s", out.String(), errOut.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if h := holderOf(t, env, ns); h.Command != "unlock" || h.PID != os.Getpid() || h.Expired {
+		t.Errorf("lock while unlock asks: %+v; want this unlock's", h)
+	}
+	// An apply started meanwhile finds the lock held by unlock, and gives up.
+	c, applied := runKaji(t, env, "apply", "--yes", "-f", file, "--lock-namespace", ns, "--lock-timeout", "1s")
+	if c != 1 || !strings.Contains(applied, fmt.Sprintf("error: the project lock is held by %s (pid %d, kaji ", whoAmI(t), os.Getpid())) ||
+		!strings.Contains(applied, ", unlock) since ") {
+		t.Errorf("apply while unlock asks: exit %d, want 1 and the lock held by unlock\n%s", c, applied)
+	}
+	if got := revisions(t, env, ns); got != before {
+		t.Errorf("%d release revisions after the apply, %d before: it changed something", got, before)
+	}
+
+	if _, err := io.WriteString(answer, "y\n"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case c = <-code:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("unlock did not end after the answer:\n%s", out.String())
+	}
+	if c != 0 || !strings.Contains(out.String(), "unlocked "+ns+"/web: revision 2 was pending-upgrade for ") {
+		t.Errorf("unlock answered y: exit %d\nstdout:\n%s\nstderr:\n%s", c, out.String(), errOut.String())
+	}
+	if w := latest(t, helmStore(env, ns), "web"); w != (revision{2, "failed"}) {
+		t.Errorf("web after unlock: %+v, want revision 2 failed", w)
+	}
+	if h, err := lock.Inspect(t.Context(), env.Client.CoordinationV1(), lock.Options{Namespace: ns, Project: ns}); err != nil || h != nil {
+		t.Errorf("lock after unlock: %+v, %v; want it released", h, err)
 	}
 }

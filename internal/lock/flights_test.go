@@ -85,7 +85,10 @@ func TestATakeoverSeesTheFlightsOfTheStoppedRun(t *testing.T) {
 	ns := env.Namespace(t)
 	leases := env.Client.CoordinationV1()
 	var fail atomic.Bool
-	stopped, err := lock.Acquire(t.Context(), failingLeases{leases, &fail}, opts(ns, "stopped@host"))
+	c := newStepper(time.Now())
+	so := opts(ns, "stopped@host")
+	so.Clock = c
+	stopped, err := lock.Acquire(t.Context(), failingLeases{leases, &fail}, so)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,6 +96,8 @@ func TestATakeoverSeesTheFlightsOfTheStoppedRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	fail.Store(true) // the API server goes away: the run can neither renew nor say what ended
+	c.tick(t)
+	c.Step(c.next(t))
 	<-stopped.Lost()
 	stopped.Done(api)
 	if err := stopped.Release(t.Context()); err == nil {
@@ -103,7 +108,7 @@ func TestATakeoverSeesTheFlightsOfTheStoppedRun(t *testing.T) {
 	o.Timeout = 10 * time.Second
 	var took []lock.Holder
 	o.OnTakeover = func(h lock.Holder) { took = append(took, h) }
-	next, err := lock.Acquire(t.Context(), leases, o)
+	next, _, err := acquire(t, leases, newStepper(time.Now()), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,8 +126,9 @@ func TestATakeoverSeesTheFlightsOfTheStoppedRun(t *testing.T) {
 func TestRecordingDoesNotFightTheRenewals(t *testing.T) {
 	ns := env.Namespace(t)
 	leases := env.Client.CoordinationV1()
+	c := newStepper(time.Now())
 	o := opts(ns, "busy@host")
-	o.Duration = time.Second // renewed every 333ms
+	o.Duration, o.Clock = time.Second, c // renewed every 333ms of c
 	l, err := lock.Acquire(t.Context(), leases, o)
 	if err != nil {
 		t.Fatal(err)
@@ -133,16 +139,19 @@ func TestRecordingDoesNotFightTheRenewals(t *testing.T) {
 			if err := l.Record(t.Context(), []lock.Flight{{Namespace: "apps", Name: "web", Revision: i}}); err != nil {
 				t.Errorf("record %d: %v", i, err)
 			}
-			time.Sleep(100 * time.Millisecond)
 		})
 	}
+	// Renewals go on while the records are written, and after: six of them, two leases long.
+	for range 6 {
+		c.tick(t)
+	}
 	wg.Wait()
-	time.Sleep(1500 * time.Millisecond) // longer than the lease: renewals went on
 	if err := l.Err(); err != nil {
 		t.Fatalf("lock lost while recording: %v", err)
 	}
-	if h, err := lock.Inspect(t.Context(), leases, o); err != nil || h == nil || h.Expired {
-		t.Fatalf("after recording: %+v, %v; want held and renewed", h, err)
+	lease, err := leases.Leases(ns).Get(t.Context(), lock.Name("shop"), metav1.GetOptions{})
+	if err != nil || lease.Spec.RenewTime == nil || !lease.Spec.RenewTime.Time.Equal(c.Now().Truncate(time.Microsecond)) {
+		t.Fatalf("after recording, renewed at %v, %v; want at %v, the last renewal", lease.Spec.RenewTime, err, c.Now())
 	}
 	if err := l.Release(t.Context()); err != nil {
 		t.Fatal(err)

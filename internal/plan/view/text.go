@@ -47,7 +47,10 @@ func Text(w io.Writer, p *plan.Plan, opts TextOptions) error {
 	if h := p.Lock; h != nil {
 		state := "a kaji run is changing the project now"
 		if h.Expired {
-			state = "expired: that run stopped without releasing it, and the next apply takes it over"
+			// The renew time is on the holder's clock: it only looks stale from here. The next
+			// apply watches the lock for a whole lease before it takes it over.
+			state = fmt.Sprintf("renewed %s ago by its clock, longer than its lease: that run looks stopped without releasing it; "+
+				"the next apply takes it over once it sees it unrenewed for a whole lease", p.Time.Sub(h.Renewed).Round(time.Second))
 		}
 		fmt.Fprintf(&b, "\n%s held by %s (%s)\n", pt.paint(yellow, "lock:"), h, state)
 	}
