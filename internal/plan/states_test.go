@@ -235,12 +235,8 @@ func TestReleaseOfAnotherProjectIsLeftAlone(t *testing.T) {
 	}
 }
 
-// A release of this project that another project took over since is no orphan of this one:
-// only its older revisions carry this project's label. Prune must never uninstall it.
-func TestReleaseTakenOverByAnotherProjectIsNoOrphan(t *testing.T) {
-	h := newHarness(t)
-	ns := env.Namespace(t)
-	two := `
+// webAndOld declares web and old: old becomes an orphan once kaji.yaml declares web alone.
+const webAndOld = `
 releases:
   - name: web
     namespace: NS
@@ -249,9 +245,15 @@ releases:
     namespace: NS
     chart: CHARTS/web
 `
-	h.apply(h.resolve(two, "NS", ns))
+
+// A release of this project that another project took over since is no orphan of this one:
+// only its older revisions carry this project's label. Prune must never uninstall it.
+func TestReleaseTakenOverByAnotherProjectIsNoOrphan(t *testing.T) {
+	h := newHarness(t)
+	ns := env.Namespace(t)
+	h.apply(h.resolve(webAndOld, "NS", ns))
 	other := release.NewManager(h.conn, release.Options{Project: "other", Timeout: time.Minute})
-	ch, err := h.charts.Chart(t.Context(), h.resolve(two, "NS", ns).Releases[1])
+	ch, err := h.charts.Chart(t.Context(), h.resolve(webAndOld, "NS", ns).Releases[1])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,16 +274,7 @@ releases:
 func TestOrphan(t *testing.T) {
 	h := newHarness(t)
 	ns := env.Namespace(t)
-	two := `
-releases:
-  - name: web
-    namespace: NS
-    chart: CHARTS/web
-  - name: old
-    namespace: NS
-    chart: CHARTS/web
-`
-	h.apply(h.resolve(two, "NS", ns))
+	h.apply(h.resolve(webAndOld, "NS", ns))
 	one := h.resolve(webRelease, "NS", ns, "GREETING", "hello")
 	p := h.plan(one, plan.Options{})
 	if len(p.Releases) != 2 {
