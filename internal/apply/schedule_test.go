@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
@@ -116,59 +117,65 @@ func graph(entries ...string) *spec.Resolved {
 	return res
 }
 
-func TestIndependentReleasesRunTogetherUpToTheLimit(t *testing.T) {
-	g := newGate("a", "b", "c", "d")
-	rn := &Runner{Charts: noCharts{}, Releases: g, Concurrency: 3}
-	res := graph("a", "b", "c", "d")
-	errc := make(chan error, 1)
-	go func() { _, err := rn.Apply(t.Context(), res); errc <- err }()
+// The scheduling tests run in a synctest bubble: synctest.Wait returns once every goroutine of
+// the run is blocked, so that what has started by then is all that can start, with no sleep.
 
-	waitFor(t, func() bool { return len(g.startedSoFar()) == 3 })
-	time.Sleep(20 * time.Millisecond) // a fourth must not start while three run
-	if got := g.startedSoFar(); len(got) != 3 {
-		t.Fatalf("started %v with concurrency 3", got)
-	}
-	for _, n := range []string{"a", "b", "c", "d"} {
-		close(g.hold[n])
-	}
-	if err := <-errc; err != nil {
-		t.Fatal(err)
-	}
-	if g.peak != 3 {
-		t.Errorf("peak concurrency %d, want 3", g.peak)
-	}
+func TestIndependentReleasesRunTogetherUpToTheLimit(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := newGate("a", "b", "c", "d")
+		rn := &Runner{Charts: noCharts{}, Releases: g, Concurrency: 3}
+		res := graph("a", "b", "c", "d")
+		errc := make(chan error, 1)
+		go func() { _, err := rn.Apply(t.Context(), res); errc <- err }()
+
+		synctest.Wait() // a fourth must not start while three run
+		if got := g.startedSoFar(); len(got) != 3 {
+			t.Fatalf("started %v with concurrency 3", got)
+		}
+		for _, n := range []string{"a", "b", "c", "d"} {
+			close(g.hold[n])
+		}
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+		if g.peak != 3 {
+			t.Errorf("peak concurrency %d, want 3", g.peak)
+		}
+	})
 }
 
 func TestNoReleaseStartsBeforeItsNeeds(t *testing.T) {
-	g := newGate("base", "left", "right", "top")
-	rn := &Runner{Charts: noCharts{}, Releases: g}
-	res := graph("top:left,right", "left:base", "right:base", "base")
-	errc := make(chan error, 1)
-	go func() { _, err := rn.Apply(t.Context(), res); errc <- err }()
+	synctest.Test(t, func(t *testing.T) {
+		g := newGate("base", "left", "right", "top")
+		rn := &Runner{Charts: noCharts{}, Releases: g}
+		res := graph("top:left,right", "left:base", "right:base", "base")
+		errc := make(chan error, 1)
+		go func() { _, err := rn.Apply(t.Context(), res); errc <- err }()
 
-	waitFor(t, func() bool { return len(g.startedSoFar()) == 1 })
-	if got := g.startedSoFar(); !slices.Equal(got, []string{"base"}) {
-		t.Fatalf("first started %v, want [base]", got)
-	}
-	close(g.hold["base"])
-	waitFor(t, func() bool { return len(g.startedSoFar()) == 3 })
-	if got := g.startedSoFar()[1:]; !slices.Contains(got, "left") || !slices.Contains(got, "right") {
-		t.Fatalf("after base started %v, want left and right together", got)
-	}
-	close(g.hold["left"])
-	time.Sleep(20 * time.Millisecond)
-	if slices.Contains(g.startedSoFar(), "top") {
-		t.Fatal("top started before right finished")
-	}
-	close(g.hold["right"])
-	close(g.hold["top"])
-	sum, err := rn.Apply(context.Background(), graph("x")) // the runner is reusable
-	if err != nil || len(sum.Outcomes) != 1 {
-		t.Fatalf("second run: %v", err)
-	}
-	if err := <-errc; err != nil {
-		t.Fatal(err)
-	}
+		synctest.Wait()
+		if got := g.startedSoFar(); !slices.Equal(got, []string{"base"}) {
+			t.Fatalf("first started %v, want [base]", got)
+		}
+		close(g.hold["base"])
+		synctest.Wait()
+		if got := g.startedSoFar(); len(got) != 3 || !slices.Contains(got, "left") || !slices.Contains(got, "right") {
+			t.Fatalf("after base started %v, want left and right together", got)
+		}
+		close(g.hold["left"])
+		synctest.Wait()
+		if slices.Contains(g.startedSoFar(), "top") {
+			t.Fatal("top started before right finished")
+		}
+		close(g.hold["right"])
+		close(g.hold["top"])
+		sum, err := rn.Apply(context.Background(), graph("x")) // the runner is reusable
+		if err != nil || len(sum.Outcomes) != 1 {
+			t.Fatalf("second run: %v", err)
+		}
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+	})
 }
 
 func TestFailureSkipsDependentsTransitivelyAndOnlyThem(t *testing.T) {
@@ -200,38 +207,40 @@ func TestFailureSkipsDependentsTransitivelyAndOnlyThem(t *testing.T) {
 }
 
 func TestInterruptStartsNothingNewAndLetsRunningFinish(t *testing.T) {
-	g := newGate("slow", "next", "other")
-	rn := &Runner{Charts: noCharts{}, Releases: g, Concurrency: 1}
-	ctx, cancel := context.WithCancel(t.Context())
-	errc := make(chan error, 1)
-	var sum *Summary
-	go func() {
-		var err error
-		sum, err = rn.Apply(ctx, graph("slow", "next:slow", "other"))
-		errc <- err
-	}()
-	waitFor(t, func() bool { return len(g.startedSoFar()) == 1 })
-	cancel()
-	time.Sleep(20 * time.Millisecond)
-	close(g.hold["slow"])
-	err := <-errc
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("err = %v, want an interruption", err)
-	}
-	if got := g.startedSoFar(); !slices.Equal(got, []string{"slow"}) {
-		t.Errorf("started %v after the interrupt, want only slow", got)
-	}
-	if g.ctxErrs["slow"] != nil {
-		t.Errorf("the running operation saw its context cancelled: %v", g.ctxErrs["slow"])
-	}
-	if sum.Outcomes[0].Err != nil || sum.Outcomes[0].Result.Revision != 1 {
-		t.Errorf("slow did not finish: %+v", sum.Outcomes[0])
-	}
-	for _, o := range sum.Outcomes[1:] {
-		if o.SkippedBecause != "not started: interrupted" {
-			t.Errorf("%s: %q", o.Release, o.SkippedBecause)
+	synctest.Test(t, func(t *testing.T) {
+		g := newGate("slow", "next", "other")
+		rn := &Runner{Charts: noCharts{}, Releases: g, Concurrency: 1}
+		ctx, cancel := context.WithCancel(t.Context())
+		errc := make(chan error, 1)
+		var sum *Summary
+		go func() {
+			var err error
+			sum, err = rn.Apply(ctx, graph("slow", "next:slow", "other"))
+			errc <- err
+		}()
+		synctest.Wait()
+		cancel()
+		synctest.Wait() // the run saw the interrupt, and starts nothing more
+		close(g.hold["slow"])
+		err := <-errc
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v, want an interruption", err)
 		}
-	}
+		if got := g.startedSoFar(); !slices.Equal(got, []string{"slow"}) {
+			t.Errorf("started %v after the interrupt, want only slow", got)
+		}
+		if g.ctxErrs["slow"] != nil {
+			t.Errorf("the running operation saw its context cancelled: %v", g.ctxErrs["slow"])
+		}
+		if sum.Outcomes[0].Err != nil || sum.Outcomes[0].Result.Revision != 1 {
+			t.Errorf("slow did not finish: %+v", sum.Outcomes[0])
+		}
+		for _, o := range sum.Outcomes[1:] {
+			if o.SkippedBecause != "not started: interrupted" {
+				t.Errorf("%s: %q", o.Release, o.SkippedBecause)
+			}
+		}
+	})
 }
 
 func TestDestroyRunsDependentsFirst(t *testing.T) {

@@ -83,7 +83,9 @@ func (f *fakeReleases) Unlock(_ context.Context, name, namespace string, _ time.
 	return release.Unlocked{Name: name, Namespace: namespace, Revision: 5, Was: "pending-upgrade"}, nil
 }
 
-func flight(name string, rev int) lock.Flight { return lock.Flight{Namespace: "ns", Name: name, Revision: rev} }
+func flight(name string, rev int) lock.Flight {
+	return lock.Flight{Namespace: "ns", Name: name, Revision: rev}
+}
 
 func TestTransactionFlights(t *testing.T) {
 	loaded := &chartv2.Chart{Metadata: &chartv2.Metadata{Name: "c", Version: "1.0.0"}}
