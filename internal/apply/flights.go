@@ -31,11 +31,17 @@ type releaseFlights struct {
 
 // flightsOf are the operations of the releases apply installs or upgrades, by name. The
 // revision each creates is the plan's, as Helm numbers it: 1 for a new release, the latest plus
-// one for an upgrade or for an install over uninstalled history.
+// one for an upgrade or for an install over uninstalled history. A release the plan would
+// recover but that this run refuses (conflicts) keeps only the revision left to recover, so
+// that the lock still names it for the next run.
 func flightsOf(pl *plan.Plan, steps map[string]Step) map[string]releaseFlights {
 	out := map[string]releaseFlights{}
 	for name, st := range steps {
 		r := pl.Release(name)
+		if r != nil && st.Err != nil && r.Recover && r.Current != nil {
+			out[name] = releaseFlights{recovered: &lock.Flight{Namespace: r.Namespace, Name: r.Name, Revision: r.Current.Number}}
+			continue
+		}
 		if r == nil || st.InSync || st.Err != nil || r.Revision == 0 {
 			continue
 		}
@@ -55,7 +61,9 @@ func listFlights(fs map[string]releaseFlights) []lock.Flight {
 		if f.recovered != nil {
 			out = append(out, *f.recovered)
 		}
-		out = append(out, f.next)
+		if f.next != (lock.Flight{}) {
+			out = append(out, f.next)
+		}
 	}
 	slices.SortFunc(out, func(a, b lock.Flight) int {
 		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name), cmp.Compare(a.Revision, b.Revision))
@@ -76,6 +84,9 @@ func settle(l Flights, fs map[string]releaseFlights, sum *Summary) {
 		}
 	}
 	for _, f := range fs {
+		if f.next == (lock.Flight{}) {
+			continue // nothing ran: the revision to recover stays for the next run
+		}
 		o, ok := ended[f.next.Namespace+"/"+f.next.Name]
 		switch {
 		case ok && o.Err == nil && o.SkippedBecause == "":

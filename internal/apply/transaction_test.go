@@ -99,6 +99,12 @@ func TestTransactionFlights(t *testing.T) {
 		r.Current.Number = pending
 		return r
 	}
+	refused := func(r plan.Release) plan.Release {
+		r.Action, r.Revision = plan.ActionRefused, 0
+		r.Changes = []plan.ObjectChange{{Object: plan.ObjectRef{Group: "apps", Kind: "Deployment", Name: r.Name}, Action: plan.ChangeUpdate,
+			Conflicts: []plan.Conflict{{Path: "spec.replicas", Manager: "kube-controller-manager", Kind: plan.ManagerOther}}}}
+		return r
+	}
 	inSync := plan.Release{Name: "b", Namespace: "ns", State: plan.StateInSync, Action: plan.ActionNone, Loaded: loaded}
 	cases := []struct {
 		name string
@@ -127,6 +133,9 @@ func TestTransactionFlights(t *testing.T) {
 			planned: []plan.Release{upgrade("a", 3), recovering("b", 5)}, fail: []string{"a"},
 			recorded: []lock.Flight{flight("a", 3), flight("b", 5), flight("b", 6)}, kept: []lock.Flight{flight("a", 3), flight("b", 5)},
 			did: []string{"apply a"}, wantErr: "skipped"},
+		{name: "a revision to recover stays recorded when its release is refused for conflicts",
+			planned:  []plan.Release{refused(recovering("a", 5)), inSync},
+			recorded: []lock.Flight{flight("a", 5)}, kept: []lock.Flight{flight("a", 5)}, wantErr: "1 release(s) failed"},
 		{name: "a pending release is blocked, and the run says how to recover it",
 			planned: []plan.Release{{Name: "a", Namespace: "ns", State: plan.StatePending, Action: plan.ActionBlocked, Reason: "revision 4 is pending-upgrade",
 				Current: &plan.Revision{Number: 4, Status: "pending-upgrade"}}, inSync},

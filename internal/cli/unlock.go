@@ -142,8 +142,12 @@ func unlockHolding(ctx context.Context, streams Streams, conn *cluster.Conn, f l
 	cancel(nil)
 	relCtx, relCancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer relCancel()
-	if err := l.Release(relCtx); err != nil {
-		return errors.Join(runErr, fmt.Errorf("%w; it expires by itself within %s", err, f.lease))
+	relErr := l.Release(relCtx)
+	switch lost := l.Err(); {
+	case lost != nil: // Release returns it too, even when the release itself worked
+		return errors.Join(runErr, fmt.Errorf("the project lock was lost while unlock ran: %w", lost))
+	case relErr != nil:
+		return errors.Join(runErr, fmt.Errorf("%w; it expires by itself within %s", relErr, f.lease))
 	}
 	return runErr
 }

@@ -130,7 +130,9 @@ func tryAcquire(ctx context.Context, c coordclient.LeaseInterface, opts Options,
 	h, held := holderOf(lease)
 	takeover := held && !mine(lease, opts.Me)
 	if takeover {
-		if seen.unchangedFor(lease, now) < durationOf(lease) {
+		// When it was seen is read after the Get: read before it, the time could precede the
+		// holder's last write, and the wait end early.
+		if seen.unchangedFor(lease, opts.Clock.Now()) < durationOf(lease) {
 			return &h, nil, nil
 		}
 		h.Expired = true

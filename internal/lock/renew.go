@@ -33,9 +33,11 @@ func (l *Lock) Release(ctx context.Context) error {
 }
 
 // renew keeps the lease alive, every third of its duration. A renewal that fails is tried
-// again while the next try can still land before the lease expires; after that the lock is
-// given up (Lost), while it is still ours, so that the run stops before another run can take
-// it over.
+// again while the next try can still end before the renewal deadline, half a period before
+// the lease expires; after that the lock is given up (Lost), while it is still ours, so that
+// the run has that half period to stop before another run can take it over. No try runs past
+// the deadline, so a renewal that hangs cannot use the margin up (client-go's leader election
+// keeps a RenewDeadline below the lease duration for the same reason).
 func (l *Lock) renew() {
 	defer close(l.done)
 	every := l.opts.Duration / 3
@@ -46,15 +48,20 @@ func (l *Lock) renew() {
 			return
 		case <-clk.After(every):
 		}
-		left := l.expires.Sub(clk.Now())
-		ctx, cancel := context.WithTimeout(context.Background(), min(every, left))
-		renewed, err := l.touch(ctx)
-		cancel()
+		deadline := l.expires.Add(-every / 2)
+		budget := min(every, deadline.Sub(clk.Now()))
+		var renewed time.Time
+		err := errRenewDeadline
+		if budget > 0 {
+			ctx, cancel := context.WithTimeout(context.Background(), budget)
+			renewed, err = l.touch(ctx)
+			cancel()
+		}
 		if err == nil {
 			l.expires = renewed.Add(l.opts.Duration)
 			continue
 		}
-		if errors.Is(err, errTakenOver) || !clk.Now().Add(every).Before(l.expires) {
+		if errors.Is(err, errTakenOver) || !clk.Now().Add(every).Before(deadline) {
 			l.err = fmt.Errorf("the project lock was not renewed in time (it expires at %s): %w",
 				l.expires.Format(time.RFC3339), err)
 			close(l.lost)
@@ -63,7 +70,10 @@ func (l *Lock) renew() {
 	}
 }
 
-var errTakenOver = errors.New("another run holds it now")
+var (
+	errTakenOver     = errors.New("another run holds it now")
+	errRenewDeadline = errors.New("the renewal deadline passed")
+)
 
 // touch writes a new renew time and returns it.
 func (l *Lock) touch(ctx context.Context) (time.Time, error) {

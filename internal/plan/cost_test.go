@@ -234,6 +234,21 @@ func TestPlanWithoutClusterWideReadsListsEachNamespace(t *testing.T) {
 			t.Errorf("%s: %v requests, want %v: %v", k, cost[k], n, cost)
 		}
 	}
+
+	// A fourth release, in the first namespace, then gone from kaji.yaml: an orphan found
+	// there, whose history is whole without a cluster-wide read.
+	h.apply(manyReleases(h, 4, ns...))
+	planner, err := plan.ForCluster(conn, h.charts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err = planner.Plan(t.Context(), manyReleases(h, 3, ns...), plan.Options{Prune: true})
+	if err != nil {
+		t.Fatalf("plan with an orphan, without cluster-wide reads: %v", err)
+	}
+	if pruned := p.Pruned(); len(pruned) != 1 || pruned[0].Name != "web3" {
+		t.Errorf("pruned %+v, want the orphan web3", pruned)
+	}
 }
 
 // grantNamespaceReader lets user read (and dry-run) what a plan reads in namespace ns.

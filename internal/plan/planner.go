@@ -171,9 +171,12 @@ func (p *Planner) Plan(ctx context.Context, res *spec.Resolved, opts Options) (*
 	}
 	if wantOrphans {
 		orphans, warning := p.orphans(res, project, projectErr, histories)
-		orphans, err := p.confirmOrphans(ctx, res.Project, orphans)
-		if err != nil {
-			return nil, err
+		if projectErr == nil {
+			// Without the cluster-wide list, orphans come from whole per-namespace histories.
+			var err error
+			if orphans, err = p.confirmOrphans(ctx, res.Project, orphans); err != nil {
+				return nil, err
+			}
 		}
 		if opts.Prune {
 			for i := range orphans {
