@@ -63,12 +63,8 @@ func CheckCRD(live, desired *unstructured.Unstructured, owner CRDOwner) error {
 		return nil
 	}
 	name := desired.GetName()
-	annos := live.GetAnnotations()
-	if rn, rns := annos[ReleaseNameAnno], annos[ReleaseNamespaceAnno]; (rn != "" || rns != "") && (rn != owner.Release || rns != owner.Namespace) {
-		return &UnsafeCRDError{CRD: name, Reason: fmt.Sprintf("it belongs to helm release %s/%s, not to %s/%s", rns, rn, owner.Namespace, owner.Release)}
-	}
-	if p := live.GetLabels()[ProjectLabel]; p != "" && owner.Project != "" && p != owner.Project {
-		return &UnsafeCRDError{CRD: name, Reason: fmt.Sprintf("it belongs to kaji project %q, not to %q", p, owner.Project)}
+	if err := ownerError(live, owner); err != nil {
+		return err
 	}
 	stored, _, _ := unstructured.NestedStringSlice(live.Object, "status", "storedVersions")
 	liveServed := servedVersions(live)
@@ -83,6 +79,19 @@ func CheckCRD(live, desired *unstructured.Unstructured, owner CRDOwner) error {
 			return &UnsafeCRDError{CRD: name, Version: v, Reason: fmt.Sprintf(
 				"the chart stops serving version %s (served: false), which objects are still stored in (status.storedVersions)", v)}
 		}
+	}
+	return nil
+}
+
+// ownerError returns an *UnsafeCRDError when the live CRD is marked as another release's or
+// another project's.
+func ownerError(live *unstructured.Unstructured, owner CRDOwner) error {
+	annos := live.GetAnnotations()
+	if rn, rns := annos[ReleaseNameAnno], annos[ReleaseNamespaceAnno]; (rn != "" || rns != "") && (rn != owner.Release || rns != owner.Namespace) {
+		return &UnsafeCRDError{CRD: live.GetName(), Reason: fmt.Sprintf("it belongs to helm release %s/%s, not to %s/%s", rns, rn, owner.Namespace, owner.Release)}
+	}
+	if p := live.GetLabels()[ProjectLabel]; p != "" && owner.Project != "" && p != owner.Project {
+		return &UnsafeCRDError{CRD: live.GetName(), Reason: fmt.Sprintf("it belongs to kaji project %q, not to %q", p, owner.Project)}
 	}
 	return nil
 }

@@ -207,3 +207,52 @@ func TestCRDsApplyLargeRealCRDs(t *testing.T) {
 		}
 	}
 }
+
+// gone reports whether the CRD name is deleted or being deleted.
+func gone(t *testing.T, name string) bool {
+	t.Helper()
+	u, err := crdClient(t).Get(t.Context(), name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return true
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.GetDeletionTimestamp() != nil
+}
+
+// Uninstall keeps the CRDs of crds/ (as Helm does) and those of templates/ (which Helm would
+// delete), and says so; WithDeleteCRDs deletes both.
+func TestUninstallKeepsCRDs(t *testing.T) {
+	ns := env.Namespace(t)
+	fromCRDs, fromTemplates := ns+".crds.kaji.test", ns+".tpl.kaji.test"
+	deleteCRD(t, "widgets."+fromCRDs)
+	deleteCRD(t, "widgets."+fromTemplates)
+	ch := crdChart("0.1.0", widgetCRD(fromCRDs, []string{"size"}, "v1"), "")
+	ch.Templates = append(ch.Templates, &common.File{Name: "templates/crd.yaml", Data: []byte(widgetCRD(fromTemplates, []string{"size"}, "v1"))})
+	m := manager(t)
+	for _, del := range []bool{false, true} {
+		if _, err := m.Apply(t.Context(), release.Desired{Name: "w", Namespace: ns, Chart: ch}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := m.WithDeleteCRDs(del).Uninstall(t.Context(), "w", ns, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"widgets." + fromCRDs, "widgets." + fromTemplates}
+		if del {
+			if !gone(t, want[0]) || !gone(t, want[1]) || len(res.KeptCRDs) != 0 {
+				t.Errorf("with delete CRDs: kept %v, deleted %v; want both deleted", res.KeptCRDs, res.DeletedCRDs)
+			}
+			continue
+		}
+		if fmt.Sprint(sortStrings(res.KeptCRDs)) != fmt.Sprint(want) {
+			t.Errorf("kept CRDs %v, want %v", res.KeptCRDs, want)
+		}
+		for _, n := range want {
+			if gone(t, n) {
+				t.Errorf("CRD %s was deleted", n)
+			}
+		}
+	}
+}

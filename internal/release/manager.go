@@ -70,6 +70,8 @@ type Options struct {
 	Timeout time.Duration
 	// Logger receives Helm's own logs. Nil discards them.
 	Logger slog.Handler
+	// DeleteCRDs lets uninstalls delete the release's CRDs; see WithDeleteCRDs.
+	DeleteCRDs bool
 }
 
 // Manager runs Helm actions against one cluster. It is safe for concurrent use on different
@@ -300,6 +302,12 @@ func (m *Manager) Uninstall(ctx context.Context, name, namespace string, timeout
 	if owner := last.Labels[ProjectLabel]; owner != m.opts.Project {
 		return Result{}, &NotOwnedError{Name: name, Namespace: namespace, Owner: owner, Project: m.opts.Project}
 	}
+	var templateCRDs []string
+	if !m.opts.DeleteCRDs {
+		if templateCRDs, err = keepTemplateCRDs(cfg, last); err != nil {
+			return Result{}, err
+		}
+	}
 	un := action.NewUninstall(cfg)
 	un.Timeout = m.timeout(timeout)
 	un.WaitStrategy = kube.HookOnlyStrategy
@@ -313,6 +321,10 @@ func (m *Manager) Uninstall(ctx context.Context, name, namespace string, timeout
 		if r, err := v1(resp.Release); err == nil {
 			res = resultOf(r, Uninstalled)
 		}
+	}
+	res.KeptCRDs = templateCRDs
+	if err := m.settleChartCRDs(ctx, last, &res); err != nil {
+		return res, fmt.Errorf("uninstalled %s/%s, but its CRDs: %w", namespace, name, err)
 	}
 	return res, nil
 }
