@@ -2,6 +2,7 @@ package release_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -253,6 +254,70 @@ func TestUninstallKeepsCRDs(t *testing.T) {
 			if gone(t, n) {
 				t.Errorf("CRD %s was deleted", n)
 			}
+		}
+	}
+}
+
+// A chart that removes, or stops serving, a version that objects are stored in is refused
+// unless ForceCRDs, and the CRD is left as it was.
+func TestCRDsStoredVersionsRefused(t *testing.T) {
+	ns := env.Namespace(t)
+	group := ns + ".kaji.test"
+	name := "widgets." + group
+	deleteCRD(t, name)
+	m := manager(t)
+	if _, err := m.Apply(t.Context(), release.Desired{Name: "w", Namespace: ns,
+		Chart: crdChart("0.1.0", widgetCRD(group, []string{"size"}, "v1"), "")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		versions []string
+		want     string
+	}{
+		{versions: []string{"v2"}, want: "removes version v1"},
+		{versions: []string{"v2", "v1:unserved"}, want: "stops serving version v1"},
+	} {
+		_, err := m.Apply(t.Context(), release.Desired{Name: "w", Namespace: ns,
+			Chart: crdChart("0.2.0", widgetCRD(group, []string{"size", "color"}, tt.versions...), "")})
+		unsafe, ok := errors.AsType[*release.UnsafeCRDError](err)
+		if !ok || unsafe.CRD != name || unsafe.Version != "v1" || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "--force-crds") {
+			t.Errorf("versions %v: %v; want an UnsafeCRDError that %s", tt.versions, err, tt.want)
+		}
+		if got := liveProps(t, name, "v1"); fmt.Sprint(got) != "[size]" {
+			t.Errorf("versions %v: the refused CRD was changed: v1 has %v", tt.versions, got)
+		}
+	}
+	if _, err := m.Apply(t.Context(), release.Desired{Name: "w", Namespace: ns, ForceCRDs: true,
+		Chart: crdChart("0.2.0", widgetCRD(group, []string{"size", "color"}, "v2", "v1:unserved"), "")}); err != nil {
+		t.Fatalf("with ForceCRDs: %v", err)
+	}
+	if got := liveProps(t, name, "v2"); fmt.Sprint(got) != "[color size]" {
+		t.Errorf("with ForceCRDs, v2 has %v", got)
+	}
+}
+
+func TestCheckCRDOwnership(t *testing.T) {
+	crd := func(annos, labels map[string]string) *unstructured.Unstructured {
+		u := &unstructured.Unstructured{Object: map[string]any{"metadata": map[string]any{"name": "widgets.x"}}}
+		u.SetAnnotations(annos)
+		u.SetLabels(labels)
+		return u
+	}
+	owner := release.CRDOwner{Release: "w", Namespace: "ns", Project: "shop"}
+	for _, tt := range []struct {
+		name         string
+		annos, label map[string]string
+		refused      bool
+	}{
+		{name: "unmarked, as helm's crds/ or kubectl leave it"},
+		{name: "the release's", annos: map[string]string{release.ReleaseNameAnno: "w", release.ReleaseNamespaceAnno: "ns"}, label: map[string]string{release.ProjectLabel: "shop"}},
+		{name: "another release's", annos: map[string]string{release.ReleaseNameAnno: "other", release.ReleaseNamespaceAnno: "ns"}, refused: true},
+		{name: "same name, other namespace", annos: map[string]string{release.ReleaseNameAnno: "w", release.ReleaseNamespaceAnno: "other"}, refused: true},
+		{name: "another project's", label: map[string]string{release.ProjectLabel: "blog"}, refused: true},
+	} {
+		err := release.CheckCRD(crd(tt.annos, tt.label), crd(nil, nil), owner)
+		if (err != nil) != tt.refused {
+			t.Errorf("%s: %v, refused = %t", tt.name, err, tt.refused)
 		}
 	}
 }
