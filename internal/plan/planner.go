@@ -84,6 +84,9 @@ type Options struct {
 	// --force-conflicts does. Without it, a release whose dry runs conflict with a manager
 	// other than kubectl is refused (ActionRefused), unless its forceConflicts is set.
 	ForceConflicts bool
+	// ForceCRDs plans to apply the CRDs of charts' crds/ even when release.CheckCRD refuses
+	// them, as kaji apply --force-crds does.
+	ForceCRDs bool
 	// Recover are the flights that the previous holder of the project lock left (see
 	// lock.Lock.Left): a release whose latest revision is pending and is one of them is that
 	// run's own unfinished operation. It is planned as if the revision had failed, with
