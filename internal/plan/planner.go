@@ -104,7 +104,9 @@ type work struct {
 	desired, base []object
 	// crds are the objects of the chart's crds/ directory.
 	crds []object
-	cmp  comparison
+	// crdPlan is what apply does to them in CRD mode apply (assessCRDs).
+	crdPlan []crdChange
+	cmp     comparison
 	// recover is set when the pending latest revision is a flight of a run that stopped: hist
 	// then holds it as failed, and out.Current as it is.
 	recover bool
@@ -156,6 +158,7 @@ func (p *Planner) Plan(ctx context.Context, res *spec.Resolved, opts Options) (*
 
 	live := p.fetchLive(ctx, works, opts.Parallel)
 	for _, w := range works {
+		w.assessCRDs(live, res.Project, opts.Ignore, opts.ForceCRDs)
 		p.assess(w, live, res.Project, opts.Ignore)
 		w.noteIgnoredLive(live)
 		crdWarnings(w, live, opts.Ignore)
