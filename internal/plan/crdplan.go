@@ -3,7 +3,9 @@ package plan
 import (
 	"fmt"
 
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"kaji.dev/kaji/internal/release"
 	"kaji.dev/kaji/internal/spec"
@@ -55,7 +57,7 @@ func (w *work) assessCRDs(live *liveSet, project string, ignore []FieldPath, for
 			if !force {
 				ch.change.Err = release.CheckCRD(l, o.u, owner)
 			}
-			if len(driftOf(strip(o.u.Object, ignore), ch.change.Live)) == 0 {
+			if len(driftOf(crdApplied(strip(o.u.Object, ignore)), ch.change.Live)) == 0 {
 				ch.change = ObjectChange{Object: c.ref, Action: ChangeUnchanged, Err: ch.change.Err}
 				break
 			}
@@ -79,6 +81,24 @@ func (w *work) crdChanges() []dryRun {
 		}
 	}
 	return runs
+}
+
+// crdApplied is a CRD as the API server stores it once applied, for comparing with the live
+// one: the false and "" of fields that its Go type marks omitempty (preserveUnknownFields:
+// false, which aws-vpc-cni's sets) are not stored, as withoutOmitted does for built-in kinds.
+func crdApplied(applied map[string]any) map[string]any {
+	var typed apiextensionsv1.CustomResourceDefinition
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(applied, &typed); err != nil {
+		return applied
+	}
+	back, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&typed)
+	if err != nil {
+		return applied
+	}
+	if out, ok := keepStored(applied, back).(map[string]any); ok {
+		return out
+	}
+	return applied
 }
 
 // crdGroupKind is the group/kind that a CRD defines.

@@ -33,7 +33,7 @@ func crdWarnings(w *work, live *liveSet, ignore []FieldPath) {
 			w.out.Warnings = append(w.out.Warnings, fmt.Sprintf(
 				"CRD %s of the chart's crds/ is not in the cluster, and %s: apply it yourself (kubectl apply --server-side -f <chart>/crds/), or set crds: apply on the release", c.ref.Name, why))
 		case l != nil:
-			drift := driftOf(strip(c.u.Object, ignore), strip(l.Object, ignore))
+			drift := driftOf(crdApplied(strip(c.u.Object, ignore)), strip(l.Object, ignore))
 			if len(drift) == 0 {
 				continue
 			}
