@@ -110,6 +110,9 @@ func TestApplyUpgradesCRDsDestroyKeepsThem(t *testing.T) {
 		t.Fatalf("apply: %d, CRD %s\n%s%s", r.code, p.live(), r.out, r.err)
 	}
 	p.write("0.2.0", "", "color", "v1")
+	if r := p.kaji("plan"); r.code != 0 || !strings.Contains(r.out, "CRDs changed") || !strings.Contains(r.out, "version v1: ") {
+		t.Fatalf("plan of a new schema: %d\n%s%s", r.code, r.out, r.err)
+	}
 	if r := p.kaji("apply", "--yes"); r.code != 0 || p.live() != "color" {
 		t.Fatalf("apply of a new schema: %d, CRD %s\n%s%s", r.code, p.live(), r.out, r.err)
 	}
@@ -123,5 +126,32 @@ func TestApplyUpgradesCRDsDestroyKeepsThem(t *testing.T) {
 	r = p.kaji("destroy", "--yes", "--delete-crds")
 	if r.code != 0 || p.live() != "gone" || !strings.Contains(r.err, "deleted CRDs "+p.name) {
 		t.Fatalf("destroy --delete-crds: %d, CRD %s\n%s%s", r.code, p.live(), r.out, r.err)
+	}
+}
+
+// crds: create keeps the CRD that the first install made, and the plan warns; skip never
+// installs it.
+func TestCRDsCreateAndSkip(t *testing.T) {
+	p := newCRDProject(t)
+	p.write("0.1.0", "create", "size", "v1")
+	if r := p.kaji("apply", "--yes"); r.code != 0 || p.live() != "size" {
+		t.Fatalf("apply: %d, CRD %s\n%s%s", r.code, p.live(), r.out, r.err)
+	}
+	p.write("0.2.0", "create", "color", "v1")
+	r := p.kaji("plan")
+	if r.code != 0 || !strings.Contains(r.out, "CRD "+p.name+" differs from the chart's crds/") || !strings.Contains(r.out, "crds: create never upgrades it") {
+		t.Fatalf("plan with crds: create: %d\n%s%s", r.code, r.out, r.err)
+	}
+	if r := p.kaji("apply", "--yes"); r.code != 0 || p.live() != "size" {
+		t.Fatalf("apply with crds: create: %d, CRD %s\n%s%s", r.code, p.live(), r.out, r.err)
+	}
+
+	q := newCRDProject(t)
+	q.write("0.1.0", "skip", "size", "v1")
+	if r := q.kaji("apply", "--yes"); r.code != 0 || q.live() != "gone" {
+		t.Fatalf("apply with crds: skip: %d, CRD %s\n%s%s", r.code, q.live(), r.out, r.err)
+	}
+	if r := q.kaji("plan"); r.code != 0 || !strings.Contains(r.out, "crds: skip never installs them") {
+		t.Fatalf("plan with crds: skip: %d\n%s%s", r.code, r.out, r.err)
 	}
 }
