@@ -322,3 +322,28 @@ func TestCheckCRDOwnership(t *testing.T) {
 		}
 	}
 }
+
+// WithDeleteCRDs deletes only the CRDs of crds/ that bear the release's marks: one that a
+// release in mode skip leaves to someone else stays.
+func TestDeleteCRDsKeepsUnmarkedCRDs(t *testing.T) {
+	ns := env.Namespace(t)
+	group := ns + ".kaji.test"
+	name := "widgets." + group
+	deleteCRD(t, name)
+	m := manager(t)
+	// Installed by hand, as crds: skip expects.
+	ch := crdChart("0.1.0", widgetCRD(group, []string{"size"}, "v1"), "")
+	if _, err := m.Apply(t.Context(), release.Desired{Name: "byhand", Namespace: ns, CRDs: spec.CRDsCreate, Chart: ch}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Apply(t.Context(), release.Desired{Name: "w", Namespace: ns, CRDs: spec.CRDsSkip, Chart: ch}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := m.WithDeleteCRDs(true).Uninstall(t.Context(), "w", ns, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gone(t, name) || fmt.Sprint(res.KeptCRDs) != "["+name+"]" || len(res.DeletedCRDs) != 0 {
+		t.Errorf("uninstall with delete CRDs of a release in mode skip: kept %v, deleted %v; want the unmarked CRD kept", res.KeptCRDs, res.DeletedCRDs)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	releaseutil "helm.sh/helm/v4/pkg/release/v1/util"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/dynamic"
 	"sigs.k8s.io/yaml"
 )
@@ -83,8 +84,10 @@ func keepTemplateCRDs(cfg *action.Configuration, last *rspb.Release) ([]string, 
 }
 
 // settleChartCRDs deals with the CRDs of the crds/ of the chart of the uninstalled revision,
-// which Helm leaves: it deletes those that are the release's (see CheckCRD) when the Manager
-// deletes CRDs, and reports the others that exist as kept.
+// which Helm leaves: when the Manager deletes CRDs it deletes those that bear the release's
+// marks (those that kaji applied, CRD mode apply), and it reports the others that exist as
+// kept: a CRD without marks may be anyone's (installed by hand for crds: skip, or by Helm's
+// first install for crds: create).
 func (m *Manager) settleChartCRDs(ctx context.Context, last *rspb.Release, res *Result) error {
 	if last.Chart == nil {
 		return nil
@@ -107,7 +110,7 @@ func (m *Manager) settleChartCRDs(ctx context.Context, last *rspb.Release, res *
 		case err != nil:
 			return fmt.Errorf("read CRD %s: %w", crd.GetName(), err)
 		}
-		if !m.opts.DeleteCRDs || ownerError(live, owner) != nil {
+		if !m.opts.DeleteCRDs || !marked(live, owner) {
 			res.KeptCRDs = append(res.KeptCRDs, crd.GetName())
 			continue
 		}
@@ -117,4 +120,11 @@ func (m *Manager) settleChartCRDs(ctx context.Context, last *rspb.Release, res *
 		res.DeletedCRDs = append(res.DeletedCRDs, crd.GetName())
 	}
 	return nil
+}
+
+// marked reports whether the live CRD bears owner's marks (CRDOwner.Stamp).
+func marked(live *unstructured.Unstructured, owner CRDOwner) bool {
+	annos := live.GetAnnotations()
+	return annos[ReleaseNameAnno] == owner.Release && annos[ReleaseNamespaceAnno] == owner.Namespace &&
+		ownerError(live, owner) == nil
 }
