@@ -155,3 +155,30 @@ func TestCRDsCreateAndSkip(t *testing.T) {
 		t.Fatalf("plan with crds: skip: %d\n%s%s", r.code, r.out, r.err)
 	}
 }
+
+// Removing a version that objects are stored in is refused by plan and apply, naming the CRD
+// and the version, unless --force-crds.
+func TestApplyRefusesToDropAStoredCRDVersion(t *testing.T) {
+	p := newCRDProject(t)
+	p.write("0.1.0", "", "size", "v1")
+	if r := p.kaji("apply", "--yes"); r.code != 0 {
+		t.Fatalf("apply: %d\n%s%s", r.code, r.out, r.err)
+	}
+	p.write("0.2.0", "", "size", "v2")
+	for _, cmd := range []string{"plan", "apply"} {
+		r := p.kaji(cmd, "--yes")
+		if cmd == "plan" {
+			r = p.kaji(cmd)
+		}
+		all := r.out + r.err
+		if r.code == 0 || !strings.Contains(all, "CRD "+p.name+": the chart removes version v1") || !strings.Contains(all, "--force-crds") {
+			t.Errorf("%s of a chart without the stored version v1: %d\n%s", cmd, r.code, all)
+		}
+	}
+	if got := p.live(); got != "size" {
+		t.Errorf("the refused CRD changed: %s", got)
+	}
+	if r := p.kaji("plan", "--force-crds"); strings.Contains(r.out+r.err, "the chart removes version") {
+		t.Errorf("plan --force-crds still refuses:\n%s%s", r.out, r.err)
+	}
+}
