@@ -45,6 +45,9 @@ type Runner struct {
 	Timeout time.Duration
 	// RollbackOnFailure rolls back a failed upgrade and uninstalls a failed install.
 	RollbackOnFailure bool
+	// ForceCRDs applies the CRDs of crds/ even when their safety rules refuse them
+	// (release.CheckCRD), as kaji apply --force-crds does.
+	ForceCRDs bool
 	// Now is the clock. Nil means time.Now.
 	Now func() time.Time
 	// Halt, once closed, stops the run harder than cancelling its context: nothing new starts
@@ -272,6 +275,7 @@ func (rn *Runner) desired(p prepared) release.Desired {
 		RollbackOnFailure: rn.RollbackOnFailure, MaxHistory: p.r.MaxHistory,
 		// The fields of ignoreDifferences are not sent, so that their owner keeps them.
 		PostRenderer: p.r.Ignore.PostRenderer(),
+		CRDs:         p.r.CRDs, ForceCRDs: rn.ForceCRDs,
 	}
 	if p.r.Wait != nil {
 		d.Wait = *p.r.Wait

@@ -38,6 +38,9 @@ type TransactionOptions struct {
 	Adopt bool
 	// ForceConflicts takes every field that other field managers own.
 	ForceConflicts bool
+	// ForceCRDs plans to apply the CRDs of crds/ that the safety rules refuse
+	// (release.CheckCRD); the Runner's ForceCRDs says so to the releases.
+	ForceCRDs bool
 }
 
 // Result is what a transaction did.
@@ -55,7 +58,7 @@ type Result struct {
 // Run runs the transaction on res. The error is nil only when every release succeeded; a
 // *PendingRunError when pending releases kept the run from converging.
 func (tx *Transaction) Run(ctx context.Context, res *spec.Resolved, opts TransactionOptions) (*Result, error) {
-	pl, err := tx.Planner.Plan(ctx, res, plan.Options{Prune: opts.Prune, Adopt: opts.Adopt, ForceConflicts: opts.ForceConflicts, Recover: tx.Flights.Left()})
+	pl, err := tx.Planner.Plan(ctx, res, plan.Options{Prune: opts.Prune, Adopt: opts.Adopt, ForceConflicts: opts.ForceConflicts, ForceCRDs: opts.ForceCRDs, Recover: tx.Flights.Left()})
 	if err != nil {
 		return nil, err
 	}

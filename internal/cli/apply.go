@@ -26,6 +26,8 @@ type applyFlags struct {
 	prune             bool
 	adopt             bool
 	forceConflicts    bool
+	forceCRDs         bool
+	deleteCRDs        bool
 	lock              lockFlags
 }
 
@@ -96,6 +98,7 @@ else.`,
 			p := newProgress(streams, "apply", f.output)
 			rn := s.runner(g.inflight.wrap(p.observe))
 			rn.Concurrency, rn.Wait, rn.Timeout, rn.RollbackOnFailure = f.concurrency, f.wait, f.timeout, f.rollbackOnFailure
+			rn.ForceCRDs, rn.Releases = f.forceCRDs, s.releases.WithDeleteCRDs(f.deleteCRDs)
 			// Discovery, which the plan needs, goes on while the lock is taken: one round trip
 			// less to a remote API server. An error is not kept: the plan reads again and says.
 			go func() { _, _ = s.conn.Capabilities() }()
@@ -107,12 +110,13 @@ else.`,
 				}
 				tx := &apply.Transaction{Planner: planner, Runner: rn, Flights: l}
 				s.review(tx, streams, f)
-				res, err := tx.Run(ctx, s.resolved, apply.TransactionOptions{Prune: f.prune, Adopt: f.adopt, ForceConflicts: f.forceConflicts})
+				res, err := tx.Run(ctx, s.resolved, apply.TransactionOptions{Prune: f.prune, Adopt: f.adopt, ForceConflicts: f.forceConflicts, ForceCRDs: f.forceCRDs})
 				switch {
 				case res != nil && res.InSync && f.output == "text":
 					fmt.Fprintln(streams.Out, "Nothing to do: every release is in sync.")
 				case res != nil && res.Summary != nil:
 					p.summary(res.Summary)
+					reportCRDs(streams, res.Summary)
 					hintOutcomes(streams, res.Summary)
 				}
 				return err
@@ -129,6 +133,8 @@ else.`,
 	fs.BoolVar(&f.adopt, "adopt", false, "take over declared releases that helm made or another kaji project owns (without it they are left alone)")
 	fs.BoolVar(&f.rollbackOnFailure, "rollback-on-failure", false, "roll a failed upgrade back, and uninstall a failed install (implies --wait)")
 	fs.BoolVar(&f.forceConflicts, "force-conflicts", false, "take fields that other field managers (controllers, operators, other tools) own; kaji.yaml can set it per release with forceConflicts")
+	fs.BoolVar(&f.forceCRDs, "force-crds", false, "apply the CRDs of charts' crds/ even when they remove or stop serving a stored version, or belong to another release (see docs/crds.md)")
+	fs.BoolVar(&f.deleteCRDs, "delete-crds", false, "with --prune, also delete the CRDs of the uninstalled releases, and every custom resource of theirs (kept by default)")
 	f.lock.add(fs)
 	return cmd
 }

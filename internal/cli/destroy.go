@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,6 +19,7 @@ type destroyFlags struct {
 	output      string
 	concurrency int
 	timeout     time.Duration
+	deleteCRDs  bool
 	lock        lockFlags
 }
 
@@ -31,7 +33,9 @@ needs it, so that nothing is removed while something that needs it remains. A
 release stays when something that needs it could not be uninstalled.
 
 On a terminal destroy asks first; elsewhere (CI) it refuses unless --yes is given.
-Releases that do not exist are reported as absent. destroy holds the project lock
+Releases that do not exist are reported as absent. The releases' CRDs (of their
+charts' crds/ and templates/) are kept, and with them every custom resource of
+theirs, unless --delete-crds; destroy names those it kept. destroy holds the project lock
 while it runs. When the lock cannot be renewed (the API server cannot be reached),
 destroy stops within --lock-lease: no uninstall starts, running ones are given up,
 and the error names the releases they may leave pending.`,
@@ -62,6 +66,7 @@ and the error names the releases they may leave pending.`,
 			p := newProgress(streams, "destroy", f.output)
 			rn := s.runner(g.inflight.wrap(p.observe))
 			rn.Concurrency, rn.Timeout = f.concurrency, f.timeout
+			rn.Releases = s.releases.WithDeleteCRDs(f.deleteCRDs)
 			return s.holdLock(cmd.Context(), streams, f.lock, "destroy", func(ctx context.Context, _ *lock.Lock, halt <-chan struct{}) error {
 				// A lost lock stops the run as it stops apply: nothing new starts, and the
 				// running uninstalls are cut off.
@@ -72,6 +77,7 @@ and the error names the releases they may leave pending.`,
 				sum, err := rn.Destroy(ctx, s.resolved)
 				if sum != nil {
 					p.summary(sum)
+					reportCRDs(streams, sum)
 					hintOutcomes(streams, sum)
 				}
 				return err
@@ -83,6 +89,20 @@ and the error names the releases they may leave pending.`,
 	fs.StringVarP(&f.output, "output", "o", "text", "progress format: text, or json (one event per line)")
 	fs.IntVar(&f.concurrency, "concurrency", apply.DefaultConcurrency, "how many releases are uninstalled at once")
 	fs.DurationVar(&f.timeout, "timeout", release.DefaultTimeout, "time for each release's uninstall")
+	fs.BoolVar(&f.deleteCRDs, "delete-crds", false, "also delete the releases' CRDs, and so every custom resource of theirs (kept by default)")
 	f.lock.add(fs)
 	return cmd
+}
+
+// reportCRDs says which CRDs the uninstalls of sum kept, and which they deleted.
+func reportCRDs(streams Streams, sum *apply.Summary) {
+	for _, o := range sum.Outcomes {
+		if len(o.Result.KeptCRDs) > 0 {
+			fmt.Fprintf(streams.Err, "%s/%s: kept CRDs %s, and every custom resource of theirs; --delete-crds deletes them\n",
+				o.Namespace, o.Release, strings.Join(o.Result.KeptCRDs, ", "))
+		}
+		if len(o.Result.DeletedCRDs) > 0 {
+			fmt.Fprintf(streams.Err, "%s/%s: deleted CRDs %s\n", o.Namespace, o.Release, strings.Join(o.Result.DeletedCRDs, ", "))
+		}
+	}
 }

@@ -19,6 +19,7 @@ import (
 )
 
 type planFlags struct {
+	forceCRDs        bool
 	output           string
 	detailedExitCode bool
 	showSecrets      bool
@@ -61,7 +62,7 @@ would change something, and 1 on errors.`,
 			if err := preflight(cmd.Context(), g, streams, "plan", validate.Options{}); err != nil {
 				return err
 			}
-			run, err := g.plan(cmd.Context(), f.lockNamespace, plan.Options{Releases: f.releases, Prune: f.prune, Adopt: f.adopt, ForceConflicts: f.forceConflicts})
+			run, err := g.plan(cmd.Context(), f.lockNamespace, plan.Options{Releases: f.releases, Prune: f.prune, Adopt: f.adopt, ForceConflicts: f.forceConflicts, ForceCRDs: f.forceCRDs})
 			if err != nil {
 				return err
 			}
@@ -91,6 +92,7 @@ would change something, and 1 on errors.`,
 	cmd.Flags().BoolVar(&f.prune, "prune", false, "plan to uninstall orphans, as kaji apply --prune would")
 	cmd.Flags().BoolVar(&f.adopt, "adopt", false, "plan to take over releases that helm made or another kaji project owns, as kaji apply --adopt would")
 	cmd.Flags().BoolVar(&f.forceConflicts, "force-conflicts", false, "plan to take fields that other field managers own, as kaji apply --force-conflicts would")
+	cmd.Flags().BoolVar(&f.forceCRDs, "force-crds", false, "plan to apply the CRDs of charts' crds/ that the safety rules refuse, as kaji apply --force-crds would")
 	cmd.Flags().StringVar(&f.lockNamespace, "lock-namespace", lock.DefaultNamespace, "namespace of the project lock (a Lease), whose holder plan shows")
 	return cmd
 }

@@ -7,7 +7,8 @@ import (
 	"reflect"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"kaji.dev/kaji/internal/spec"
 )
 
 // dryRun is one object to send to the API server as a server-side apply dry run.
@@ -15,6 +16,8 @@ type dryRun struct {
 	w     *work
 	index int // into w.out.Changes
 	o     object
+	// force takes every field from other field managers, as apply does for CRDs.
+	force bool
 }
 
 // planChanges fills in the object changes of every release: what apply creates, updates,
@@ -49,12 +52,11 @@ func objectChanges(w *work, live *liveSet, ignore []FieldPath) []dryRun {
 	for _, b := range w.base {
 		base[b.ref.key()] = b
 	}
+	runs := w.crdChanges()
 	crdKinds := map[string]bool{}
 	for _, c := range w.crds {
-		group, _, _ := unstructured.NestedString(c.u.Object, "spec", "group")
-		kind, _, _ := unstructured.NestedString(c.u.Object, "spec", "names", "kind")
-		crdKinds[group+"/"+kind] = true
-		if r.Action == ActionInstall && c.mapping != nil {
+		crdKinds[crdGroupKind(c)] = true
+		if r.Action == ActionInstall && c.mapping != nil && w.crdMode() == spec.CRDsCreate {
 			if l, err := live.get(c); err == nil && l == nil {
 				r.Changes = append(r.Changes, ObjectChange{Object: c.ref, Action: ChangeCreate,
 					Planned: strip(c.u.Object, ignore), Note: "from the chart's crds/ directory, which helm installs before the templates"})
@@ -62,7 +64,6 @@ func objectChanges(w *work, live *liveSet, ignore []FieldPath) []dryRun {
 		}
 	}
 
-	var runs []dryRun
 	desired := map[string]bool{}
 	for _, d := range w.desired {
 		k := d.ref.key()
@@ -142,8 +143,8 @@ func objectChanges(w *work, live *liveSet, ignore []FieldPath) []dryRun {
 // apply takes the fields), then the dry run is forced, to show what taking them changes.
 func (p *Planner) dryRun(ctx context.Context, run dryRun, ignore []FieldPath) {
 	c := &run.w.out.Changes[run.index]
-	res, err := p.Objects.DryRunApply(ctx, run.o.mapping, run.o.u, false)
-	if err != nil && apierrors.IsConflict(err) {
+	res, err := p.Objects.DryRunApply(ctx, run.o.mapping, run.o.u, run.force)
+	if err != nil && apierrors.IsConflict(err) && !run.force {
 		c.Conflicts = conflictsOf(err)
 		res, err = p.Objects.DryRunApply(ctx, run.o.mapping, run.o.u, true)
 	}

@@ -3,13 +3,22 @@ package plan
 import (
 	"fmt"
 	"strings"
+
+	"kaji.dev/kaji/internal/spec"
 )
 
 // crdWarnings warns about the CRDs of a chart's crds/ directory that apply will not put in
-// the cluster: Helm installs them only on a release's first install, and never upgrades them.
+// the cluster, in CRD modes create and skip: Helm installs them only on a release's first
+// install, and never upgrades them; skip never installs them. (Mode apply plans them as
+// changes: assessCRDs.)
 func crdWarnings(w *work, live *liveSet, ignore []FieldPath) {
-	if w.out.Err != nil {
+	mode := w.crdMode()
+	if w.out.Err != nil || mode == spec.CRDsApply {
 		return
+	}
+	why := "helm installs crds/ only on a first install"
+	if mode == spec.CRDsSkip {
+		why = "crds: skip never installs them"
 	}
 	for _, c := range w.crds {
 		if c.mapping == nil {
@@ -20,11 +29,11 @@ func crdWarnings(w *work, live *liveSet, ignore []FieldPath) {
 		switch {
 		case err != nil:
 			w.out.Warnings = append(w.out.Warnings, fmt.Sprintf("CRD %s of the chart's crds/ not checked: %v", c.ref.Name, err))
-		case l == nil && w.out.Action != ActionInstall:
+		case l == nil && (w.out.Action != ActionInstall || mode == spec.CRDsSkip):
 			w.out.Warnings = append(w.out.Warnings, fmt.Sprintf(
-				"CRD %s of the chart's crds/ is not in the cluster, and helm installs crds/ only on a first install: apply it yourself (kubectl apply --server-side -f <chart>/crds/)", c.ref.Name))
+				"CRD %s of the chart's crds/ is not in the cluster, and %s: apply it yourself (kubectl apply --server-side -f <chart>/crds/), or set crds: apply on the release", c.ref.Name, why))
 		case l != nil:
-			drift := driftOf(strip(c.u.Object, ignore), strip(l.Object, ignore))
+			drift := driftOf(crdApplied(strip(c.u.Object, ignore)), strip(l.Object, ignore))
 			if len(drift) == 0 {
 				continue
 			}
@@ -37,8 +46,8 @@ func crdWarnings(w *work, live *liveSet, ignore []FieldPath) {
 				paths = append(paths, d.Path)
 			}
 			w.out.Warnings = append(w.out.Warnings, fmt.Sprintf(
-				"CRD %s differs from the chart's crds/ (%s), and helm never upgrades CRDs: apply it yourself (kubectl apply --server-side -f <chart>/crds/)",
-				c.ref.Name, strings.Join(paths, ", ")))
+				"CRD %s differs from the chart's crds/ (%s), and crds: %s never upgrades it: apply it yourself (kubectl apply --server-side -f <chart>/crds/), or set crds: apply on the release",
+				c.ref.Name, strings.Join(paths, ", "), mode))
 		}
 	}
 }

@@ -135,6 +135,7 @@ releases:
   - name: widgets
     namespace: NS
     chart: CHARTS/crd
+    crds: create
 `, "NS", ns)
 
 	// Not installed: the install creates the CRD, and says so.

@@ -84,6 +84,9 @@ type Options struct {
 	// --force-conflicts does. Without it, a release whose dry runs conflict with a manager
 	// other than kubectl is refused (ActionRefused), unless its forceConflicts is set.
 	ForceConflicts bool
+	// ForceCRDs plans to apply the CRDs of charts' crds/ even when release.CheckCRD refuses
+	// them, as kaji apply --force-crds does.
+	ForceCRDs bool
 	// Recover are the flights that the previous holder of the project lock left (see
 	// lock.Lock.Left): a release whose latest revision is pending and is one of them is that
 	// run's own unfinished operation. It is planned as if the revision had failed, with
@@ -101,7 +104,9 @@ type work struct {
 	desired, base []object
 	// crds are the objects of the chart's crds/ directory.
 	crds []object
-	cmp  comparison
+	// crdPlan is what apply does to them in CRD mode apply (assessCRDs).
+	crdPlan []crdChange
+	cmp     comparison
 	// recover is set when the pending latest revision is a flight of a run that stopped: hist
 	// then holds it as failed, and out.Current as it is.
 	recover bool
@@ -153,6 +158,7 @@ func (p *Planner) Plan(ctx context.Context, res *spec.Resolved, opts Options) (*
 
 	live := p.fetchLive(ctx, works, opts.Parallel)
 	for _, w := range works {
+		w.assessCRDs(live, res.Project, opts.Ignore, opts.ForceCRDs)
 		p.assess(w, live, res.Project, opts.Ignore)
 		w.noteIgnoredLive(live)
 		crdWarnings(w, live, opts.Ignore)

@@ -64,11 +64,13 @@ type comparison struct {
 	// nondeterministic says that the chart renders differently each time (random or clock
 	// functions), so that every apply upgrades it.
 	nondeterministic bool
+	// crds says that CRDs of the chart's crds/ are to be created or changed (CRD mode apply).
+	crds bool
 	// drifted names the live objects that differ from what the release applied.
 	drifted []string
 }
 
-func (c comparison) changed() bool { return c.chart != "" || c.values || c.manifest }
+func (c comparison) changed() bool { return c.chart != "" || c.values || c.manifest || c.crds }
 
 // causes lists why an upgrade is due.
 func (c comparison) causes() []string {
@@ -84,6 +86,9 @@ func (c comparison) causes() []string {
 		out = append(out, "the chart renders differently each time (random or clock functions)")
 	case c.manifest && c.chart == "" && !c.values:
 		out = append(out, "rendered objects changed")
+	}
+	if c.crds {
+		out = append(out, "CRDs changed")
 	}
 	return out
 }

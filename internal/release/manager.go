@@ -21,6 +21,7 @@ import (
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 
 	"kaji.dev/kaji/internal/cluster"
+	"kaji.dev/kaji/internal/spec"
 )
 
 // ProjectLabel is the release label that names the kaji project a release belongs to.
@@ -51,6 +52,11 @@ type Result struct {
 	Chart     string
 	Version   string
 	Status    string
+	// CRDs names the CRDs of the chart's crds/ that the operation applied (CRD mode apply).
+	CRDs []string
+	// KeptCRDs names the CRDs that an uninstall left in the cluster, and with them every
+	// custom resource of theirs; DeletedCRDs those it deleted (Manager.WithDeleteCRDs).
+	KeptCRDs, DeletedCRDs []string
 	// Recovered is set when the operation first gave up a pending revision that a stopped kaji
 	// run left behind (see Manager.Unlock).
 	Recovered *Unlocked
@@ -64,6 +70,8 @@ type Options struct {
 	Timeout time.Duration
 	// Logger receives Helm's own logs. Nil discards them.
 	Logger slog.Handler
+	// DeleteCRDs lets uninstalls delete the release's CRDs; see WithDeleteCRDs.
+	DeleteCRDs bool
 }
 
 // Manager runs Helm actions against one cluster. It is safe for concurrent use on different
@@ -131,6 +139,11 @@ type Desired struct {
 	// MaxHistory is how many revisions Helm keeps: an upgrade deletes the oldest beyond it,
 	// as the Helm CLI's --history-max does. 0 keeps every revision.
 	MaxHistory int
+	// CRDs is what to do with the CRDs of the chart's crds/ directory; empty means
+	// spec.DefaultCRDMode (apply).
+	CRDs spec.CRDMode
+	// ForceCRDs applies them even when CheckCRD refuses (--force-crds).
+	ForceCRDs bool
 }
 
 // Mode is how Apply brings a release to what is desired.
@@ -177,6 +190,12 @@ func (m *Manager) Apply(ctx context.Context, d Desired) (Result, error) {
 		}
 	}
 	labels := map[string]string{ProjectLabel: m.opts.Project}
+	var crds []string
+	if d.crdMode() == spec.CRDsApply {
+		if crds, err = m.applyCRDs(ctx, d); err != nil {
+			return Result{}, fmt.Errorf("%s %s/%s: %w", verb(modeAction(mode)), d.Namespace, d.Name, err)
+		}
+	}
 	var rel ri.Releaser
 	act := Upgraded
 	if mode == ModeInstall || mode == ModeReinstall {
@@ -198,6 +217,8 @@ func (m *Manager) Apply(ctx context.Context, d Desired) (Result, error) {
 		in.Labels = labels
 		in.Replace = mode == ModeReinstall
 		in.DisableOpenAPIValidation = skipClientValidation
+		// Helm installs crds/ itself only in mode create; in mode apply they are in place.
+		in.SkipCRDs = d.crdMode() != spec.CRDsCreate
 		rel, err = in.RunWithContext(ctx, d.Chart, d.Values)
 	} else {
 		up := action.NewUpgrade(cfg)
@@ -227,7 +248,16 @@ func (m *Manager) Apply(ctx context.Context, d Desired) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	return resultOf(r, act), nil
+	res := resultOf(r, act)
+	res.CRDs = crds
+	return res, nil
+}
+
+func modeAction(mode Mode) Action {
+	if mode == ModeInstall || mode == ModeReinstall {
+		return Installed
+	}
+	return Upgraded
 }
 
 // createNamespace makes namespace if it does not exist, exactly as Helm's install does with
@@ -272,6 +302,12 @@ func (m *Manager) Uninstall(ctx context.Context, name, namespace string, timeout
 	if owner := last.Labels[ProjectLabel]; owner != m.opts.Project {
 		return Result{}, &NotOwnedError{Name: name, Namespace: namespace, Owner: owner, Project: m.opts.Project}
 	}
+	var templateCRDs []string
+	if !m.opts.DeleteCRDs {
+		if templateCRDs, err = keepTemplateCRDs(cfg, last); err != nil {
+			return Result{}, err
+		}
+	}
 	un := action.NewUninstall(cfg)
 	un.Timeout = m.timeout(timeout)
 	un.WaitStrategy = kube.HookOnlyStrategy
@@ -285,6 +321,10 @@ func (m *Manager) Uninstall(ctx context.Context, name, namespace string, timeout
 		if r, err := v1(resp.Release); err == nil {
 			res = resultOf(r, Uninstalled)
 		}
+	}
+	res.KeptCRDs = templateCRDs
+	if err := m.settleChartCRDs(ctx, last, &res); err != nil {
+		return res, fmt.Errorf("uninstalled %s/%s, but its CRDs: %w", namespace, name, err)
 	}
 	return res, nil
 }

@@ -116,6 +116,12 @@ func (d *Document) resolveRelease(i int, env string, o ReleaseOverride) (Resolve
 			maxHistory = *m
 		}
 	}
+	crds := DefaultCRDMode
+	for _, m := range []CRDMode{d.File.CRDs, r.CRDs} {
+		if m != "" {
+			crds = m
+		}
+	}
 	forceConflicts := r.ForceConflicts
 	if o.ForceConflicts != nil {
 		forceConflicts = *o.ForceConflicts
@@ -160,6 +166,7 @@ func (d *Document) resolveRelease(i int, env string, o ReleaseOverride) (Resolve
 		MaxHistory:      maxHistory,
 		ForceConflicts:  forceConflicts,
 		Ignore:          rules,
+		CRDs:            crds,
 		Pos:             d.Pos("releases", i),
 	}, nil
 }

@@ -172,18 +172,18 @@ func TestResolveReleaseFields(t *testing.T) {
 	want := []ResolvedRelease{
 		{
 			Name: "ingress", Namespace: "ingress-nginx", Chart: "ingress-nginx/ingress-nginx", ChartKind: ChartRepo,
-			Version: "~4.11.0", CreateNamespace: true, MaxHistory: 20, Pos: at(21, 5),
+			Version: "~4.11.0", CreateNamespace: true, MaxHistory: 20, CRDs: CRDsApply, Pos: at(21, 5),
 			Values: []ValuesLayer{{Inline: map[string]any{"controller": map[string]any{
 				"replicaCount": float64(1), "ratio": 0.5, "enabled": true,
 			}}, Origin: at(25, 5)}},
 		},
 		{
 			Name: "db", Namespace: "shop", Chart: "oci://registry-1.docker.io/bitnamicharts/postgresql", ChartKind: ChartOCI,
-			Version: "16.2.1", CreateNamespace: false, MaxHistory: 20, Pos: at(30, 5),
+			Version: "16.2.1", CreateNamespace: false, MaxHistory: 20, CRDs: CRDsApply, Pos: at(30, 5),
 		},
 		{
 			Name: "api", Namespace: "shop", Chart: filepath.Join(charts, "packaged-0.1.0.tgz"), ChartKind: ChartLocal,
-			Needs: []string{"db"}, CreateNamespace: true, MaxHistory: 0, Pos: at(35, 5),
+			Needs: []string{"db"}, CreateNamespace: true, MaxHistory: 0, CRDs: CRDsApply, Pos: at(35, 5),
 		},
 	}
 	for i, w := range want {
@@ -267,5 +267,34 @@ func TestExamples(t *testing.T) {
 				t.Errorf("%s --env %q: %v", file, env, err)
 			}
 		}
+	}
+}
+
+// The project's crds is the default of every release, which may set its own.
+func TestResolveCRDModes(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "kaji.yaml")
+	src := `apiVersion: kaji.dev/v1alpha1
+project: shop
+crds: create
+releases:
+  - {name: a, namespace: shop, chart: repo/a}
+  - {name: b, namespace: shop, chart: repo/b, crds: skip}
+repositories:
+  repo: https://example.com/charts
+`
+	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, err := Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := d.Resolve("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := r.Releases[0].CRDs, r.Releases[1].CRDs; a != CRDsCreate || b != CRDsSkip {
+		t.Errorf("crds = %q, %q; want create (the project's), skip (the release's)", a, b)
 	}
 }

@@ -107,6 +107,8 @@ type ResolvedRelease struct {
 	ForceConflicts bool
 	// Ignore are the release's ignoreDifferences, the environment's after its own.
 	Ignore ignore.Rules
+	// CRDs is what apply does with the CRDs of the chart's crds/ directory.
+	CRDs CRDMode
 	// Pos is where the release is declared.
 	Pos Pos
 }

@@ -25,7 +25,28 @@ type File struct {
 	// older ones are deleted on upgrade. 0 keeps every revision. Default 10, as the Helm CLI's
 	// --history-max.
 	MaxHistory *int `json:"maxHistory,omitempty" jsonschema:"minimum=0"`
+	// CRDs is what apply does with the CRDs of each chart's crds/ directory, for every release
+	// that does not set its own: apply (the default) creates and upgrades them with server-side
+	// apply before the release's objects; create installs them once, as Helm does; skip never
+	// touches them. See docs/crds.md.
+	CRDs CRDMode `json:"crds,omitempty" jsonschema:"enum=apply,enum=create,enum=skip"`
 }
+
+// CRDMode is what apply does with the CRDs of a chart's crds/ directory.
+type CRDMode string
+
+const (
+	// CRDsApply creates and upgrades them with server-side apply, before the release's objects.
+	CRDsApply CRDMode = "apply"
+	// CRDsCreate installs them on a release's first install only, and never upgrades them:
+	// Helm's behaviour.
+	CRDsCreate CRDMode = "create"
+	// CRDsSkip never touches them: Helm's --skip-crds.
+	CRDsSkip CRDMode = "skip"
+)
+
+// DefaultCRDMode is the mode of a release when neither it nor the project sets one.
+const DefaultCRDMode = CRDsApply
 
 // Cluster selects the Kubernetes cluster.
 type Cluster struct {
@@ -88,6 +109,9 @@ type Release struct {
 	// autoscaler sets: they are neither drift nor a reason to upgrade, and apply does not send
 	// them, so that their owner keeps them.
 	IgnoreDifferences []IgnoreDifference `json:"ignoreDifferences,omitempty"`
+	// CRDs is what apply does with the CRDs of the chart's crds/ directory, overriding the
+	// project's crds: apply, create or skip.
+	CRDs CRDMode `json:"crds,omitempty" jsonschema:"enum=apply,enum=create,enum=skip"`
 }
 
 // IgnoreDifference names fields of some of a release's objects.

@@ -39,6 +39,7 @@ func (d *Document) validate() Problems {
 	v.validateRepositories()
 	v.validateReleases()
 	v.validateMaxHistory(path{"maxHistory"}, d.File.MaxHistory)
+	v.validateCRDs(path{"crds"}, d.File.CRDs)
 	v.validateEnvironments()
 	return v.problems
 }
@@ -125,6 +126,7 @@ func (v *validator) validateReleases() {
 		v.validateTimeout(p.with("timeout"), r.Timeout)
 		v.validateMaxHistory(p.with("maxHistory"), r.MaxHistory)
 		v.validateIgnoreDifferences(p.with("ignoreDifferences"), r.IgnoreDifferences)
+		v.validateCRDs(p.with("crds"), r.CRDs)
 	}
 	v.validateNeeds()
 }
@@ -133,6 +135,15 @@ func (v *validator) validateMaxHistory(p path, m *int) {
 	if m != nil && *m < 0 {
 		v.add(p, fmt.Sprintf("invalid maxHistory %d", *m), "write how many revisions to keep, or 0 to keep them all")
 	}
+}
+
+func (v *validator) validateCRDs(p path, m CRDMode) {
+	switch m {
+	case "", CRDsApply, CRDsCreate, CRDsSkip:
+		return
+	}
+	v.add(p, fmt.Sprintf("invalid crds %q", m),
+		"write apply (create and upgrade the chart's crds/, the default), create (install them once, as helm does) or skip (never touch them)")
 }
 
 func (v *validator) validateTimeout(p path, timeout string) {

@@ -126,6 +126,10 @@ func writeChange(b *strings.Builder, r plan.Release, c plan.ObjectChange, opts T
 	if c.Action == plan.ChangeDelete {
 		return
 	}
+	if isCRD(c.Object) {
+		writeCRD(b, c)
+		return
+	}
 	live, planned := c.Live, c.Planned
 	if opts.ShowSecrets {
 		live, planned = decodeSecret(c.Object, live), decodeSecret(c.Object, planned)
