@@ -7,7 +7,6 @@ import (
 	"reflect"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 // dryRun is one object to send to the API server as a server-side apply dry run.
@@ -49,11 +48,7 @@ func objectChanges(w *work, live *liveSet, ignore []FieldPath) []dryRun {
 	for _, b := range w.base {
 		base[b.ref.key()] = b
 	}
-	crdKinds := map[string]bool{}
 	for _, c := range w.crds {
-		group, _, _ := unstructured.NestedString(c.u.Object, "spec", "group")
-		kind, _, _ := unstructured.NestedString(c.u.Object, "spec", "names", "kind")
-		crdKinds[group+"/"+kind] = true
 		if r.Action == ActionInstall && c.mapping != nil {
 			if l, err := live.get(c); err == nil && l == nil {
 				r.Changes = append(r.Changes, ObjectChange{Object: c.ref, Action: ChangeCreate,
@@ -73,12 +68,7 @@ func objectChanges(w *work, live *liveSet, ignore []FieldPath) []dryRun {
 			c.Action = ChangeUpdate
 		}
 		if d.mapping == nil {
-			if crdKinds[d.ref.Group+"/"+d.ref.Kind] {
-				c.Planned = strip(d.u.Object, ignore)
-				c.Note = "its kind comes from the chart's crds/ directory, which helm installs first; not dry-run"
-			} else {
-				c.Err = d.err
-			}
+			w.arrivals.arrive(w, d, &c, ignore)
 			r.Changes = append(r.Changes, c)
 			continue
 		}
