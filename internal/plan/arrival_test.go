@@ -38,7 +38,8 @@ func wantArrival(t *testing.T, r *plan.Release, kind, name, from string) {
 }
 
 // A custom resource of a kind that the cluster does not serve yet, whose CRD a release it needs
-// installs, is planned as a creation that arrives with that release.
+// installs, is planned as a creation that arrives with that release; apply installs both, and
+// the next plan is in sync.
 func TestKindArrivingWithANeededRelease(t *testing.T) {
 	h := newHarness(t)
 	ns := env.Namespace(t)
@@ -64,6 +65,13 @@ releases:
 	gizmo := releaseNamed(t, p, "gizmo")
 	wantState(t, gizmo, plan.StateInstall, plan.ActionInstall)
 	wantArrival(t, gizmo, "Gizmo", "gizmo", "operator")
+
+	// One apply installs both: the CRD of operator's templates is mapped by gizmo's install.
+	h.apply(res)
+	p = h.plan(res, plan.Options{})
+	for _, name := range []string{"operator", "gizmo"} {
+		wantState(t, releaseNamed(t, p, name), plan.StateInSync, plan.ActionNone)
+	}
 }
 
 // The release that provides the kind may be needed through others.

@@ -227,6 +227,9 @@ func (m *Manager) Apply(ctx context.Context, d Desired) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	if err := m.arriveCRDs(cfg, r, d.Chart, act == Installed, m.timeout(d.Timeout)); err != nil {
+		return resultOf(r, act), err
+	}
 	return resultOf(r, act), nil
 }
 
