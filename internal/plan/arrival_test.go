@@ -170,3 +170,22 @@ releases:
 	}
 	wantState(t, releaseNamed(t, p, "operator"), plan.StateInstall, plan.ActionInstall)
 }
+
+// A resource whose CRD is in its own chart's crds/ arrives with its own release: helm installs
+// crds/ before the templates.
+func TestKindArrivingFromTheChartsCRDsDirectory(t *testing.T) {
+	h := newHarness(t)
+	ns := env.Namespace(t)
+	res := h.resolve(`
+releases:
+  - name: things
+    namespace: NS
+    chart: CHARTS/crdsdir
+`, "NS", ns)
+	r := releaseNamed(t, h.plan(res, plan.Options{}), "things")
+	wantState(t, r, plan.StateInstall, plan.ActionInstall)
+	wantArrival(t, r, "Thingamajig", "things", "things")
+	if c := change(t, r, "Thingamajig", "things"); !strings.Contains(c.Note, "crds/") {
+		t.Errorf("note %q does not say the kind comes from crds/", c.Note)
+	}
+}
