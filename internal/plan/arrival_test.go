@@ -65,6 +65,10 @@ releases:
 	gizmo := releaseNamed(t, p, "gizmo")
 	wantState(t, gizmo, plan.StateInstall, plan.ActionInstall)
 	wantArrival(t, gizmo, "Gizmo", "gizmo", "operator")
+	// Its templates see the kind in .Capabilities, as they will when apply renders them.
+	if c := change(t, gizmo, "ConfigMap", "gizmo-sees-kind"); c.Action != plan.ChangeCreate || c.Err != nil {
+		t.Errorf("ConfigMap gizmo-sees-kind: %+v", c)
+	}
 
 	// One apply installs both: the CRD of operator's templates is mapped by gizmo's install.
 	h.apply(res)

@@ -107,6 +107,8 @@ type work struct {
 	recover bool
 	// arrivals knows the kinds that the plan's CRDs bring (shared by every work of a plan).
 	arrivals *arrivals
+	// rendered says that the chart was rendered: not for a release that Helm will not touch.
+	rendered bool
 }
 
 // Plan computes what apply would do to the releases of res. It returns an error only when it
@@ -152,7 +154,7 @@ func (p *Planner) Plan(ctx context.Context, res *spec.Resolved, opts Options) (*
 		works[i] = newWork(r, histories[releaseKey{r.Namespace, r.Name}], opts.Recover)
 	}
 	parallel(len(works), opts.Parallel, func(i int) { p.prepare(ctx, works[i], caps) })
-	arrived := newArrivals(res, works, caps)
+	arrived := p.renderArrivals(ctx, res, works, caps, opts.Parallel)
 	for _, w := range works {
 		w.arrivals = arrived
 	}
