@@ -150,7 +150,7 @@ func (a *arrivals) arrive(w *work, d object, c *ObjectChange, ignore []FieldPath
 // or why none does.
 func (a *arrivals) source(w *work, ref ObjectRef) (crdKind, error) {
 	gk := ref.gvk().GroupKind()
-	kind := kindName(gk)
+	kind := gk.String() // as kubectl names it: Deployment.apps, Pod
 	name := w.spec.Name
 	needed := a.needed(name)
 	var own, other []crdKind
@@ -229,12 +229,7 @@ func (a *arrivals) suggest(gk schema.GroupKind) string {
 		}
 	}
 	if s := suggest.Closest(gk.Kind, same); s != "" {
-		return kindName(schema.GroupKind{Group: gk.Group, Kind: s})
+		return schema.GroupKind{Group: gk.Group, Kind: s}.String()
 	}
-	return suggest.Closest(kindName(gk), a.known)
-}
-
-// kindName is the kind as kubectl names it: Deployment.apps, Pod.
-func kindName(gk schema.GroupKind) string {
-	return gk.String()
+	return suggest.Closest(gk.String(), a.known)
 }
