@@ -200,7 +200,7 @@ func (s crdKind) check(ref ObjectRef, kind string) error {
 		return fmt.Errorf("kind %s arrives with release %s, but CRD %s serves %s, not %s: use one of those versions in the apiVersion",
 			kind, from, s.crd.Name, strings.Join(s.served, ", "), schema.GroupVersion{Group: ref.Group, Version: ref.Version})
 	}
-	if s.inCRDsDir && s.w.out.Action != ActionInstall {
+	if s.inCRDsDir && !s.w.bringsCRDsDir() {
 		return fmt.Errorf("kind %s would arrive with CRD %s of the crds/ directory of release %s, but helm installs crds/ only on a first install and release %s is not installed now: apply the CRD yourself (kubectl apply --server-side -f <chart>/crds/)",
 			kind, s.crd.Name, from, from)
 	}
@@ -232,4 +232,10 @@ func (a *arrivals) suggest(gk schema.GroupKind) string {
 		return schema.GroupKind{Group: gk.Group, Kind: s}.String()
 	}
 	return suggest.Closest(gk.String(), a.known)
+}
+
+// bringsCRDsDir reports whether apply puts the CRDs of the chart's crds/ of w in the cluster:
+// helm installs them on a first install only.
+func (w *work) bringsCRDsDir() bool {
+	return w.hist.installable()
 }

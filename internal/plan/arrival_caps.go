@@ -51,7 +51,7 @@ func (a *arrivals) arriving(w *work, caps *common.Capabilities) []string {
 	var out []string
 	for gk, sources := range a.kinds {
 		for _, s := range sources {
-			if !needed[s.w.spec.Name] || (s.inCRDsDir && !s.w.hist.installable()) {
+			if !needed[s.w.spec.Name] || (s.inCRDsDir && !s.w.bringsCRDsDir()) {
 				continue
 			}
 			for _, v := range s.served {
