@@ -53,9 +53,7 @@ func objectChanges(w *work, live *liveSet, ignore []FieldPath) []dryRun {
 		base[b.ref.key()] = b
 	}
 	runs := w.crdChanges()
-	crdKinds := map[string]bool{}
 	for _, c := range w.crds {
-		crdKinds[crdGroupKind(c)] = true
 		if r.Action == ActionInstall && c.mapping != nil && w.crdMode() == spec.CRDsCreate {
 			if l, err := live.get(c); err == nil && l == nil {
 				r.Changes = append(r.Changes, ObjectChange{Object: c.ref, Action: ChangeCreate,
@@ -74,12 +72,7 @@ func objectChanges(w *work, live *liveSet, ignore []FieldPath) []dryRun {
 			c.Action = ChangeUpdate
 		}
 		if d.mapping == nil {
-			if crdKinds[d.ref.Group+"/"+d.ref.Kind] {
-				c.Planned = strip(d.u.Object, ignore)
-				c.Note = "its kind comes from the chart's crds/ directory, which helm installs first; not dry-run"
-			} else {
-				c.Err = d.err
-			}
+			w.arrivals.arrive(w, d, &c, ignore)
 			r.Changes = append(r.Changes, c)
 			continue
 		}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"kaji.dev/kaji/internal/release"
@@ -99,11 +98,4 @@ func crdApplied(applied map[string]any) map[string]any {
 		return out
 	}
 	return applied
-}
-
-// crdGroupKind is the group/kind that a CRD defines.
-func crdGroupKind(c object) string {
-	group, _, _ := unstructured.NestedString(c.u.Object, "spec", "group")
-	kind, _, _ := unstructured.NestedString(c.u.Object, "spec", "names", "kind")
-	return group + "/" + kind
 }

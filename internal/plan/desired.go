@@ -32,7 +32,9 @@ func (p *Planner) prepare(ctx context.Context, w *work, caps *chartcommon.Capabi
 	}
 	if err := p.render(ctx, w, ch, vals, caps); err != nil {
 		w.out.Err = err
+		return
 	}
+	w.rendered = true
 }
 
 // load loads the chart of w and merges its values.

@@ -31,6 +31,8 @@ type object struct {
 	mapping *meta.RESTMapping
 	// err says why the object has no mapping: its kind is unknown to the cluster.
 	err error
+	// unserved says that the cluster does not serve the object's kind (yet).
+	unserved bool
 }
 
 // parseManifest splits a release manifest into its objects, in order. Lists (kind: List)
@@ -87,6 +89,7 @@ func place(objs []*unstructured.Unstructured, name, namespace string, mapper Dis
 		switch {
 		case err != nil && meta.IsNoMatchError(err):
 			o.err = fmt.Errorf("the cluster has no API for %s", gvk.GroupVersion().WithKind(gvk.Kind))
+			o.unserved = true
 		case err != nil:
 			o.err = fmt.Errorf("map %s: %w", gvk, err)
 		case m.Scope.Name() == meta.RESTScopeNameNamespace:

@@ -110,6 +110,10 @@ type work struct {
 	// recover is set when the pending latest revision is a flight of a run that stopped: hist
 	// then holds it as failed, and out.Current as it is.
 	recover bool
+	// arrivals knows the kinds that the plan's CRDs bring (shared by every work of a plan).
+	arrivals *arrivals
+	// rendered says that the chart was rendered: not for a release that Helm will not touch.
+	rendered bool
 }
 
 // Plan computes what apply would do to the releases of res. It returns an error only when it
@@ -155,6 +159,10 @@ func (p *Planner) Plan(ctx context.Context, res *spec.Resolved, opts Options) (*
 		works[i] = newWork(r, histories[releaseKey{r.Namespace, r.Name}], opts.Recover)
 	}
 	parallel(len(works), opts.Parallel, func(i int) { p.prepare(ctx, works[i], caps) })
+	arrived := p.renderArrivals(ctx, res, works, caps, opts.Parallel)
+	for _, w := range works {
+		w.arrivals = arrived
+	}
 
 	live := p.fetchLive(ctx, works, opts.Parallel)
 	for _, w := range works {

@@ -197,6 +197,10 @@ type ObjectChange struct {
 	Conflicts []Conflict
 	// Note adds what the plan could not check, such as defaults not shown.
 	Note string
+	// ArrivesWith names the release that installs the CRD of the object's kind, which the
+	// cluster does not serve yet: the object is planned as a creation, not dry-run, and apply
+	// creates it after that release (the object's own release when its chart's crds/ has it).
+	ArrivesWith string
 	// Err is why apply would fail on this object (the dry run's error).
 	Err error
 }

@@ -250,6 +250,10 @@ func (m *Manager) Apply(ctx context.Context, d Desired) (Result, error) {
 	}
 	res := resultOf(r, act)
 	res.CRDs = crds
+	fromDir := len(crds) > 0 || (act == Installed && d.crdMode() == spec.CRDsCreate && d.Chart != nil && len(d.Chart.CRDObjects()) > 0)
+	if err := m.arriveCRDs(cfg, r, fromDir, m.timeout(d.Timeout)); err != nil {
+		return res, err
+	}
 	return res, nil
 }
 

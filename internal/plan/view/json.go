@@ -133,7 +133,10 @@ type ChangeJSON struct {
 	Planned   map[string]any `json:"planned,omitempty"`
 	Conflicts []ConflictJSON `json:"conflicts,omitempty"`
 	Note      string         `json:"note,omitempty"`
-	Error     string         `json:"error,omitempty"`
+	// ArrivesWith names the release that installs the CRD of a kind the cluster does not
+	// serve yet.
+	ArrivesWith string `json:"arrivesWith,omitempty"`
+	Error       string `json:"error,omitempty"`
 }
 
 // FieldJSON is one changed field. Old is absent for an addition and New for a removal; both
@@ -213,7 +216,7 @@ func changeJSON(c plan.ObjectChange, opts JSONOptions) ChangeJSON {
 	apiVersion := apiVersionOf(c.Object)
 	out := ChangeJSON{
 		APIVersion: apiVersion, Kind: c.Object.Kind, Namespace: c.Object.Namespace, Name: c.Object.Name,
-		Action: string(c.Action), Missing: c.Missing, Note: c.Note,
+		Action: string(c.Action), Missing: c.Missing, Note: c.Note, ArrivesWith: c.ArrivesWith,
 		Drift: fieldsJSON(c.Drift, opts), Diff: fieldsJSON(c.Diff, opts),
 	}
 	for _, cf := range c.Conflicts {
