@@ -28,6 +28,7 @@ func (v *validator) validateEnvironments() {
 			v.validateVersion(rp.with("version"), o.Version)
 			v.validateValuesFiles(rp.with("valuesFiles"), o.ValuesFiles)
 			v.validateIgnoreDifferences(rp.with("ignoreDifferences"), o.IgnoreDifferences)
+			v.validateCRDs(rp.with("crds"), o.CRDs)
 		}
 	}
 }

@@ -117,7 +117,7 @@ func (d *Document) resolveRelease(i int, env string, o ReleaseOverride) (Resolve
 		}
 	}
 	crds := DefaultCRDMode
-	for _, m := range []CRDMode{d.File.CRDs, r.CRDs} {
+	for _, m := range []CRDMode{d.File.CRDs, r.CRDs, o.CRDs} {
 		if m != "" {
 			crds = m
 		}

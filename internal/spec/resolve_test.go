@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -282,6 +283,10 @@ releases:
   - {name: b, namespace: shop, chart: repo/b, crds: skip}
 repositories:
   repo: https://example.com/charts
+environments:
+  prod:
+    releases:
+      b: {crds: apply}
 `
 	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
@@ -296,5 +301,18 @@ repositories:
 	}
 	if a, b := r.Releases[0].CRDs, r.Releases[1].CRDs; a != CRDsCreate || b != CRDsSkip {
 		t.Errorf("crds = %q, %q; want create (the project's), skip (the release's)", a, b)
+	}
+
+	bad := src + "  bad:\n    releases:\n      a: {crds: upgrade}\n"
+	if err := os.WriteFile(file, []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Load(file)
+	var ps Problems
+	if !errors.As(err, &ps) || len(ps) != 1 || ps[0].Path != "environments.bad.releases.a.crds" || ps[0].Pos.Line != 15 {
+		t.Errorf("load: %v; want one problem at environments.bad.releases.a.crds, line 15", err)
+	}
+	if r, err = d.Resolve("prod"); err != nil || r.Releases[1].CRDs != CRDsApply {
+		t.Errorf("prod: %v, crds of b %q; want apply (the environment's)", err, r.Releases[1].CRDs)
 	}
 }

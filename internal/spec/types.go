@@ -147,4 +147,6 @@ type ReleaseOverride struct {
 	ForceConflicts *bool `json:"forceConflicts,omitempty"`
 	// IgnoreDifferences are added to the release's own.
 	IgnoreDifferences []IgnoreDifference `json:"ignoreDifferences,omitempty"`
+	// CRDs replaces the release's crds (and the project's default) in this environment.
+	CRDs CRDMode `json:"crds,omitempty" jsonschema:"enum=apply,enum=create,enum=skip"`
 }
