@@ -30,19 +30,6 @@ type Transaction struct {
 	Confirm func(context.Context, *plan.Plan) (bool, error)
 }
 
-// TransactionOptions change what a transaction does.
-type TransactionOptions struct {
-	// Prune uninstalls the project's orphans once everything declared is in place.
-	Prune bool
-	// Adopt takes over declared releases that kaji did not make for this project.
-	Adopt bool
-	// ForceConflicts takes every field that other field managers own.
-	ForceConflicts bool
-	// ForceCRDs plans to apply the CRDs of crds/ that the safety rules refuse
-	// (release.CheckCRD); the Runner's ForceCRDs says so to the releases.
-	ForceCRDs bool
-}
-
 // Result is what a transaction did.
 type Result struct {
 	Plan *plan.Plan
@@ -55,10 +42,12 @@ type Result struct {
 	Declined bool
 }
 
-// Run runs the transaction on res. The error is nil only when every release succeeded; a
-// *PendingRunError when pending releases kept the run from converging.
-func (tx *Transaction) Run(ctx context.Context, res *spec.Resolved, opts TransactionOptions) (*Result, error) {
-	pl, err := tx.Planner.Plan(ctx, res, plan.Options{Prune: opts.Prune, Adopt: opts.Adopt, ForceConflicts: opts.ForceConflicts, ForceCRDs: opts.ForceCRDs, Recover: tx.Flights.Left()})
+// Run runs the transaction on res, planned with opts (Prune, Adopt, ForceConflicts, ForceCRDs;
+// Recover is the flights the lock holds). The error is nil only when every release succeeded;
+// a *PendingRunError when pending releases kept the run from converging.
+func (tx *Transaction) Run(ctx context.Context, res *spec.Resolved, opts plan.Options) (*Result, error) {
+	opts.Recover = tx.Flights.Left()
+	pl, err := tx.Planner.Plan(ctx, res, opts)
 	if err != nil {
 		return nil, err
 	}

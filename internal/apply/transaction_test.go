@@ -158,7 +158,7 @@ func TestTransactionFlights(t *testing.T) {
 			fl := &fakeFlights{left: []lock.Flight{flight("a", 5)}}
 			planner := &fakePlanner{plan: &plan.Plan{Project: "p", Releases: c.planned}}
 			tx := &apply.Transaction{Planner: planner, Runner: &apply.Runner{Releases: rels, Concurrency: 1}, Flights: fl}
-			out, err := tx.Run(t.Context(), res, apply.TransactionOptions{Adopt: true})
+			out, err := tx.Run(t.Context(), res, plan.Options{Adopt: true})
 			if !slices.Equal(planner.got.Recover, fl.left) || !planner.got.Adopt {
 				t.Errorf("planned with %+v, want the flights left in the lock and Adopt", planner.got)
 			}
@@ -230,7 +230,7 @@ func TestTransactionStopsBeforeRecording(t *testing.T) {
 				Runner: &apply.Runner{Releases: rels}, Flights: fl,
 				Show:    func(*plan.Plan) error { shown = true; return nil },
 				Confirm: func(context.Context, *plan.Plan) (bool, error) { asked = true; return c.confirm, nil }}
-			out, err := tx.Run(t.Context(), res, apply.TransactionOptions{})
+			out, err := tx.Run(t.Context(), res, plan.Options{})
 			if werr := c.want(out, err); werr != nil {
 				t.Error(werr)
 			}

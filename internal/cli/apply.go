@@ -110,7 +110,7 @@ else.`,
 				}
 				tx := &apply.Transaction{Planner: planner, Runner: rn, Flights: l}
 				s.review(tx, streams, f)
-				res, err := tx.Run(ctx, s.resolved, apply.TransactionOptions{Prune: f.prune, Adopt: f.adopt, ForceConflicts: f.forceConflicts, ForceCRDs: f.forceCRDs})
+				res, err := tx.Run(ctx, s.resolved, plan.Options{Prune: f.prune, Adopt: f.adopt, ForceConflicts: f.forceConflicts, ForceCRDs: f.forceCRDs})
 				switch {
 				case res != nil && res.InSync && f.output == "text":
 					fmt.Fprintln(streams.Out, "Nothing to do: every release is in sync.")

@@ -45,16 +45,28 @@ func (m *Manager) arriveCRDs(cfg *action.Configuration, rel *rspb.Release, fromD
 func crdDocuments(manifest string) []string {
 	var out []string
 	for _, doc := range releaseutil.SplitManifests(manifest) {
-		var head struct {
-			APIVersion string `json:"apiVersion"`
-			Kind       string `json:"kind"`
-		}
-		if err := yaml.Unmarshal([]byte(doc), &head); err != nil {
-			continue // helm parsed it to apply it; a document it could not parse was not applied
-		}
-		if head.Kind == "CustomResourceDefinition" && strings.HasPrefix(head.APIVersion, "apiextensions.k8s.io/") {
+		if _, ok := crdOf(doc); ok {
 			out = append(out, doc)
 		}
 	}
 	return out
+}
+
+// crdHead is what tells a manifest document that is a CustomResourceDefinition.
+type crdHead struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Metadata   struct {
+		Name        string            `json:"name"`
+		Annotations map[string]string `json:"annotations"`
+	} `json:"metadata"`
+}
+
+// crdOf reads the head of a manifest document; ok says that it is a CRD. A document that does
+// not parse is none: helm parsed each document to apply it, so such a one was not applied.
+func crdOf(doc string) (head crdHead, ok bool) {
+	if err := yaml.Unmarshal([]byte(doc), &head); err != nil {
+		return head, false
+	}
+	return head, head.Kind == "CustomResourceDefinition" && strings.HasPrefix(head.APIVersion, CRDResource.Group+"/")
 }

@@ -41,16 +41,7 @@ func keepTemplateCRDs(cfg *action.Configuration, last *rspb.Release) ([]string, 
 	var b strings.Builder
 	for _, k := range keys {
 		doc := docs[k]
-		var obj struct {
-			APIVersion string `json:"apiVersion"`
-			Kind       string `json:"kind"`
-			Metadata   struct {
-				Name        string            `json:"name"`
-				Annotations map[string]string `json:"annotations"`
-			} `json:"metadata"`
-		}
-		if err := yaml.Unmarshal([]byte(doc), &obj); err == nil && obj.Kind == "CustomResourceDefinition" &&
-			strings.HasPrefix(obj.APIVersion, CRDResource.Group+"/") {
+		if obj, ok := crdOf(doc); ok {
 			names = append(names, obj.Metadata.Name)
 			if obj.Metadata.Annotations[kube.ResourcePolicyAnno] != kube.KeepPolicy {
 				var m map[string]any
