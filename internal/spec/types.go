@@ -112,6 +112,18 @@ type Release struct {
 	// CRDs is what apply does with the CRDs of the chart's crds/ directory, overriding the
 	// project's crds: apply, create or skip.
 	CRDs CRDMode `json:"crds,omitempty" jsonschema:"enum=apply,enum=create,enum=skip"`
+	// Enabled false declares the release without applying it, for a release that runs only
+	// in some environments: they set enabled: true in their overrides. Default true.
+	Enabled *bool `json:"enabled,omitempty"`
+	// RollbackOnFailure rolls the release back to its last good revision when an upgrade (or,
+	// on a first install, uninstalls it when the install) fails, overriding
+	// --rollback-on-failure.
+	RollbackOnFailure *bool `json:"rollbackOnFailure,omitempty"`
+	// Adopt takes the release over when helm or another kaji project made it, as kaji apply
+	// --adopt does for this release alone. kaji import writes it for the releases it imports:
+	// when the release is in sync, apply only labels it as this project's, without a new
+	// revision. Once the release is the project's, it has no effect.
+	Adopt bool `json:"adopt,omitempty"`
 }
 
 // IgnoreDifference names fields of some of a release's objects.
@@ -137,6 +149,10 @@ type Environment struct {
 
 // ReleaseOverride changes one release in one environment.
 type ReleaseOverride struct {
+	// Enabled false leaves the release out of this environment: plan and apply neither
+	// install nor upgrade it there, and --prune treats an installed one as an orphan. True
+	// brings back a release whose own enabled is false.
+	Enabled *bool `json:"enabled,omitempty"`
 	// Version replaces the release's version.
 	Version string `json:"version,omitempty"`
 	// Values are merged last, over everything else.
