@@ -68,10 +68,11 @@ in-process with the Helm v4 SDK; the releases it makes are plain Helm releases.`
 		newDoctorCommand(g, streams),
 		newValidateCommand(g, streams),
 		newUnlockCommand(g, streams),
+		newImportCommand(g, streams),
 		newVersionCommand(streams),
 	)
 	for _, c := range root.Commands() {
-		if c.Args == nil { // unlock takes its release names
+		if c.Args == nil { // unlock and import take release names
 			c.Args = noArgs
 		}
 	}

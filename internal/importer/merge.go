@@ -157,6 +157,15 @@ func newMerger(found *Found, opts Options) (*merger, error) {
 
 var identifierChars = regexp.MustCompile(`[^a-z0-9-]+`)
 
+// ProjectName is the project of a new kaji.yaml at file: given, else its directory's name.
+func ProjectName(given, file string) string {
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		abs = file
+	}
+	return projectName(given, filepath.Dir(abs))
+}
+
 func projectName(given, dir string) string {
 	if given != "" {
 		return given

@@ -74,9 +74,12 @@ func (m *merger) found(fr *Release) (definition, error) {
 	if len(fr.ValuesFiles) > 0 {
 		files, err := normalizedFiles(m.dir, fr.ValuesFiles, v)
 		if err != nil {
-			return definition{}, err
+			// A values file the source names but kaji cannot read (missing, or a template) is
+			// noted by the reader; the comparison goes on with what can be read.
+			fr.Notes = append(fr.Notes, Note{Message: fmt.Sprintf("values not compared: %v", err)})
+		} else {
+			v = files
 		}
-		v = files
 	}
 	d := definition{Namespace: fr.Namespace, Chart: fr.Chart, Version: fr.Version, Values: v}
 	if fr.Stored != nil && fr.Stored.Metadata != nil {
