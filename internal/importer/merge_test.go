@@ -1,8 +1,8 @@
 package importer
 
 import (
-	"fmt"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
