@@ -70,7 +70,7 @@ func Text(w io.Writer, r *importer.Report) error {
 func attention(b *strings.Builder, r *importer.Report) {
 	var lines []string
 	for _, rel := range r.Releases {
-		if rel.Source != "" && short(rel.Source) != rel.Source {
+		if strings.HasPrefix(rel.Source, storedPrefix) {
 			lines = append(lines, fmt.Sprintf("  %s: chart from %s", rel.Name, rel.Source))
 		}
 		for _, d := range rel.Differences {
@@ -117,8 +117,14 @@ func next(b *strings.Builder, r *importer.Report) {
 	fmt.Fprintf(b, "  kaji apply%s      # labels adopted releases as this project's, without a new revision\n", env)
 }
 
+// storedPrefix starts the chart source of a release whose stored chart was written out.
+const storedPrefix = "the chart stored in the release"
+
 // short cuts a chart source to its first clause for the table.
 func short(s string) string {
+	if strings.HasPrefix(s, storedPrefix) {
+		return "stored chart, written out"
+	}
 	if i := strings.IndexAny(s, ";("); i > 0 {
 		return strings.TrimSpace(s[:i])
 	}
