@@ -22,7 +22,7 @@ type chartSources struct{}
 
 func newChartSources() importer.ChartSources { return chartSources{} }
 
-func (chartSources) Find(context.Context, *chartv2.Chart, map[string]string) (string, string, error) {
+func (chartSources) Find(context.Context, *chartv2.Chart, map[string]any, map[string]string) (string, string, error) {
 	return "", "no repository searched", nil
 }
 

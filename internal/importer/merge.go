@@ -22,7 +22,8 @@ import (
 type ChartSources interface {
 	// Find returns the reference (repo/name of one of repos, or oci://...) of a chart whose
 	// content is the stored chart's, or "" when none is; how says what was tried either way.
-	Find(ctx context.Context, stored *chartv2.Chart, repos map[string]string) (ref, how string, err error)
+	// config is the release's user-supplied values, which decided what Helm stored.
+	Find(ctx context.Context, stored *chartv2.Chart, config map[string]any, repos map[string]string) (ref, how string, err error)
 	// WriteLocal writes the stored chart under dir and returns the path kaji.yaml uses.
 	WriteLocal(dir string, stored *chartv2.Chart) (string, error)
 }

@@ -135,7 +135,7 @@ func (m *merger) chart(ctx context.Context, fr *Release, r *spec.Release, rep *R
 	if m.opts.Charts == nil {
 		return fmt.Errorf("no chart source finder for a chart stored in the cluster")
 	}
-	ref, how, err := m.opts.Charts.Find(ctx, fr.Stored, m.candidates)
+	ref, how, err := m.opts.Charts.Find(ctx, fr.Stored, fr.Values, m.candidates)
 	if err != nil {
 		return err
 	}
