@@ -30,5 +30,10 @@ cp -R "$app/charts" "$work/charts"
 
 rm -rf "$out"
 mkdir -p "$out"
-cp "$work/cdk.out/manifest.json" "$work/cdk.out/"*.template.json "$work/cdk.out/"*.assets.json "$out/"
-echo "cdk-fixtures: wrote $(ls "$out" | wc -l) files to ${out#"$root"/}"
+# The same files of the nested assemblies that stages make.
+(cd "$work/cdk.out" && find . \( -name manifest.json -o -name '*.template.json' -o -name '*.assets.json' \) \
+	-not -path './asset.*' -print0 | while IFS= read -r -d '' f; do
+	mkdir -p "$out/$(dirname "$f")"
+	cp "$f" "$out/$f"
+done)
+echo "cdk-fixtures: wrote $(find "$out" -type f | wc -l) files to ${out#"$root"/}"

@@ -2,7 +2,8 @@
 // (internal/importer/cdk/testdata/cdk.out). Regenerate them with make cdk-fixtures.
 //
 // Platform deploys to account 111111111111 in eu-west-1; Tools is environment-agnostic, so
-// its pseudo parameters (AWS::Region, AWS::AccountId) stay references in the template.
+// its pseudo parameters (AWS::Region, AWS::AccountId) stay references in the template; the
+// stage Staging deploys to another cluster in us-east-1.
 const path = require('path');
 const cdk = require('aws-cdk-lib');
 const eks = require('aws-cdk-lib/aws-eks');
@@ -145,10 +146,32 @@ class Tools extends cdk.Stack {
   }
 }
 
+// A stage deploys its stacks as a nested cloud assembly, here to another cluster.
+class Staging extends cdk.Stage {
+  constructor(scope, id, props) {
+    super(scope, id, props);
+    const apps = new cdk.Stack(this, 'Apps');
+    const cluster = eks.Cluster.fromClusterAttributes(apps, 'Cluster', {
+      clusterName: 'staging',
+      kubectlRoleArn: 'arn:aws:iam::111111111111:role/staging-kubectl',
+      kubectlLayer: new KubectlV33Layer(apps, 'Kubectl'),
+    });
+    cluster.addHelmChart('Podinfo', {
+      chart: 'podinfo',
+      repository: 'oci://ghcr.io/stefanprodan/charts/podinfo',
+      version: '6.9.2',
+      release: 'podinfo',
+      namespace: 'apps',
+      values: { replicaCount: 1 },
+    });
+  }
+}
+
 const app = new cdk.App();
 new Platform(app, 'Platform', {
   stackName: 'platform-prod',
   env: { account: '111111111111', region: 'eu-west-1' },
 });
 new Tools(app, 'Tools');
+new Staging(app, 'Staging', { env: { account: '111111111111', region: 'us-east-1' } });
 app.synth();
