@@ -46,16 +46,28 @@ func (rd *reader) seeCluster(b *release) {
 	rd.clusters = append(rd.clusters, c)
 }
 
-// finishCluster sets Found.Cluster to the cluster of the first HelmChart, with a region from
-// another HelmChart of the same cluster when the first one's stack does not name it, and
-// notes every HelmChart that points at another cluster.
+// finishCluster sets Found.Cluster to the cluster that most HelmCharts run on (the first of
+// them on a tie), with a region from another HelmChart of that cluster when the first one's
+// stack does not name it, and notes every HelmChart that runs on another cluster.
 func (rd *reader) finishCluster() {
 	if len(rd.clusters) == 0 {
 		return
 	}
-	first := rd.clusters[0]
+	chosen, most := 0, 0
+	for i, c := range rd.clusters {
+		n := 0
+		for _, o := range rd.clusters {
+			if sameCluster(c.eks, o.eks) {
+				n++
+			}
+		}
+		if n > most {
+			chosen, most = i, n
+		}
+	}
+	first := rd.clusters[chosen]
 	if IsPlaceholder(first.eks.Region) {
-		for _, c := range rd.clusters[1:] {
+		for _, c := range rd.clusters {
 			if sameCluster(first.eks, c.eks) && !IsPlaceholder(c.eks.Region) {
 				first.eks.Region = c.eks.Region
 				delete(first.notes, "cluster.eks.region")
@@ -68,7 +80,7 @@ func (rd *reader) finishCluster() {
 	}
 	eks := first.eks
 	rd.found.Cluster = &spec.Cluster{EKS: &eks}
-	for _, c := range rd.clusters[1:] {
+	for _, c := range rd.clusters {
 		if sameCluster(first.eks, c.eks) {
 			continue
 		}
