@@ -3,7 +3,6 @@ package cdk
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -267,16 +266,26 @@ func (r *resolver) jsonText(s *scope, v any) string {
 		text := r.str(s, p)
 		switch {
 		case scan.inString:
-			quoted, _ := json.Marshal(text)
-			write(string(quoted[1 : len(quoted)-1]))
+			quoted := jsonQuote(text)
+			write(quoted[1 : len(quoted)-1])
 		case !IsPlaceholder(text) && json.Valid([]byte(text)):
 			write(text)
 		default:
-			quoted, _ := json.Marshal(text)
-			write(string(quoted))
+			write(jsonQuote(text))
 		}
 	}
 	return b.String()
+}
+
+// jsonQuote returns s as a JSON string, with <, > and & as themselves.
+func jsonQuote(s string) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil {
+		return `""` // a string always encodes
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // jsonScanner follows whether JSON text written so far ends inside a string.
@@ -317,14 +326,4 @@ func urlSuffix(region string) string {
 		return "amazonaws.com.cn"
 	}
 	return "amazonaws.com"
-}
-
-// sortedKeys returns the keys of m in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
