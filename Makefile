@@ -7,7 +7,7 @@ CACHE := $(CURDIR)/.cache
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X kaji.dev/kaji/internal/version.Version=$(VERSION)
 
-.PHONY: all build test test-short demo controlplane helm dev-cluster dev-cluster-down schema bench clean
+.PHONY: all build test test-short demo controlplane helm dev-cluster dev-cluster-down schema bench cdk-fixtures clean
 
 all: build
 
@@ -42,6 +42,9 @@ bench: controlplane ## run the benchmarks and print a report for BENCHMARKS.md
 
 schema: ## regenerate schema/kaji.schema.json from the Go types
 	$(GO) run ./hack/genschema > schema/kaji.schema.json
+
+cdk-fixtures: ## synthesize the CDK app of internal/importer/cdk/testdata/app with the cdk CLI (npm packages into .cache/cdk) and refresh its committed templates
+	@hack/cdk-fixtures.sh
 
 clean:
 	rm -rf bin
