@@ -161,7 +161,12 @@ func (g *globalFlags) importReleases(ctx context.Context, f *importFlags, names 
 		if err != nil {
 			return nil, err
 		}
-		return importer.Merge(ctx, found, nil, opts)
+		rep, err := importer.Merge(ctx, found, nil, opts)
+		if err != nil {
+			return nil, err
+		}
+		cdkHandOver(found, rep)
+		return rep, nil
 	case f.fromHelmfile != "":
 		found, err := readHelmfile(f, g.file)
 		if err != nil {

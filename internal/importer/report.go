@@ -41,6 +41,9 @@ type Report struct {
 	Notes []Note `json:"notes,omitempty"`
 	// Written are the files written, relative to File's directory.
 	Written []string `json:"written,omitempty"`
+	// HandOver are the steps that move the releases from their old tool to kaji without
+	// uninstalling them (CDK).
+	HandOver []Step `json:"handOver,omitempty"`
 	// Blocking counts the notes, of the releases' and the import's own, that leave kaji.yaml
 	// unusable until a person resolves them.
 	Blocking int `json:"blocking"`
@@ -85,4 +88,16 @@ func (r *Report) countBlocking() {
 		}
 	}
 	r.Blocking = n
+}
+
+// Step is one step of a hand-over from another tool.
+type Step struct {
+	// Title says what to do and why.
+	Title string `json:"title"`
+	// Items are what the step is about, one a line.
+	Items []string `json:"items,omitempty"`
+	// Code is code to write in the other tool's project, one line each.
+	Code []string `json:"code,omitempty"`
+	// Commands are commands to run, one each.
+	Commands []string `json:"commands,omitempty"`
 }

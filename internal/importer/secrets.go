@@ -49,7 +49,7 @@ func splitMap(in map[string]any, prefix string, public, secret map[string]any, p
 				secret[k] = sec
 			}
 		case string:
-			if x != "" && IsSecretKey(k) {
+			if x != "" && IsSecretKey(k) && !isPlaceholder(x) {
 				secret[k] = x
 				*paths = append(*paths, p)
 				continue
@@ -82,4 +82,10 @@ func joinPath(prefix, key string) string {
 		return key
 	}
 	return prefix + "." + key
+}
+
+// isPlaceholder says whether s is a placeholder an import wrote for a person to replace
+// (such as <cdk-import: Fn::GetAtt Role.Arn>): it stays in sight, not in a secret file.
+func isPlaceholder(s string) bool {
+	return strings.HasPrefix(s, "<") && strings.HasSuffix(s, ">") && strings.Contains(s, "-import: ")
 }

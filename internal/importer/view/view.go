@@ -61,7 +61,11 @@ func Text(w io.Writer, r *importer.Report) error {
 	if len(r.Written) > 0 {
 		fmt.Fprintf(&b, "\nWritten: %s\n", strings.Join(r.Written, ", "))
 	}
-	next(&b, r)
+	if len(r.HandOver) > 0 {
+		handOver(&b, r.HandOver)
+	} else {
+		next(&b, r)
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -136,4 +140,21 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// handOver prints the steps that move releases from another tool to kaji.
+func handOver(b *strings.Builder, steps []importer.Step) {
+	b.WriteString("\nHand-over, in this order (nothing is uninstalled if it is followed):\n")
+	for i, s := range steps {
+		fmt.Fprintf(b, "%d. %s\n", i+1, s.Title)
+		for _, it := range s.Items {
+			fmt.Fprintf(b, "     - %s\n", it)
+		}
+		for _, c := range s.Code {
+			fmt.Fprintf(b, "       %s\n", c)
+		}
+		for _, c := range s.Commands {
+			fmt.Fprintf(b, "     $ %s\n", c)
+		}
+	}
 }
