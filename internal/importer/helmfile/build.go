@@ -81,7 +81,7 @@ func (r *reader) readEnvironments() {
 			case "values", "secrets":
 				if !isEmpty(p.value) {
 					r.addNote(line, fmt.Sprintf("environment %s %s: they only feed helmfile templates (of this file and of .gotmpl values files); "+
-						"kaji has no templates, so nothing is imported from them: the template notes say where they were used", e.key, p.key), false)
+						"kaji has no templates, so nothing is imported from them: %s", e.key, p.key, r.whereUsed()), false)
 				}
 			case "missingFileHandler", "missingFileHandlerConfig":
 			default:
@@ -111,4 +111,12 @@ func (r *reader) environmentContext(name string) string {
 		}
 	}
 	return ""
+}
+
+// whereUsed says where state values may have been used.
+func (r *reader) whereUsed() string {
+	if len(r.tpl.lines) == 0 {
+		return "this helmfile has no template lines, so only .gotmpl values files could use them"
+	}
+	return "the template notes say where they were used"
 }

@@ -53,7 +53,7 @@ func (r *reader) gather(doc *yaml.Node) {
 		case "values":
 			if !isEmpty(p.value) {
 				r.addNote(line, "values: helmfile state values only feed templates (of this file and of .gotmpl values files); "+
-					"kaji has none, so nothing is imported from them: the template notes say where they were used", false)
+					"kaji has none, so nothing is imported from them: "+r.whereUsed(), false)
 			}
 		case "helmBinary", "kustomizeBinary":
 			r.addNote(line, p.key+": kaji runs Helm in-process and needs no binary; not imported", false)
