@@ -75,7 +75,6 @@ func checkReleases(t *testing.T, got []importer.Release, want []wantRelease) {
 	}
 }
 
-
 func TestReadPlatform(t *testing.T) {
 	const f = "testdata/platform/helmfile.yaml"
 	found, err := Read(f, Options{KajiDir: "testdata"})
