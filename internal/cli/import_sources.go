@@ -2,13 +2,14 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"path/filepath"
 
 	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
 
 	"kaji.dev/kaji/internal/importer"
 	"kaji.dev/kaji/internal/importer/cdk"
+	"kaji.dev/kaji/internal/importer/helmfile"
 )
 
 // readCDK reads the HelmChart resources of a synthesized CDK app.
@@ -23,8 +24,14 @@ func cdkHandOver(found *importer.Found, rep *importer.Report) {
 	}
 }
 
-func readHelmfile(*importFlags, string) (*importer.Found, error) {
-	return nil, errors.New("--from-helmfile: not built yet")
+// readHelmfile reads the static part of a helmfile.yaml, with paths made relative to kajiFile's
+// directory.
+func readHelmfile(f *importFlags, kajiFile string) (*importer.Found, error) {
+	dir, err := filepath.Abs(filepath.Dir(kajiFile))
+	if err != nil {
+		return nil, fmt.Errorf("resolve %s: %w", kajiFile, err)
+	}
+	return helmfile.Read(f.fromHelmfile, helmfile.Options{KajiDir: dir})
 }
 
 type chartSources struct{}

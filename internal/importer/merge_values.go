@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"kaji.dev/kaji/internal/spec"
@@ -25,8 +26,8 @@ func (m *merger) placeValues(r *spec.Release, rep *ReleaseReport, base string) e
 			r.Values = public
 			rep.Values = "inline"
 		} else {
-			file := "values/" + base + ".yaml"
-			if err := m.addFile(file, fmt.Sprintf("Values of release %s, written by kaji import from %s.", r.Name, rep.Origin), public); err != nil {
+			file, err := m.addFile(r, base, "", fmt.Sprintf("Values of release %s, written by kaji import from %s.", r.Name, rep.Origin), public)
+			if err != nil {
 				return err
 			}
 			r.ValuesFiles = append(r.ValuesFiles, file)
@@ -42,8 +43,8 @@ func (m *merger) placeValues(r *spec.Release, rep *ReleaseReport, base string) e
 		}
 		return nil
 	}
-	file := "values/" + base + ".secret.yaml"
-	if err := m.addFile(file, fmt.Sprintf("Values of release %s that look secret, written by kaji import. Not for git: .gitignore lists %s.\nKeep them in a secret store and give this file to kaji where it runs.", r.Name, secretPattern), secret); err != nil {
+	file, err := m.addFile(r, base, ".secret", fmt.Sprintf("Values of release %s that look secret, written by kaji import. Not for git: .gitignore lists %s.\nKeep them in a secret store and give this file to kaji where it runs.", r.Name, secretPattern), secret)
+	if err != nil {
 		return err
 	}
 	r.ValuesFiles = append(r.ValuesFiles, file)
@@ -65,19 +66,52 @@ func (m *merger) placeOverrideValues(o *spec.ReleaseOverride, rep *ReleaseReport
 	return err
 }
 
-// addFile queues a values file to write. An existing file with other content is replaced
-// only with Overwrite.
-func (m *merger) addFile(rel, header string, v map[string]any) error {
+// addFile queues a values file of release r to write, as values/<base><kind>.yaml, and returns
+// its path relative to kaji.yaml. A file of that name that r already lists (a helmfile's own
+// values file) or that holds something else is not replaced: values/<base>.kaji<kind>.yaml
+// and then numbered names are tried. With Overwrite, a file that kaji.yaml lists for this
+// release is replaced.
+func (m *merger) addFile(r *spec.Release, base, kind, header string, v map[string]any) (string, error) {
 	data, err := renderValues(header, v)
 	if err != nil {
-		return err
+		return "", err
 	}
-	path := filepath.Join(m.dir, filepath.FromSlash(rel))
-	if have, err := os.ReadFile(path); err == nil && !bytes.Equal(have, data) && !m.opts.Overwrite {
-		return fmt.Errorf("%s exists with other content; move it away or import with --overwrite", rel)
+	owned := m.declaredFiles(r.Name)
+	for i := 0; i < 100; i++ {
+		rel := "values/" + base + kind + ".yaml"
+		switch {
+		case i == 1:
+			rel = "values/" + base + ".kaji" + kind + ".yaml"
+		case i > 1:
+			rel = fmt.Sprintf("values/%s.kaji-%d%s.yaml", base, i, kind)
+		}
+		if slices.Contains(r.ValuesFiles, rel) {
+			continue
+		}
+		if _, queued := m.files[rel]; queued {
+			continue
+		}
+		have, err := os.ReadFile(filepath.Join(m.dir, filepath.FromSlash(rel)))
+		if err == nil && !bytes.Equal(have, data) && !(m.opts.Overwrite && slices.Contains(owned, rel)) {
+			continue
+		}
+		m.files[rel] = data
+		return rel, nil
 	}
-	m.files[rel] = data
-	return nil
+	return "", fmt.Errorf("no free name for the values file of release %s under values/", r.Name)
+}
+
+// declaredFiles are the values files kaji.yaml lists for release name, before the import.
+func (m *merger) declaredFiles(name string) []string {
+	i := m.index(name)
+	if i < 0 {
+		return nil
+	}
+	files := slices.Clone(m.doc.File.Releases[i].ValuesFiles)
+	if o, ok := m.doc.File.Environments[m.opts.Env].Releases[name]; ok {
+		files = append(files, o.ValuesFiles...)
+	}
+	return files
 }
 
 // normalizedFiles merges values files (relative to dir) under the inline values, as kaji does.
