@@ -176,6 +176,10 @@ environments:
 	if got := latest(t, store, "extra"); got != (revision{1, "deployed"}) {
 		t.Errorf("extra after a changed apply --env test: %+v, want revision 1, not upgraded", got)
 	}
+	if r := p.kaji(t, "", false, "plan", "--env", "test", "--release", "extra"); r.code != cli.ExitError ||
+		!strings.Contains(r.err, `release "extra" is disabled in environment "test"`) {
+		t.Errorf("plan --env test --release extra: exit %d\n%s%s", r.code, r.out, r.err)
+	}
 	if r := p.kaji(t, "", false, "destroy", "--yes", "--env", "test"); r.code != cli.ExitOK {
 		t.Fatalf("destroy --env test: exit %d\n%s%s", r.code, r.out, r.err)
 	}

@@ -64,7 +64,8 @@ func ForCluster(conn *cluster.Conn, charts Charts) (*Planner, error) {
 // Options change what a plan covers.
 type Options struct {
 	// Releases limits the plan to the releases of these names; orphans are then not looked
-	// for. A name that kaji.yaml does not declare is an *UnknownReleaseError.
+	// for. A name that kaji.yaml does not declare, or that the environment leaves out, is an
+	// *UnknownReleaseError.
 	Releases []string
 	// SkipDiff leaves out the server-side dry runs: states, drift and which objects change
 	// are still computed, but not what the API server would make of them. kaji status uses it.
@@ -125,7 +126,7 @@ type work struct {
 // cannot plan at all (Helm's storage or discovery unreadable, unknown release names); errors
 // of single releases and objects are in the plan (see Plan.Err).
 func (p *Planner) Plan(ctx context.Context, res *spec.Resolved, opts Options) (*Plan, error) {
-	selected, err := selectReleases(res.Releases, opts.Releases)
+	selected, err := selectReleases(res, opts.Releases)
 	if err != nil {
 		return nil, err
 	}
