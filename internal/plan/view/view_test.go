@@ -91,7 +91,7 @@ func everyState() *plan.Plan {
 				Deployed: &plan.Revision{Number: 3, Status: "deployed", Chart: "shared", Version: "1.2.0", Updated: now.Add(-6 * time.Hour)},
 				Changes:  []plan.ObjectChange{{Object: plan.ObjectRef{Version: "v1", Kind: "ConfigMap", Namespace: "apps", Name: "shared"}, Action: plan.ChangeUnchanged}}},
 			{Name: "theirs", Namespace: "apps", State: plan.StateUnmanaged, Action: plan.ActionBlocked,
-				Reason: `owned by kaji project "other"; apply leaves it alone unless --adopt, which takes it over into project "shop"`,
+				Reason: `owned by kaji project "other"; apply leaves it alone unless --adopt, or adopt: true on the release in kaji.yaml, takes it over into project "shop"`,
 				Chart:  "theirs", Version: "1.0.0", Current: &plan.Revision{Number: 4, Status: "deployed", Chart: "theirs", Version: "1.0.0", Updated: now.Add(-2 * time.Hour), Project: "other"},
 				Changes: []plan.ObjectChange{{Object: plan.ObjectRef{Version: "v1", Kind: "ConfigMap", Namespace: "apps", Name: "theirs"}, Action: plan.ChangeUnchanged}}},
 			{Name: "search", Namespace: "apps", State: plan.StateInstall, Action: plan.ActionInstall, Reason: "not installed", Chart: "search", Version: "5.0.0", Revision: 1,
