@@ -76,6 +76,17 @@ func (s *Summary) Unchanged() int {
 	return n
 }
 
+// Adopted counts releases that were taken over without a new revision.
+func (s *Summary) Adopted() int {
+	n := 0
+	for _, o := range s.Outcomes {
+		if o.Err == nil && o.Result.Action == release.Adopted {
+			n++
+		}
+	}
+	return n
+}
+
 // Skipped counts releases that were not attempted.
 func (s *Summary) Skipped() int {
 	n := 0

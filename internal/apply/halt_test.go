@@ -35,6 +35,10 @@ func (*stuck) Unlock(context.Context, string, string, time.Time) (release.Unlock
 	return release.Unlocked{}, nil
 }
 
+func (*stuck) Adopt(context.Context, string, string, int) (release.Result, error) {
+	return release.Result{}, errors.New("no release is adopted here")
+}
+
 func (s *stuck) Uninstall(ctx context.Context, name, _ string, _ time.Duration) (release.Result, error) {
 	return s.Apply(ctx, release.Desired{Name: name})
 }
@@ -131,6 +135,10 @@ func (d *deaf) Apply(context.Context, release.Desired) (release.Result, error) {
 
 func (*deaf) Unlock(context.Context, string, string, time.Time) (release.Unlocked, error) {
 	return release.Unlocked{}, nil
+}
+
+func (*deaf) Adopt(context.Context, string, string, int) (release.Result, error) {
+	return release.Result{}, errors.New("no release is adopted here")
 }
 
 func (d *deaf) Uninstall(_ context.Context, name, ns string, _ time.Duration) (release.Result, error) {

@@ -30,6 +30,9 @@ type Releases interface {
 	Uninstall(ctx context.Context, name, namespace string, timeout time.Duration) (release.Result, error)
 	// Unlock marks the pending latest revision of a release failed.
 	Unlock(ctx context.Context, name, namespace string, now time.Time) (release.Unlocked, error)
+	// Adopt labels revision, the latest of a release that is not the project's, as the
+	// project's, without a new revision.
+	Adopt(ctx context.Context, name, namespace string, revision int) (release.Result, error)
 }
 
 // Runner applies and destroys the releases of a resolved kaji.yaml.
@@ -43,7 +46,8 @@ type Runner struct {
 	// Wait and Timeout apply to every release that kaji.yaml does not give its own.
 	Wait    bool
 	Timeout time.Duration
-	// RollbackOnFailure rolls back a failed upgrade and uninstalls a failed install.
+	// RollbackOnFailure rolls back a failed upgrade and uninstalls a failed install, for
+	// every release that kaji.yaml does not give its own rollbackOnFailure.
 	RollbackOnFailure bool
 	// ForceCRDs applies the CRDs of crds/ even when their safety rules refuse them
 	// (release.CheckCRD), as kaji apply --force-crds does.
@@ -128,6 +132,9 @@ type Step struct {
 	// history to the release's MaxHistory only when the new revision would exceed it: trimming
 	// reads the whole history again, a request that is otherwise not needed.
 	Stored int
+	// Adopt, when not zero, is the revision to adopt without a new one: the release is in
+	// sync but not the project's (plan.ActionAdopt), and apply only labels that revision.
+	Adopt int
 }
 
 // ApplySteps is Apply following a plan: releases in sync are left alone, blocked ones fail
@@ -136,7 +143,7 @@ type Step struct {
 func (rn *Runner) ApplySteps(ctx context.Context, res *spec.Resolved, steps map[string]Step) (*Summary, error) {
 	var load []spec.ResolvedRelease
 	for _, r := range res.Releases {
-		if st, ok := steps[r.Name]; !ok || (!st.InSync && st.Err == nil && st.Chart == nil) {
+		if st, ok := steps[r.Name]; !ok || (!st.InSync && st.Err == nil && st.Adopt == 0 && st.Chart == nil) {
 			load = append(load, r)
 		}
 	}
@@ -162,6 +169,10 @@ func (rn *Runner) ApplySteps(ctx context.Context, res *spec.Resolved, steps map[
 				Name: r.Name, Namespace: r.Namespace, Action: release.Unchanged}}
 		case st.Err != nil:
 			t.run = func(context.Context) (release.Result, error) { return release.Result{}, st.Err }
+		case st.Adopt > 0:
+			t.run = func(ctx context.Context) (release.Result, error) {
+				return rn.Releases.Adopt(ctx, r.Name, r.Namespace, st.Adopt)
+			}
 		default:
 			t.run = func(ctx context.Context) (release.Result, error) {
 				recovered, err := rn.recover(ctx, r, st)
@@ -279,6 +290,9 @@ func (rn *Runner) desired(p prepared) release.Desired {
 	}
 	if p.r.Wait != nil {
 		d.Wait = *p.r.Wait
+	}
+	if p.r.RollbackOnFailure != nil {
+		d.RollbackOnFailure = *p.r.RollbackOnFailure
 	}
 	if p.r.Timeout > 0 {
 		d.Timeout = p.r.Timeout

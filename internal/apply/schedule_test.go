@@ -79,6 +79,10 @@ func (*gate) Unlock(context.Context, string, string, time.Time) (release.Unlocke
 	return release.Unlocked{}, nil
 }
 
+func (*gate) Adopt(context.Context, string, string, int) (release.Result, error) {
+	return release.Result{}, errors.New("no release is adopted here")
+}
+
 func (g *gate) Uninstall(ctx context.Context, name, _ string, timeout time.Duration) (release.Result, error) {
 	g.mu.Lock()
 	g.timeouts[name] = timeout

@@ -40,6 +40,10 @@ func (*stopping) Unlock(context.Context, string, string, time.Time) (release.Unl
 	return release.Unlocked{}, nil
 }
 
+func (*stopping) Adopt(context.Context, string, string, int) (release.Result, error) {
+	return release.Result{}, errors.New("no release is adopted here")
+}
+
 func (s *stopping) Uninstall(ctx context.Context, name, _ string, _ time.Duration) (release.Result, error) {
 	return s.Apply(ctx, release.Desired{Name: name})
 }

@@ -113,8 +113,13 @@ func stepsOf(res *spec.Resolved, pl *plan.Plan) map[string]Step {
 		if err := pr.RefusedError(); err != nil {
 			blocked = err
 		}
+		adopt := 0
+		if pr.Action == plan.ActionAdopt && pr.Current != nil && blocked == nil {
+			adopt = pr.Current.Number
+		}
 		steps[r.Name] = Step{
-			InSync: !pr.NeedsApply() && blocked == nil,
+			InSync: !pr.NeedsApply() && adopt == 0 && blocked == nil,
+			Adopt:  adopt,
 			Err:    blocked,
 			Chart:  pr.Loaded, Values: pr.Values,
 			ForceConflicts: pr.ForceConflicts,

@@ -83,6 +83,14 @@ func (f *fakeReleases) Unlock(_ context.Context, name, namespace string, _ time.
 	return release.Unlocked{Name: name, Namespace: namespace, Revision: 5, Was: "pending-upgrade"}, nil
 }
 
+func (f *fakeReleases) Adopt(_ context.Context, name, namespace string, revision int) (release.Result, error) {
+	f.note(fmt.Sprintf("adopt %s %d", name, revision))
+	if f.fail[name] {
+		return release.Result{}, errors.New("adopt failed")
+	}
+	return release.Result{Name: name, Namespace: namespace, Action: release.Adopted, Revision: revision}, nil
+}
+
 func flight(name string, rev int) lock.Flight {
 	return lock.Flight{Namespace: "ns", Name: name, Revision: rev}
 }
@@ -106,6 +114,10 @@ func TestTransactionFlights(t *testing.T) {
 		return r
 	}
 	inSync := plan.Release{Name: "b", Namespace: "ns", State: plan.StateInSync, Action: plan.ActionNone, Loaded: loaded}
+	adopt := func(name string, rev int) plan.Release {
+		return plan.Release{Name: name, Namespace: "ns", State: plan.StateUnmanaged, Action: plan.ActionAdopt,
+			Current: &plan.Revision{Number: rev, Status: "deployed"}, Loaded: loaded}
+	}
 	cases := []struct {
 		name string
 		// releases in kaji.yaml: b needs a when needs is set.
@@ -136,6 +148,11 @@ func TestTransactionFlights(t *testing.T) {
 		{name: "a revision to recover stays recorded when its release is refused for conflicts",
 			planned:  []plan.Release{refused(recovering("a", 5)), inSync},
 			recorded: []lock.Flight{flight("a", 5)}, kept: []lock.Flight{flight("a", 5)}, wantErr: "1 release(s) failed"},
+		{name: "an adoption labels the planned revision, and records no flight: it makes no revision",
+			planned: []plan.Release{adopt("a", 3), inSync}, did: []string{"adopt a 3"}},
+		{name: "an adoption that fails leaves nothing in the lock", needs: true,
+			planned: []plan.Release{adopt("a", 3), upgrade("b", 2)}, fail: []string{"a"},
+			recorded: []lock.Flight{flight("b", 2)}, did: []string{"adopt a 3"}, wantErr: "1 skipped"},
 		{name: "a pending release is blocked, and the run says how to recover it",
 			planned: []plan.Release{{Name: "a", Namespace: "ns", State: plan.StatePending, Action: plan.ActionBlocked, Reason: "revision 4 is pending-upgrade",
 				Current: &plan.Revision{Number: 4, Status: "pending-upgrade"}}, inSync},

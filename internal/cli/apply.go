@@ -49,7 +49,11 @@ touched: an unchanged release gets no new revision, and a drifted one is applied
 again, which corrects the drift. --prune also uninstalls the project's orphans.
 A declared release that kaji did not make for this project (made by helm, or
 labeled as another kaji project's) is left alone and fails the run, unless
---adopt says to take it over: its next revision is labeled as this project's.
+--adopt, or adopt: true on the release in kaji.yaml, says to take it over. One that
+is in sync with kaji.yaml is adopted without a new revision: apply labels its latest
+revision as this project's. Any other is upgraded, and its new revision carries the
+label. A release with enabled: false (in kaji.yaml or for the --env) is neither
+installed nor upgraded; an installed one is an orphan.
 
 Fields that another field manager owns are conflicts. Those last written with kubectl
 (kubectl scale, edit, patch, ...) are drift by hand, which apply takes back. Any other
@@ -130,8 +134,8 @@ else.`,
 	fs.BoolVar(&f.wait, "wait", false, "wait until every object is ready (kstatus), up to --timeout; kaji.yaml can set it per release")
 	fs.DurationVar(&f.timeout, "timeout", release.DefaultTimeout, "time for each release's Helm operation and wait; kaji.yaml can set it per release")
 	fs.BoolVar(&f.prune, "prune", false, "uninstall orphans: releases labeled with this project that kaji.yaml no longer declares")
-	fs.BoolVar(&f.adopt, "adopt", false, "take over declared releases that helm made or another kaji project owns (without it they are left alone)")
-	fs.BoolVar(&f.rollbackOnFailure, "rollback-on-failure", false, "roll a failed upgrade back, and uninstall a failed install (implies --wait)")
+	fs.BoolVar(&f.adopt, "adopt", false, "take over declared releases that helm made or another kaji project owns, without a new revision when in sync (without it they are left alone); kaji.yaml can set it per release with adopt")
+	fs.BoolVar(&f.rollbackOnFailure, "rollback-on-failure", false, "roll a failed upgrade back, and uninstall a failed install (implies --wait); kaji.yaml can set it per release with rollbackOnFailure")
 	fs.BoolVar(&f.forceConflicts, "force-conflicts", false, "take fields that other field managers (controllers, operators, other tools) own; kaji.yaml can set it per release with forceConflicts")
 	fs.BoolVar(&f.forceCRDs, "force-crds", false, "apply the CRDs of charts' crds/ even when they remove or stop serving a stored version, or belong to another release (see docs/crds.md)")
 	fs.BoolVar(&f.deleteCRDs, "delete-crds", false, "with --prune, also delete the CRDs of the uninstalled releases, and every custom resource of theirs (kept by default)")

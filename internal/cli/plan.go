@@ -38,8 +38,9 @@ func newPlanCommand(g *globalFlags, streams Streams) *cobra.Command {
 		Long: `Show what apply would do to every release of kaji.yaml, and why: install,
 upgrade, in-sync, drifted (live objects changed by hand), pending (locked by an
 unfinished Helm operation), failed, unmanaged (made by helm, or owned by another
-kaji project: apply leaves it alone unless --adopt) or orphan (labeled as this
-project's, but no longer in kaji.yaml).
+kaji project: apply leaves it alone unless --adopt or adopt: true in kaji.yaml;
+one in sync is adopted without a new revision, action adopt) or orphan (labeled as
+this project's, but no longer in kaji.yaml, or left out with enabled: false).
 
 For each object that would change, plan shows what the API server would make of it:
 every changed object is sent as a server-side apply dry run, so that defaults,
@@ -50,7 +51,7 @@ kubectl's are drift that apply repairs; for any other, apply refuses the release
 The values of Secrets are hidden unless --show-secrets is given.
 
 With --detailed-exitcode the exit code is 0 when there is nothing to do, 2 when apply
-would change something, and 1 on errors.`,
+would change something (an adoption without a new revision counts), and 1 on errors.`,
 		Example: `  kaji plan
   kaji plan --env prod --release api --release web
   kaji plan -o json > plan.json

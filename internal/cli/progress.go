@@ -71,6 +71,8 @@ func eventLine(e apply.Event) string {
 			return fmt.Sprintf("- %-40s absent, nothing to uninstall", ref)
 		case release.Uninstalled:
 			return fmt.Sprintf("✓ %-40s uninstalled (%s)", ref, round(e.Elapsed))
+		case release.Adopted:
+			return fmt.Sprintf("✓ %-40s adopted %s-%s, revision %d, without a new revision (%s)", ref, r.Chart, r.Version, r.Revision, round(e.Elapsed))
 		default:
 			line := fmt.Sprintf("✓ %-40s %s %s-%s, revision %d (%s)", ref, r.Action, r.Chart, r.Version, r.Revision, round(e.Elapsed))
 			if u := r.Recovered; u != nil {
@@ -94,7 +96,11 @@ func oneLine(s string) string {
 
 func summaryLine(op string, s *apply.Summary, took time.Duration) string {
 	ok := len(s.Outcomes) - s.Failed() - s.Skipped() - s.Unchanged()
-	line := fmt.Sprintf("%s: %d done, %d failed, %d skipped", op, ok, s.Failed(), s.Skipped())
+	line := fmt.Sprintf("%s: %d done", op, ok)
+	if n := s.Adopted(); n > 0 {
+		line += fmt.Sprintf(" (%d adopted without a new revision)", n)
+	}
+	line += fmt.Sprintf(", %d failed, %d skipped", s.Failed(), s.Skipped())
 	if n := s.Unchanged(); n > 0 {
 		line += fmt.Sprintf(", %d unchanged", n)
 	}

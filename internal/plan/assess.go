@@ -14,15 +14,17 @@ func (p *Planner) assess(w *work, live *liveSet, project string, ignore []FieldP
 	r := w.out
 	defer p.markRecover(w)
 	if r.Err != nil {
-		r.State, r.Reason, r.Action = decide(w.hist, project, comparison{})
+		r.State, r.Reason, r.Action = decide(w.hist, project, comparison{unplanned: true}, w.adopt)
 		if r.State == StateInSync {
 			r.State, r.Reason, r.Action = StateUnknown, "could not be planned", ActionNone
 		}
 		r.Revision = 0
 		return
 	}
+	// A release that is not the project's is looked at too when apply may adopt it: without
+	// a change or drift, adopting it makes no new revision.
 	if statusOf(w.hist.latest) == common.StatusDeployed && !w.cmp.changed() &&
-		w.hist.latest.Labels[release.ProjectLabel] == project {
+		(w.hist.latest.Labels[release.ProjectLabel] == project || w.adopt) {
 		for _, o := range w.base {
 			drifted, err := w.driftedObject(o, live, ignore)
 			if err != nil {
@@ -34,8 +36,8 @@ func (p *Planner) assess(w *work, live *liveSet, project string, ignore []FieldP
 			}
 		}
 	}
-	r.State, r.Reason, r.Action = decide(w.hist, project, w.cmp)
-	if r.Action == ActionNone || r.Action == ActionBlocked {
+	r.State, r.Reason, r.Action = decide(w.hist, project, w.cmp, w.adopt)
+	if r.Action == ActionNone || r.Action == ActionBlocked || r.Action == ActionAdopt {
 		r.Revision, r.Hooks = 0, nil
 	}
 }

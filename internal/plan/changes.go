@@ -28,7 +28,7 @@ func (p *Planner) planChanges(ctx context.Context, works []*work, live *liveSet,
 	for _, w := range works {
 		switch {
 		case w.out.Err != nil || w.out.Action == ActionBlocked:
-		case w.out.Action == ActionNone:
+		case w.out.Action == ActionNone || w.out.Action == ActionAdopt:
 			for _, o := range w.base {
 				w.out.Changes = append(w.out.Changes, ObjectChange{Object: o.ref, Action: ChangeUnchanged})
 			}

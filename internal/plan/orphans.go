@@ -45,6 +45,10 @@ func (p *Planner) orphans(res *spec.Resolved, rels []*rspb.Release, err error, k
 	for _, r := range res.Releases {
 		declared[releaseKey{r.Namespace, r.Name}] = true
 	}
+	disabled := map[releaseKey]string{}
+	for _, r := range res.Disabled {
+		disabled[releaseKey{r.Namespace, r.Name}] = r.Reason
+	}
 	var out []Release
 	for _, k := range slices.SortedFunc(maps.Keys(found), func(a, b releaseKey) int {
 		return strings.Compare(a.namespace+"/"+a.name, b.namespace+"/"+b.name)
@@ -55,7 +59,7 @@ func (p *Planner) orphans(res *spec.Resolved, rels []*rspb.Release, err error, k
 		}
 		out = append(out, Release{
 			Name: k.name, Namespace: k.namespace, State: StateOrphan, Action: ActionNone,
-			Reason: orphanReason(latest), Current: revisionOf(latest), Deployed: revisionOf(found[k].deployed),
+			Reason: orphanReason(latest, disabled[k]), Current: revisionOf(latest), Deployed: revisionOf(found[k].deployed),
 		})
 	}
 	return out, warning

@@ -64,7 +64,8 @@ func ForCluster(conn *cluster.Conn, charts Charts) (*Planner, error) {
 // Options change what a plan covers.
 type Options struct {
 	// Releases limits the plan to the releases of these names; orphans are then not looked
-	// for. A name that kaji.yaml does not declare is an *UnknownReleaseError.
+	// for. A name that kaji.yaml does not declare, or that the environment leaves out, is an
+	// *UnknownReleaseError.
 	Releases []string
 	// SkipDiff leaves out the server-side dry runs: states, drift and which objects change
 	// are still computed, but not what the API server would make of them. kaji status uses it.
@@ -77,8 +78,10 @@ type Options struct {
 	// longer declares. Without it orphans are only reported.
 	Prune bool
 	// Adopt lets apply take over a declared release that kaji did not make for this project:
-	// one that helm made (no kaji.dev/project label) or that another kaji project owns.
-	// Without it such a release is planned as unmanaged and apply leaves it alone.
+	// one that helm made (no kaji.dev/project label) or that another kaji project owns; a
+	// release's adopt: true does the same for that release. Without either, such a release is
+	// planned as unmanaged and apply leaves it alone. One in sync with kaji.yaml is adopted
+	// without a new revision (ActionAdopt); any other is upgraded.
 	Adopt bool
 	// ForceConflicts takes every field that other field managers own, as kaji apply
 	// --force-conflicts does. Without it, a release whose dry runs conflict with a manager
@@ -114,13 +117,16 @@ type work struct {
 	arrivals *arrivals
 	// rendered says that the chart was rendered: not for a release that Helm will not touch.
 	rendered bool
+	// adopt says that apply may take the release over when it is not the project's
+	// (Options.Adopt, or the release's adopt).
+	adopt bool
 }
 
 // Plan computes what apply would do to the releases of res. It returns an error only when it
 // cannot plan at all (Helm's storage or discovery unreadable, unknown release names); errors
 // of single releases and objects are in the plan (see Plan.Err).
 func (p *Planner) Plan(ctx context.Context, res *spec.Resolved, opts Options) (*Plan, error) {
-	selected, err := selectReleases(res.Releases, opts.Releases)
+	selected, err := selectReleases(res, opts.Releases)
 	if err != nil {
 		return nil, err
 	}
@@ -157,6 +163,7 @@ func (p *Planner) Plan(ctx context.Context, res *spec.Resolved, opts Options) (*
 	works := make([]*work, len(selected))
 	for i, r := range selected {
 		works[i] = newWork(r, histories[releaseKey{r.Namespace, r.Name}], opts.Recover)
+		works[i].adopt = opts.Adopt || r.Adopt
 	}
 	parallel(len(works), opts.Parallel, func(i int) { p.prepare(ctx, works[i], caps) })
 	arrived := p.renderArrivals(ctx, res, works, caps, opts.Parallel)
@@ -174,7 +181,7 @@ func (p *Planner) Plan(ctx context.Context, res *spec.Resolved, opts Options) (*
 	p.planChanges(ctx, works, live, opts)
 
 	for _, w := range works {
-		if w.out.State == StateUnmanaged && !opts.Adopt {
+		if w.out.State == StateUnmanaged && !w.adopt {
 			// The changes stay: they show what adopting it would do.
 			w.out.Action, w.out.Revision, w.out.Hooks, w.out.ForceConflicts = ActionBlocked, 0, nil, false
 		}

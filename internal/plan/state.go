@@ -68,6 +68,8 @@ type comparison struct {
 	crds bool
 	// drifted names the live objects that differ from what the release applied.
 	drifted []string
+	// unplanned says that the release could not be planned: what apply would change is unknown.
+	unplanned bool
 }
 
 func (c comparison) changed() bool { return c.chart != "" || c.values || c.manifest || c.crds }
@@ -94,9 +96,12 @@ func (c comparison) causes() []string {
 }
 
 // decide returns the state of a declared release, why, and what apply does about it, from
-// its history in storage and how the release apply would write compares with it. This is
-// the whole decision; everything else in the package gathers its inputs.
-func decide(h history, project string, c comparison) (State, string, Action) {
+// its history in storage and how the release apply would write compares with it. adopt says
+// that apply may take over a release that is not the project's (--adopt, or adopt: true);
+// without it such a release is unmanaged, with the action that adopting it would take, which
+// the planner then blocks. This is the whole decision; everything else in the package gathers
+// its inputs.
+func decide(h history, project string, c comparison, adopt bool) (State, string, Action) {
 	latest := h.latest
 	switch st := statusOf(latest); {
 	case latest == nil:
@@ -108,12 +113,7 @@ func decide(h history, project string, c comparison) (State, string, Action) {
 	}
 	owner := latest.Labels[release.ProjectLabel]
 	if owner != project {
-		// Upgrade is what --adopt does; without it the planner blocks the release (Plan).
-		reason := unmanagedReason(owner, project)
-		if causes := c.causes(); len(causes) > 0 {
-			reason += "; it would also be upgraded: " + strings.Join(causes, ", ")
-		}
-		return StateUnmanaged, reason, ActionUpgrade
+		return decideUnmanaged(latest, owner, project, c, adopt)
 	}
 	if st := statusOf(latest); st != common.StatusDeployed && st != common.StatusSuperseded {
 		reason := fmt.Sprintf("revision %d is %s", latest.Version, st)
@@ -131,14 +131,49 @@ func decide(h history, project string, c comparison) (State, string, Action) {
 	return StateInSync, fmt.Sprintf("revision %d", latest.Version), ActionNone
 }
 
-// unmanagedReason says whose a declared release is when it is not the project's, and how to
-// take it over.
-func unmanagedReason(owner, project string) string {
-	why := "made by helm, not by kaji (no " + release.ProjectLabel + " label)"
+// decideUnmanaged decides a release that is not the project's: owner made it (helm when
+// empty). Taking it over is an adoption alone when its latest revision is deployed and in
+// sync with kaji.yaml: apply labels that revision, without a new one. Otherwise adopting it
+// upgrades it.
+func decideUnmanaged(latest *rspb.Release, owner, project string, c comparison, adopt bool) (State, string, Action) {
+	whose := "made by helm, not by kaji (no " + release.ProjectLabel + " label)"
 	if owner != "" {
-		why = fmt.Sprintf("owned by kaji project %q", owner)
+		whose = fmt.Sprintf("owned by kaji project %q", owner)
 	}
-	return fmt.Sprintf("%s; apply leaves it alone unless --adopt, which takes it over into project %q", why, project)
+	var causes []string
+	if !c.unplanned {
+		causes = c.causes()
+		if len(causes) == 0 && len(c.drifted) > 0 {
+			causes = []string{fmt.Sprintf("live objects differ from revision %d: %s", latest.Version, strings.Join(c.drifted, ", "))}
+		}
+		if st := statusOf(latest); st != common.StatusDeployed {
+			causes = append(causes, fmt.Sprintf("revision %d is %s", latest.Version, st))
+		}
+	}
+	inSync := !c.unplanned && len(causes) == 0
+	action := ActionUpgrade
+	if inSync {
+		action = ActionAdopt
+	}
+	if !adopt {
+		reason := fmt.Sprintf("%s; apply leaves it alone unless --adopt, or adopt: true on the release in kaji.yaml, takes it over into project %q", whose, project)
+		switch {
+		case inSync:
+			reason += fmt.Sprintf("; it is in sync with kaji.yaml: adopting it labels revision %d, without a new revision", latest.Version)
+		case len(causes) > 0:
+			reason += "; it would also be upgraded: " + strings.Join(causes, ", ")
+		}
+		return StateUnmanaged, reason, action
+	}
+	if inSync {
+		return StateUnmanaged, fmt.Sprintf("%s; in sync with kaji.yaml: apply labels revision %d as project %s's, without a new revision",
+			whose, latest.Version, project), ActionAdopt
+	}
+	reason := fmt.Sprintf("%s; apply takes it over into project %q and upgrades it", whose, project)
+	if len(causes) > 0 {
+		reason += ": " + strings.Join(causes, ", ")
+	}
+	return StateUnmanaged, reason, ActionUpgrade
 }
 
 func pendingReason(r *rspb.Release) string {
@@ -150,9 +185,14 @@ func pendingReason(r *rspb.Release) string {
 	return fmt.Sprintf("revision %d is %s: an operation is running or was interrupted; %s", r.Version, st, fix)
 }
 
-// orphanReason says what an orphan is.
-func orphanReason(r *rspb.Release) string {
-	return fmt.Sprintf("not in kaji.yaml (revision %d, %s); apply leaves it", r.Version, statusOf(r))
+// orphanReason says what an orphan is: a release that kaji.yaml does not declare, or that
+// the environment leaves out (disabled says why, when it does).
+func orphanReason(r *rspb.Release, disabled string) string {
+	what := "not in kaji.yaml"
+	if disabled != "" {
+		what = "in kaji.yaml but " + disabled
+	}
+	return fmt.Sprintf("%s (revision %d, %s); apply leaves it", what, r.Version, statusOf(r))
 }
 
 // revisionOf describes a stored release.

@@ -158,10 +158,11 @@ func TestUnmanagedReleaseIsAdoptedOnlyWhenAsked(t *testing.T) {
 		t.Error("a release left alone shows no changes: it should show what adopting it would do")
 	}
 
+	// In sync with kaji.yaml, it is adopted without a new revision.
 	r = releaseNamed(t, h.plan(res, plan.Options{Adopt: true}), "web")
-	wantState(t, r, plan.StateUnmanaged, plan.ActionUpgrade)
-	if r.Revision != 2 {
-		t.Errorf("adopting writes revision %d, want 2", r.Revision)
+	wantState(t, r, plan.StateUnmanaged, plan.ActionAdopt)
+	if r.Revision != 0 || r.Hooks != nil {
+		t.Errorf("adopting a release in sync writes revision %d with hooks %v, want none", r.Revision, r.Hooks)
 	}
 	for _, c := range r.Changes {
 		if c.Action != plan.ChangeUnchanged {
@@ -169,8 +170,13 @@ func TestUnmanagedReleaseIsAdoptedOnlyWhenAsked(t *testing.T) {
 		}
 	}
 
-	// Once applied, it is kaji's.
-	h.apply(res)
+	// Once applied, it is kaji's, at the same revision.
+	if _, err := h.transact(res, plan.Options{Adopt: true}); err != nil {
+		t.Fatalf("apply --adopt: %v", err)
+	}
+	if last := lastRevision(t, h, ns, "web"); last.Version != 1 || last.Labels[release.ProjectLabel] != h.project {
+		t.Errorf("after apply --adopt: revision %d labeled %v, want revision 1 labeled as project %s's", last.Version, last.Labels, h.project)
+	}
 	wantState(t, releaseNamed(t, h.plan(res, plan.Options{}), "web"), plan.StateInSync, plan.ActionNone)
 }
 

@@ -44,8 +44,12 @@ const (
 	// ActionInstall: helm install.
 	ActionInstall Action = "install"
 	// ActionUpgrade: helm upgrade, which also repairs drift, retries a failed revision and
-	// adopts an unmanaged release.
+	// adopts an unmanaged release that is not in sync.
 	ActionUpgrade Action = "upgrade"
+	// ActionAdopt: apply takes over an unmanaged release that is in sync with kaji.yaml (with
+	// --adopt, or adopt: true on the release) by labelling its latest revision as the
+	// project's, in Helm's storage, without a new revision.
+	ActionAdopt Action = "adopt"
 	// ActionBlocked: apply cannot act until the pending operation is resolved.
 	ActionBlocked Action = "blocked"
 	// ActionUninstall: helm uninstall of an orphan, with --prune.
@@ -256,7 +260,8 @@ func (p *Plan) Summary() Summary {
 }
 
 // HasChanges reports whether apply has anything to do, or to fail on: a release that is
-// neither in sync nor an orphan, or one that could not be planned.
+// neither in sync nor an orphan (an adoption without a new revision counts), or one that could
+// not be planned.
 func (p *Plan) HasChanges() bool {
 	for _, r := range p.Releases {
 		if r.Err != nil || (r.State != StateInSync && r.State != StateOrphan) || r.Action == ActionUninstall {
@@ -313,6 +318,17 @@ func (p *Plan) Pruned() []Release {
 // NeedsApply reports whether apply must install or upgrade the release.
 func (r *Release) NeedsApply() bool {
 	return r.Action == ActionInstall || r.Action == ActionUpgrade
+}
+
+// Adopted counts the releases that apply adopts without a new revision (ActionAdopt).
+func (p *Plan) Adopted() int {
+	n := 0
+	for _, r := range p.Releases {
+		if r.Action == ActionAdopt {
+			n++
+		}
+	}
+	return n
 }
 
 // Blocked returns why apply cannot act on the release, or nil.

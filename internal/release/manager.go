@@ -346,7 +346,7 @@ func (e *NotOwnedError) Error() string {
 	if e.Owner != "" {
 		whose = fmt.Sprintf("it is owned by kaji project %q", e.Owner)
 	}
-	return fmt.Sprintf("release %s/%s is not project %q's to uninstall: %s; `kaji apply --adopt` takes it over first",
+	return fmt.Sprintf("release %s/%s is not project %q's to uninstall: %s; `kaji apply --adopt` (or adopt: true on the release in kaji.yaml) takes it over first",
 		e.Namespace, e.Name, e.Project, whose)
 }
 

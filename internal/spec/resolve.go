@@ -31,8 +31,22 @@ func (d *Document) Resolve(env string) (*Resolved, error) {
 		Cluster:      cluster,
 		Repositories: maps.Clone(d.File.Repositories),
 	}
+	off := map[string]switched{}
+	for i, r := range d.File.Releases {
+		s := d.enabledIn(i, env, e.Releases[r.Name])
+		off[r.Name] = s
+		if s.off {
+			out.Disabled = append(out.Disabled, DisabledRelease{Name: r.Name, Namespace: r.Namespace, Reason: s.reason, Pos: d.Pos("releases", i)})
+		}
+	}
+	if ps := d.checkNeedsEnabled(env, off); len(ps) > 0 {
+		return nil, ps
+	}
 	for _, i := range dependencyOrder(d.File.Releases) {
 		r := d.File.Releases[i]
+		if off[r.Name].off {
+			continue
+		}
 		rr, err := d.resolveRelease(i, env, e.Releases[r.Name])
 		if err != nil {
 			return nil, fmt.Errorf("release %s: %w", r.Name, err)
@@ -153,21 +167,23 @@ func (d *Document) resolveRelease(i int, env string, o ReleaseOverride) (Resolve
 	}
 
 	return ResolvedRelease{
-		Name:            r.Name,
-		Namespace:       r.Namespace,
-		Chart:           chart,
-		ChartKind:       ref.Kind,
-		Version:         version,
-		Values:          layers,
-		Needs:           slices.Clone(r.Needs),
-		CreateNamespace: createNamespace,
-		Wait:            r.Wait,
-		Timeout:         timeout, // validated by Load
-		MaxHistory:      maxHistory,
-		ForceConflicts:  forceConflicts,
-		Ignore:          rules,
-		CRDs:            crds,
-		Pos:             d.Pos("releases", i),
+		Name:              r.Name,
+		Namespace:         r.Namespace,
+		Chart:             chart,
+		ChartKind:         ref.Kind,
+		Version:           version,
+		Values:            layers,
+		Needs:             slices.Clone(r.Needs),
+		CreateNamespace:   createNamespace,
+		Wait:              r.Wait,
+		Timeout:           timeout, // validated by Load
+		MaxHistory:        maxHistory,
+		ForceConflicts:    forceConflicts,
+		Ignore:            rules,
+		CRDs:              crds,
+		RollbackOnFailure: r.RollbackOnFailure,
+		Adopt:             r.Adopt,
+		Pos:               d.Pos("releases", i),
 	}, nil
 }
 

@@ -78,8 +78,24 @@ type Resolved struct {
 	// Repositories maps a repository name to its URL.
 	Repositories map[string]string
 	// Releases are in dependency order: every release comes after all it needs.
-	// Among releases with no order between them, file order is kept.
+	// Among releases with no order between them, file order is kept. Releases that the
+	// environment leaves out (enabled: false) are not among them.
 	Releases []ResolvedRelease
+	// Disabled are the releases that kaji.yaml declares but that this environment leaves out,
+	// in file order: apply neither installs nor upgrades them, and an installed one is an
+	// orphan.
+	Disabled []DisabledRelease
+}
+
+// DisabledRelease is a declared release that an environment leaves out.
+type DisabledRelease struct {
+	Name      string
+	Namespace string
+	// Reason says which enabled: false leaves it out, with its file:line, such as
+	// "disabled in environment \"test\" (environments.test.releases.db.enabled at kaji.yaml:40)".
+	Reason string
+	// Pos is where the release is declared.
+	Pos Pos
 }
 
 // ResolvedRelease is one release, ready to apply.
@@ -109,6 +125,12 @@ type ResolvedRelease struct {
 	Ignore ignore.Rules
 	// CRDs is what apply does with the CRDs of the chart's crds/ directory.
 	CRDs CRDMode
+	// RollbackOnFailure is the release's own rollbackOnFailure, or nil to follow the command
+	// line (--rollback-on-failure).
+	RollbackOnFailure *bool
+	// Adopt takes the release over when helm made it or another kaji project owns it, as
+	// --adopt does for every release.
+	Adopt bool
 	// Pos is where the release is declared.
 	Pos Pos
 }

@@ -46,17 +46,19 @@ func lockJSON(h *lock.Holder) *LockJSON {
 // SummaryJSON counts releases by what apply does to them.
 type SummaryJSON struct {
 	// Changes is true when apply has something to do (what --detailed-exitcode reports).
-	Changes   bool `json:"changes"`
-	Install   int  `json:"install"`
-	Upgrade   int  `json:"upgrade"`
-	Drifted   int  `json:"drifted"`
-	Uninstall int  `json:"uninstall"`
-	InSync    int  `json:"inSync"`
-	Pending   int  `json:"pending"`
-	Failed    int  `json:"failed"`
-	Unmanaged int  `json:"unmanaged"`
-	Orphan    int  `json:"orphan"`
-	Errors    int  `json:"errors"`
+	Changes bool `json:"changes"`
+	Install int  `json:"install"`
+	Upgrade int  `json:"upgrade"`
+	// Adopt counts the releases that apply adopts without a new revision (action adopt).
+	Adopt     int `json:"adopt"`
+	Drifted   int `json:"drifted"`
+	Uninstall int `json:"uninstall"`
+	InSync    int `json:"inSync"`
+	Pending   int `json:"pending"`
+	Failed    int `json:"failed"`
+	Unmanaged int `json:"unmanaged"`
+	Orphan    int `json:"orphan"`
+	Errors    int `json:"errors"`
 }
 
 // ReleaseJSON is one release.
@@ -164,7 +166,7 @@ func NewDocument(p *plan.Plan, opts JSONOptions) Document {
 			Changes: p.HasChanges(), Install: s[plan.StateInstall], Upgrade: s[plan.StateUpgrade],
 			Drifted: s[plan.StateDrifted], InSync: s[plan.StateInSync], Pending: s[plan.StatePending],
 			Failed: s[plan.StateFailed], Unmanaged: s[plan.StateUnmanaged], Orphan: s[plan.StateOrphan],
-			Uninstall: len(p.Pruned()),
+			Uninstall: len(p.Pruned()), Adopt: p.Adopted(),
 		},
 		Releases: []ReleaseJSON{},
 		Lock:     lockJSON(p.Lock),

@@ -17,7 +17,8 @@ func writeRelease(b *strings.Builder, r plan.Release, opts TextOptions, p painte
 			changed++
 		}
 	}
-	if r.Err == nil && len(r.Warnings) == 0 && r.Action != plan.ActionRefused && (!r.NeedsApply() || changed == 0 && r.State == plan.StateInSync) {
+	if r.Err == nil && len(r.Warnings) == 0 && r.Action != plan.ActionRefused && r.Action != plan.ActionAdopt &&
+		(!r.NeedsApply() || changed == 0 && r.State == plan.StateInSync) {
 		return
 	}
 	fmt.Fprintf(b, "\n%s\n", p.paint(bold, releaseHeader(r)))
@@ -66,9 +67,12 @@ func releaseHeader(r plan.Release) string {
 	case plan.StateFailed:
 		h += "upgrade to" + target + ", to replace the failed revision"
 	case plan.StateUnmanaged:
-		if r.Action == plan.ActionBlocked {
-			h += "left alone, not this project's (--adopt takes it over)"
-		} else {
+		switch {
+		case r.Action == plan.ActionBlocked:
+			h += "left alone, not this project's (--adopt, or adopt: true in kaji.yaml, takes it over)"
+		case r.Action == plan.ActionAdopt && r.Current != nil:
+			h += fmt.Sprintf("adopt revision %d, without a new revision", r.Current.Number)
+		default:
 			h += "adopt and upgrade to" + target
 		}
 	default:
@@ -88,6 +92,8 @@ func symbol(r plan.Release) string {
 		return "+"
 	case r.Action == plan.ActionUpgrade:
 		return "~"
+	case r.Action == plan.ActionAdopt:
+		return "^"
 	case r.Action == plan.ActionRefused:
 		return "x"
 	}

@@ -66,7 +66,8 @@ func Text(w io.Writer, p *plan.Plan, opts TextOptions) error {
 }
 
 // Footer sums a plan up in one line: "Plan: 2 to install, 1 to upgrade, 1 drifted, 0 to
-// uninstall, 12 in sync."
+// uninstall, 12 in sync." Adoptions without a new revision are counted when there are any:
+// "2 to adopt (no new revision)".
 func Footer(p *plan.Plan) string {
 	s := p.Summary()
 	adopted, notOurs := 0, 0
@@ -74,17 +75,22 @@ func Footer(p *plan.Plan) string {
 		switch {
 		case r.State == plan.StateUnmanaged && r.Action == plan.ActionUpgrade:
 			adopted++
-		case r.State == plan.StateUnmanaged:
+		case r.State == plan.StateUnmanaged && r.Action != plan.ActionAdopt:
 			notOurs++
 		}
 	}
 	parts := []string{
 		fmt.Sprintf("%d to install", s[plan.StateInstall]),
 		fmt.Sprintf("%d to upgrade", s[plan.StateUpgrade]+s[plan.StateFailed]+adopted),
+	}
+	if n := p.Adopted(); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d to adopt (no new revision)", n))
+	}
+	parts = append(parts,
 		fmt.Sprintf("%d drifted", s[plan.StateDrifted]),
 		fmt.Sprintf("%d to uninstall", len(p.Pruned())),
 		fmt.Sprintf("%d in sync", s[plan.StateInSync]),
-	}
+	)
 	if n := s[plan.StatePending]; n > 0 {
 		parts = append(parts, fmt.Sprintf("%d pending", n))
 	}

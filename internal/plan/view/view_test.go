@@ -85,8 +85,13 @@ func everyState() *plan.Plan {
 				Reason: `kaji did not install it (no kaji.dev/project label); apply adopts it into project "shop"`,
 				Chart:  "cache", Version: "0.9.0", Revision: 2, Current: &plan.Revision{Number: 1, Status: "deployed", Chart: "cache", Version: "0.9.0", Updated: now.Add(-24 * time.Hour)}, Deployed: &plan.Revision{Number: 1, Status: "deployed", Chart: "cache", Version: "0.9.0", Updated: now.Add(-24 * time.Hour)},
 				Changes: []plan.ObjectChange{{Object: plan.ObjectRef{Version: "v1", Kind: "Service", Namespace: "apps", Name: "cache"}, Action: plan.ChangeUnchanged}}},
+			{Name: "shared", Namespace: "apps", State: plan.StateUnmanaged, Action: plan.ActionAdopt,
+				Reason: `made by helm, not by kaji (no kaji.dev/project label); in sync with kaji.yaml: apply labels revision 3 as project shop's, without a new revision`,
+				Chart:  "shared", Version: "1.2.0", Current: &plan.Revision{Number: 3, Status: "deployed", Chart: "shared", Version: "1.2.0", Updated: now.Add(-6 * time.Hour)},
+				Deployed: &plan.Revision{Number: 3, Status: "deployed", Chart: "shared", Version: "1.2.0", Updated: now.Add(-6 * time.Hour)},
+				Changes:  []plan.ObjectChange{{Object: plan.ObjectRef{Version: "v1", Kind: "ConfigMap", Namespace: "apps", Name: "shared"}, Action: plan.ChangeUnchanged}}},
 			{Name: "theirs", Namespace: "apps", State: plan.StateUnmanaged, Action: plan.ActionBlocked,
-				Reason: `owned by kaji project "other"; apply leaves it alone unless --adopt, which takes it over into project "shop"`,
+				Reason: `owned by kaji project "other"; apply leaves it alone unless --adopt, or adopt: true on the release in kaji.yaml, takes it over into project "shop"`,
 				Chart:  "theirs", Version: "1.0.0", Current: &plan.Revision{Number: 4, Status: "deployed", Chart: "theirs", Version: "1.0.0", Updated: now.Add(-2 * time.Hour), Project: "other"},
 				Changes: []plan.ObjectChange{{Object: plan.ObjectRef{Version: "v1", Kind: "ConfigMap", Namespace: "apps", Name: "theirs"}, Action: plan.ChangeUnchanged}}},
 			{Name: "search", Namespace: "apps", State: plan.StateInstall, Action: plan.ActionInstall, Reason: "not installed", Chart: "search", Version: "5.0.0", Revision: 1,
@@ -178,7 +183,8 @@ func TestJSONKeepsZerosAndHidesSecrets(t *testing.T) {
 	if strings.Contains(out.String(), "b2xk") || !strings.Contains(out.String(), `"redacted": "changed (5 bytes → 3 bytes)"`) {
 		t.Errorf("secret in JSON:\n%s", out.String())
 	}
-	if doc.Summary.Errors != 2 || !doc.Summary.Changes || doc.Summary.Orphan != 1 || doc.Summary.Pending != 1 {
+	if doc.Summary.Errors != 2 || !doc.Summary.Changes || doc.Summary.Orphan != 1 || doc.Summary.Pending != 1 ||
+		doc.Summary.Adopt != 1 || doc.Summary.Unmanaged != 3 {
 		t.Errorf("summary %+v", doc.Summary)
 	}
 	var api, worker ReleaseJSON

@@ -1,0 +1,67 @@
+package release
+
+import (
+	"context"
+	"fmt"
+	"maps"
+
+	"helm.sh/helm/v4/pkg/release/common"
+)
+
+// Adopted means the release was taken over without a new revision: its latest revision was
+// labelled as the project's.
+const Adopted Action = "adopted"
+
+// ChangedError says that a release is no longer what the plan saw, so apply did not adopt it.
+type ChangedError struct {
+	Name, Namespace string
+	// Planned is the revision the plan saw; Latest and Status are what storage holds now.
+	Planned, Latest int
+	Status          string
+}
+
+func (e *ChangedError) Error() string {
+	return fmt.Sprintf("release %s/%s changed since the plan (revision %d planned, now revision %d, %s): it was not adopted; run kaji apply again to plan it anew",
+		e.Namespace, e.Name, e.Planned, e.Latest, e.Status)
+}
+
+// Adopt takes a release over without a new revision: it labels revision, which must be the
+// release's latest and deployed, as the project's (ProjectLabel) in Helm's storage, through
+// Helm's storage API, and changes nothing else. From then on the release is the project's for
+// every reader of the label: plan, uninstall, and the list of the project's releases. A
+// release that is already the project's is left as it is. A latest revision other than
+// revision, or not deployed, is a *ChangedError.
+func (m *Manager) Adopt(_ context.Context, name, namespace string, revision int) (Result, error) {
+	cfg, err := m.config(namespace)
+	if err != nil {
+		return Result{}, err
+	}
+	last, err := m.last(cfg, name)
+	if err != nil {
+		return Result{}, err
+	}
+	if last == nil {
+		return Result{}, &ChangedError{Name: name, Namespace: namespace, Planned: revision, Status: "gone"}
+	}
+	if last.Version != revision || last.Info == nil || last.Info.Status != common.StatusDeployed {
+		status := common.StatusUnknown
+		if last.Info != nil {
+			status = last.Info.Status
+		}
+		return Result{}, &ChangedError{Name: name, Namespace: namespace, Planned: revision, Latest: last.Version, Status: status.String()}
+	}
+	res := resultOf(last, Adopted)
+	if last.Labels[ProjectLabel] == m.opts.Project {
+		return res, nil
+	}
+	labels := maps.Clone(last.Labels)
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	labels[ProjectLabel] = m.opts.Project
+	last.Labels = labels
+	if err := cfg.Releases.Update(last); err != nil {
+		return Result{}, fmt.Errorf("adopt %s/%s: label revision %d as project %s's: %w", namespace, name, revision, m.opts.Project, err)
+	}
+	return res, nil
+}
