@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
 
+	"kaji.dev/kaji/internal/chart"
 	"kaji.dev/kaji/internal/importer"
+	"kaji.dev/kaji/internal/importer/chartsource"
 	"kaji.dev/kaji/internal/importer/cdk"
 	"kaji.dev/kaji/internal/importer/helmfile"
 )
@@ -34,14 +37,32 @@ func readHelmfile(f *importFlags, kajiFile string) (*importer.Found, error) {
 	return helmfile.Read(f.fromHelmfile, helmfile.Options{KajiDir: dir})
 }
 
-type chartSources struct{}
+// chartSources finds stored charts in repositories through kaji's chart loader and its cache,
+// and writes them out when no repository has them.
+type chartSources struct{ loader *chart.Loader }
 
-func newChartSources() importer.ChartSources { return chartSources{} }
-
-func (chartSources) Find(context.Context, *chartv2.Chart, map[string]any, map[string]string) (string, string, error) {
-	return "", "no repository searched", nil
+func newChartSources() importer.ChartSources {
+	return chartSources{loader: chart.NewLoader(chart.Options{})}
 }
 
-func (chartSources) WriteLocal(string, *chartv2.Chart) (string, error) {
-	return "", fmt.Errorf("not built yet")
+func (c chartSources) Find(ctx context.Context, stored *chartv2.Chart, config map[string]any, repos map[string]string) (string, string, error) {
+	res, err := chartsource.Match(ctx, c.loader, stored, config, repos)
+	if err != nil {
+		return "", "", err
+	}
+	tried := make([]string, len(res.Attempts))
+	for i, a := range res.Attempts {
+		tried[i] = a.String()
+	}
+	if res.Matched() {
+		return res.Chart, fmt.Sprintf("repository %s (content matches the stored chart)", res.Repository), nil
+	}
+	if len(tried) == 0 {
+		return "", "no repository to look in: kaji.yaml declares none and no --repo was given", nil
+	}
+	return "", "no repository has it: " + strings.Join(tried, "; "), nil
+}
+
+func (chartSources) WriteLocal(dir string, stored *chartv2.Chart) (string, error) {
+	return chartsource.WriteLocal(dir, stored)
 }
