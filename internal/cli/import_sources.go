@@ -10,8 +10,8 @@ import (
 
 	"kaji.dev/kaji/internal/chart"
 	"kaji.dev/kaji/internal/importer"
-	"kaji.dev/kaji/internal/importer/chartsource"
 	"kaji.dev/kaji/internal/importer/cdk"
+	"kaji.dev/kaji/internal/importer/chartsource"
 	"kaji.dev/kaji/internal/importer/helmfile"
 )
 
