@@ -170,3 +170,10 @@ func cloneChart(ch *chartv2.Chart) *chartv2.Chart {
 	c.SetDependencies(deps...)
 	return &c
 }
+
+// FirstDifference returns the first file, in sorted order, in which the content that Digest
+// covers differs between a and b (such as "templates/deployment.yaml", "values.yaml" or
+// "Chart.yaml"), or empty when their digests are the same.
+func FirstDifference(a, b *chartv2.Chart) string {
+	return firstDifference(contents(a), contents(b))
+}
