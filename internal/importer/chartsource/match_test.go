@@ -119,8 +119,8 @@ func TestMatch(t *testing.T) {
 		},
 		{
 			name: "subcharts in a registry", stored: redis, config: redisConfig,
-			repos: map[string]string{"reg": ociGood},
-			chart: "reg/redis",
+			repos:    map[string]string{"reg": ociGood},
+			chart:    "reg/redis",
 			attempts: []attemptWant{{"reg", chartsource.OutcomeMatched, ""}},
 		},
 	}
