@@ -140,6 +140,9 @@ func saveDir(c *chartv2.Chart, dest string) error {
 	if len(c.Values) == 0 {
 		values = nil
 	}
+	header := fmt.Sprintf("# Default values of chart %s %s as Helm stored them with the release: their data is\n"+
+		"# the original's, their comments and order are not.\n", c.Name(), c.Metadata.Version)
+	values = append([]byte(header), values...)
 	out := *c
 	out.Raw = []*common.File{{Name: chartutil.ValuesfileName, Data: values}}
 	if err := chartutil.SaveDir(&out, dest); err != nil {

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/url"
 	"slices"
+	"strings"
 
 	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
 
@@ -56,7 +58,7 @@ func (a Attempt) String() string {
 		s += ": " + a.File
 	case OutcomeVersionMissing:
 		if len(a.Newest) > 0 {
-			s += fmt.Sprintf(" (newest: %s)", joinComma(a.Newest))
+			s += fmt.Sprintf(" (newest: %s)", strings.Join(a.Newest, ", "))
 		}
 	case OutcomeFetchError:
 		s += ": " + fmt.Sprint(a.Err)
@@ -107,28 +109,39 @@ func Match(ctx context.Context, loader *chart.Loader, stored *chartv2.Chart, con
 	if stored == nil || stored.Metadata == nil || stored.Metadata.Name == "" || stored.Metadata.Version == "" {
 		return nil, errors.New("the stored chart has no name or version (the release record is incomplete; write the chart out as a local chart instead)")
 	}
-	name, version := stored.Metadata.Name, stored.Metadata.Version
-	want := contents(stored)
-	res := &Result{Version: version, Digest: Digest(stored)}
+	m := matcher{
+		loader: loader, config: config, want: contents(stored),
+		name: stored.Metadata.Name, version: stored.Metadata.Version,
+	}
+	res := &Result{Version: m.version, Digest: Digest(stored)}
 	for _, repoName := range slices.Sorted(maps.Keys(repos)) {
-		a := tryRepository(ctx, loader, repoName, repos[repoName], name, version, config, want)
+		a := m.try(ctx, repoName, repos[repoName])
 		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("match chart %s %s: %w", name, version, err)
+			return nil, fmt.Errorf("match chart %s %s: %w", m.name, m.version, err)
 		}
 		res.Attempts = append(res.Attempts, a)
 		if a.Outcome == OutcomeMatched {
-			res.Chart, res.Repository, res.URL = repoName+"/"+name, repoName, a.URL
+			res.Chart, res.Repository, res.URL = repoName+"/"+m.name, repoName, a.URL
 			break
 		}
 	}
 	return res, nil
 }
 
-// tryRepository looks for chart name at version in one repository and compares its stored form
-// with want.
-func tryRepository(ctx context.Context, loader *chart.Loader, repoName, repoURL, name, version string, config map[string]any, want []entry) Attempt {
+// matcher looks for one stored chart.
+type matcher struct {
+	loader        *chart.Loader
+	config        map[string]any
+	want          []entry
+	name, version string
+}
+
+// try looks for the chart at the stored version in one repository and compares its stored form
+// with the stored chart.
+func (m matcher) try(ctx context.Context, repoName, repoURL string) Attempt {
 	a := Attempt{Repository: repoName, URL: redact(repoURL)}
-	versions, err := loader.Versions(ctx, repoName, repoURL, name)
+	name, version := m.name, m.version
+	versions, err := m.loader.Versions(ctx, repoName, repoURL, name)
 	var notFound *chart.ChartNotFoundError
 	switch {
 	case errors.As(err, &notFound):
@@ -141,20 +154,29 @@ func tryRepository(ctx context.Context, loader *chart.Loader, repoName, repoURL,
 		a.Outcome, a.Newest = OutcomeVersionMissing, versions[:min(len(versions), 5)]
 		return a
 	}
-	loaded, err := loader.LoadFrom(ctx, repoName, repoURL, name, version)
+	loaded, err := m.loader.LoadFrom(ctx, repoName, repoURL, name, version)
 	if err != nil {
 		a.Outcome, a.Err = OutcomeFetchError, err
 		return a
 	}
-	form, err := StoredForm(loaded.Chart, config)
+	form, err := StoredForm(loaded.Chart, m.config)
 	if err != nil {
 		a.Outcome, a.Err = OutcomeFetchError, err
 		return a
 	}
-	if diff := firstDifference(contents(form), want); diff != "" {
+	if diff := firstDifference(contents(form), m.want); diff != "" {
 		a.Outcome, a.File = OutcomeContentDiffers, diff
 		return a
 	}
 	a.Outcome = OutcomeMatched
 	return a
+}
+
+// redact returns raw without its password, or raw unchanged when it does not parse.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return u.Redacted()
 }
