@@ -35,7 +35,7 @@ const (
 
 // Attempt is the outcome of one candidate repository.
 type Attempt struct {
-	// Repository is the repository name; URL its URL.
+	// Repository is the repository name; URL its URL, without credentials.
 	Repository, URL string
 	// Outcome says what the repository had.
 	Outcome Outcome
@@ -73,7 +73,8 @@ type Result struct {
 	Chart string
 	// Version is the exact stored version.
 	Version string
-	// Repository and URL are the matching repository; empty when none matched.
+	// Repository and URL are the matching repository (the URL without credentials, as in
+	// Attempt); empty when none matched.
 	Repository, URL string
 	// Digest is the digest of the stored chart (see Digest).
 	Digest string
