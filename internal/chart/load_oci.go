@@ -97,34 +97,39 @@ func (l *Loader) loadOCIDigest(ctx context.Context, c ociCache, o ociRef, cacheD
 // resolveOCITag picks the newest tag of the repository that satisfies version: from the
 // registry (listed once per Loader), or from the cached tags in offline mode.
 func (l *Loader) resolveOCITag(ctx context.Context, c ociCache, o ociRef, version string) (string, error) {
-	var versions []string
-	if l.offline {
-		versions = c.versions()
-		if len(versions) == 0 {
-			return "", &NotCachedError{What: "any version of " + ociPrefix + o.repository, CacheDir: l.cacheDir}
-		}
-	} else {
-		client, err := l.registryClient()
-		if err != nil {
-			return "", err
-		}
-		versions, err = l.tags.do(ctx, o.repository, func() ([]string, error) {
-			l.log.Debug("listing OCI tags", "repository", o.repository)
-			tags, err := withContext(ctx, func() ([]string, error) { return client.Tags(o.repository) })
-			if err != nil && !isContextErr(err) {
-				return nil, registryError(ociPrefix+o.repository+" (tag list)", err)
-			}
-			return tags, err
-		})
-		if err != nil {
-			return "", err
-		}
+	versions, err := l.ociVersions(ctx, c, o)
+	if err != nil {
+		return "", err
 	}
 	tag, ok := pickVersion(versions, version)
 	if !ok {
 		return "", &NoMatchingVersionError{Chart: ociPrefix + o.repository, Constraint: version, Newest: firstN(newestFirst(versions), 5)}
 	}
 	return tag, nil
+}
+
+// ociVersions lists the tags of o's repository: from the registry (listed once per Loader), or
+// from the cached tags in offline mode.
+func (l *Loader) ociVersions(ctx context.Context, c ociCache, o ociRef) ([]string, error) {
+	if l.offline {
+		versions := c.versions()
+		if len(versions) == 0 {
+			return nil, &NotCachedError{What: "any version of " + ociPrefix + o.repository, CacheDir: l.cacheDir}
+		}
+		return versions, nil
+	}
+	client, err := l.registryClient()
+	if err != nil {
+		return nil, err
+	}
+	return l.tags.do(ctx, o.repository, func() ([]string, error) {
+		l.log.Debug("listing OCI tags", "repository", o.repository)
+		tags, err := withContext(ctx, func() ([]string, error) { return client.Tags(o.repository) })
+		if err != nil && !isContextErr(err) {
+			return nil, registryError(ociPrefix+o.repository+" (tag list)", err)
+		}
+		return tags, err
+	})
 }
 
 // pullOCI pulls o (by tag or by digest), checks the chart layer's digest and caches it.
