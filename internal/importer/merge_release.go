@@ -149,7 +149,15 @@ func (m *merger) chart(ctx context.Context, fr *Release, r *spec.Release, rep *R
 	}
 	local, err := m.opts.Charts.WriteLocal(m.dir, fr.Stored)
 	if err != nil {
-		return err
+		// The stored chart cannot be written out exactly (Helm does not store subcharts):
+		// the release is declared with a placeholder chart a person replaces.
+		meta := fr.Stored.Metadata
+		r.Chart = fmt.Sprintf("<chart-import: %s %s from a repository>", meta.Name, meta.Version)
+		rep.Source = how
+		rep.Notes = append(rep.Notes, Note{Blocking: true, Message: fmt.Sprintf(
+			"no chart source: %s; %v. Import again with --repo NAME=URL of the repository that publishes %s %s, or set chart: to it by hand",
+			how, err, meta.Name, meta.Version)})
+		return nil
 	}
 	r.Chart = local
 	m.report.Written = append(m.report.Written, strings.TrimPrefix(local, "./")+"/")
