@@ -202,15 +202,15 @@ func (g *globalFlags) importReleases(ctx context.Context, f *importFlags, names 
 // importTarget is the cluster to read and the project imported into: kaji.yaml's when it
 // exists (the environment's cluster when it declares the environment), else the flags'.
 func (g *globalFlags) importTarget(f *importFlags) (spec.Cluster, string, error) {
-	doc, err := spec.Load(g.file)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		if _, statErr := os.Stat(g.file); errors.Is(statErr, fs.ErrNotExist) {
-			return spec.Cluster{}, importer.ProjectName(f.project, g.file), nil
-		}
-		return spec.Cluster{}, "", err
-	case err != nil:
-		return spec.Cluster{}, "", fmt.Errorf("%w\nkaji import merges into a valid kaji.yaml only: fix it first, or import into a new file with -f", err)
+	if _, err := os.Stat(g.file); errors.Is(err, fs.ErrNotExist) {
+		return spec.Cluster{}, importer.ProjectName(f.project, g.file), nil
+	}
+	doc, problems, err := spec.LoadDraft(g.file)
+	if err == nil && !importer.OnlyPlaceholders(problems) {
+		err = problems
+	}
+	if err != nil {
+		return spec.Cluster{}, "", fmt.Errorf("%w\nkaji import merges into a valid kaji.yaml only (or one whose only problems are the placeholders an import left): fix it first, or import into a new file with -f", err)
 	}
 	if g.env == "" {
 		return doc.File.Cluster, doc.File.Project, nil

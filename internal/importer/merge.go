@@ -133,9 +133,12 @@ func newMerger(found *Found, opts Options) (*merger, error) {
 	case err != nil:
 		return nil, fmt.Errorf("read %s: %w", opts.File, err)
 	default:
-		doc, err := spec.Load(abs)
+		doc, problems, err := spec.LoadDraft(abs)
+		if err == nil && !OnlyPlaceholders(problems) {
+			err = problems
+		}
 		if err != nil {
-			return nil, fmt.Errorf("%w\nkaji import merges into a valid kaji.yaml only: fix it first, or import into a new file with -f", err)
+			return nil, fmt.Errorf("%w\nkaji import merges into a valid kaji.yaml only (or one whose only problems are the placeholders an import left): fix it first, or import into a new file with -f", err)
 		}
 		m.doc = doc
 		var tree yaml.Node
@@ -230,4 +233,15 @@ func nameOf(repos map[string]string, u string) string {
 
 func sortedKeys[V any](m map[string]V) []string {
 	return slices.Sorted(maps.Keys(m))
+}
+
+// OnlyPlaceholders says whether every problem of a kaji.yaml is about a placeholder an import
+// wrote, such as a chart that must come from a repository still to be named.
+func OnlyPlaceholders(problems spec.Problems) bool {
+	for _, p := range problems {
+		if !strings.Contains(p.Message, "-import: ") {
+			return false
+		}
+	}
+	return true
 }

@@ -63,24 +63,52 @@ func Load(path string) (*Document, error) {
 // parse decodes and validates kaji.yaml. name labels positions; abs locates relative paths.
 // It returns the document only when there are no problems.
 func parse(name, abs string, data []byte) (*Document, Problems) {
+	doc, problems, decoded := parseDraft(name, abs, data)
+	if !decoded || len(problems) > 0 {
+		return nil, problems
+	}
+	return doc, nil
+}
+
+// parseDraft is parse that also returns a document that decodes but does not validate;
+// decoded says whether it decoded.
+func parseDraft(name, abs string, data []byte) (*Document, Problems, bool) {
 	root, problems := parseNode(name, data)
 	if root == nil {
-		return nil, problems
+		return nil, problems, false
 	}
 	doc := &Document{Path: abs, Dir: filepath.Dir(abs), name: name, root: root}
 	dec := &decoder{file: name}
 	dec.decode(root, reflect.ValueOf(&doc.File).Elem(), nil)
 	problems = append(problems, dec.problems...)
+	decoded := len(problems) == 0
 	for _, p := range doc.validate() {
 		if !under(p.Path, dec.bad) {
 			problems = append(problems, p)
 		}
 	}
-	if len(problems) > 0 {
-		sortProblems(problems)
-		return nil, problems
+	sortProblems(problems)
+	return doc, problems, decoded
+}
+
+// LoadDraft reads kaji.yaml as Load does, for tools that edit it, such as import: when the
+// file decodes (its YAML and fields are right) but does not validate, it returns the document
+// together with the problems, so that a draft with placeholders left to fill in can be
+// edited further. The error is for a file that cannot be read or decoded.
+func LoadDraft(path string) (*Document, Problems, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read %s: %w", path, err)
 	}
-	return doc, nil
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("resolve %s: %w", path, err)
+	}
+	doc, problems, decoded := parseDraft(filepath.Clean(path), abs, data)
+	if !decoded {
+		return nil, nil, problems
+	}
+	return doc, problems, nil
 }
 
 // parseNode parses data as a single YAML document whose top level is a mapping, and returns
