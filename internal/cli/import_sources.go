@@ -22,9 +22,7 @@ func readCDK(f *importFlags) (*importer.Found, error) {
 
 // cdkHandOver adds the steps that take the releases from CloudFormation without uninstalling.
 func cdkHandOver(found *importer.Found, rep *importer.Report) {
-	for _, s := range cdk.HandOver(found) {
-		rep.HandOver = append(rep.HandOver, importer.Step(s))
-	}
+	rep.HandOver = cdk.HandOver(found)
 }
 
 // readHelmfile reads the static part of a helmfile.yaml, with paths made relative to kajiFile's

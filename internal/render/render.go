@@ -195,7 +195,7 @@ func (r *Renderer) Prepare(ch *chartv2.Chart, vals map[string]any) (*Prepared, e
 	if vals == nil {
 		vals = map[string]any{}
 	}
-	c := cloneChart(ch)
+	c := CloneChart(ch)
 	if err := chartutil.ProcessDependencies(c, vals); err != nil {
 		return nil, fmt.Errorf("process dependencies of chart %s: %w", ch.Name(), err)
 	}

@@ -6,17 +6,6 @@ import (
 	"kaji.dev/kaji/internal/importer"
 )
 
-// Step is one step of handing the releases of a CDK app over to kaji, in order.
-type Step struct {
-	// Title says what to do and why.
-	Title string `json:"title"`
-	// Items are what the step is about, one a line: the releases and their HelmCharts.
-	Items []string `json:"items,omitempty"`
-	// Code is CDK code (TypeScript) to write in the app, one line each.
-	Code []string `json:"code,omitempty"`
-	// Commands are commands to run, one each.
-	Commands []string `json:"commands,omitempty"`
-}
 
 // retainCode is the change that keeps a release on the cluster when its HelmChart leaves the
 // app. The removalPolicy option exists in newer aws-cdk-lib versions; applyRemovalPolicy on
@@ -38,11 +27,11 @@ func retainCode() []string {
 // uninstalling them. Deleting a HelmChart from the app (or its stack) makes CloudFormation
 // delete the custom resource, whose handler runs helm uninstall, unless the resource's
 // removal policy is RETAIN: that comes first, deployed on its own, before anything is removed.
-func HandOver(found *importer.Found) []Step {
+func HandOver(found *importer.Found) []importer.Step {
 	if found == nil || len(found.Releases) == 0 {
 		return nil
 	}
-	var steps []Step
+	var steps []importer.Step
 	blocking := 0
 	for _, n := range found.Notes {
 		if n.Blocking {
@@ -57,7 +46,7 @@ func HandOver(found *importer.Found) []Step {
 		}
 	}
 	if blocking > 0 {
-		steps = append(steps, Step{
+		steps = append(steps, importer.Step{
 			Title: fmt.Sprintf("Resolve the %d placeholders and missing pieces that kaji import listed, so that it describes the releases as they run", blocking),
 		})
 	}
@@ -73,25 +62,25 @@ func HandOver(found *importer.Found) []Step {
 	}
 	if len(toRetain) > 0 {
 		steps = append(steps,
-			Step{
+			importer.Step{
 				Title: "Before removing anything, set the removal policy of each HelmChart to RETAIN: " +
 					"removing a HelmChart from the CDK app, or deleting its stack, otherwise makes CloudFormation run helm uninstall on its release",
 				Items: append(toRetain, retained...),
 				Code:  retainCode(),
 			},
-			Step{
+			importer.Step{
 				Title: `Deploy that change alone and check it: the synthesized template has "DeletionPolicy": "Retain" on each HelmChart resource. ` +
 					"A change of removal policy does not run the charts' handler: the releases are not touched",
 				Commands: []string{"cdk diff", "cdk deploy --all"},
 			})
 	} else {
-		steps = append(steps, Step{
+		steps = append(steps, importer.Step{
 			Title: "Every HelmChart's removal policy is already RETAIN: removing them leaves their releases on the cluster",
 			Items: retained,
 		})
 	}
 	steps = append(steps,
-		Step{
+		importer.Step{
 			Title: "Remove the HelmCharts from the CDK app and deploy: CloudFormation forgets them and leaves the releases running",
 			Items: releaseNames(found),
 			Commands: []string{
@@ -99,11 +88,11 @@ func HandOver(found *importer.Found) []Step {
 				"cdk deploy --all",
 			},
 		},
-		Step{
+		importer.Step{
 			Title:    "Check that kaji sees the releases as they run: plan shows each one in sync, to be adopted; a change means kaji.yaml differs from what the app set",
 			Commands: []string{"kaji plan"},
 		},
-		Step{
+		importer.Step{
 			Title:    "Adopt them: apply marks each release as this project's, without a new revision when it is in sync",
 			Commands: []string{"kaji apply"},
 		})

@@ -11,6 +11,8 @@ import (
 
 	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
 	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
+
+	"kaji.dev/kaji/internal/render"
 )
 
 // Digest returns "sha256:<hex>" of the content of c that Helm keeps in a release record and
@@ -133,7 +135,7 @@ func StoredForm(c *chartv2.Chart, config map[string]any) (*chartv2.Chart, error)
 	if c == nil || c.Metadata == nil {
 		return nil, fmt.Errorf("the chart has no Chart.yaml metadata (load it with its Chart.yaml)")
 	}
-	work := cloneChart(c)
+	work := render.CloneChart(c)
 	if config == nil {
 		config = map[string]any{}
 	}
@@ -141,34 +143,6 @@ func StoredForm(c *chartv2.Chart, config map[string]any) (*chartv2.Chart, error)
 		return nil, fmt.Errorf("process the dependencies of chart %s as Helm does on install (check its Chart.yaml and charts/): %w", c.Name(), err)
 	}
 	return storedCopy(work)
-}
-
-// cloneChart copies what dependency processing modifies (the metadata with its dependency list,
-// the values map of each chart, and the tree of subcharts), so that the caller's chart stays
-// untouched. Templates and files are shared: nothing writes to them.
-func cloneChart(ch *chartv2.Chart) *chartv2.Chart {
-	c := *ch
-	if ch.Metadata != nil {
-		md := *ch.Metadata
-		if ch.Metadata.Dependencies != nil {
-			md.Dependencies = make([]*chartv2.Dependency, len(ch.Metadata.Dependencies))
-			for i, d := range ch.Metadata.Dependencies {
-				if d != nil {
-					dd := *d
-					dd.ImportValues = slices.Clone(d.ImportValues)
-					md.Dependencies[i] = &dd
-				}
-			}
-		}
-		c.Metadata = &md
-	}
-	c.Values = maps.Clone(ch.Values)
-	deps := make([]*chartv2.Chart, 0, len(ch.Dependencies()))
-	for _, d := range ch.Dependencies() {
-		deps = append(deps, cloneChart(d))
-	}
-	c.SetDependencies(deps...)
-	return &c
 }
 
 // FirstDifference returns the first file, in sorted order, in which the content that Digest
