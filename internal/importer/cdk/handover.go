@@ -6,7 +6,6 @@ import (
 	"kaji.dev/kaji/internal/importer"
 )
 
-
 // retainCode is the change that keeps a release on the cluster when its HelmChart leaves the
 // app. The removalPolicy option exists in newer aws-cdk-lib versions; applyRemovalPolicy on
 // the chart's custom resource (its default child) works in every aws-cdk-lib v2.
