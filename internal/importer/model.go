@@ -69,6 +69,26 @@ type Note struct {
 	Blocking bool `json:"blocking,omitempty"`
 }
 
+// Blocking counts the notes, of the releases' and the source's own, that a person must
+// resolve before kaji.yaml works.
+func (f *Found) Blocking() int {
+	n := countBlocking(f.Notes)
+	for _, r := range f.Releases {
+		n += countBlocking(r.Notes)
+	}
+	return n
+}
+
+func countBlocking(notes []Note) int {
+	n := 0
+	for _, x := range notes {
+		if x.Blocking {
+			n++
+		}
+	}
+	return n
+}
+
 var nonName = regexp.MustCompile(`[^a-z0-9-]+`)
 
 // RepositoryName returns the name under which repository URL u is (or is to be) known in

@@ -74,18 +74,9 @@ type ReleaseReport struct {
 }
 
 func (r *Report) countBlocking() {
-	n := 0
-	for _, x := range r.Notes {
-		if x.Blocking {
-			n++
-		}
-	}
+	n := countBlocking(r.Notes)
 	for _, rel := range r.Releases {
-		for _, x := range rel.Notes {
-			if x.Blocking {
-				n++
-			}
-		}
+		n += countBlocking(rel.Notes)
 	}
 	r.Blocking = n
 }

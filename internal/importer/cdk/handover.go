@@ -31,19 +31,7 @@ func HandOver(found *importer.Found) []importer.Step {
 		return nil
 	}
 	var steps []importer.Step
-	blocking := 0
-	for _, n := range found.Notes {
-		if n.Blocking {
-			blocking++
-		}
-	}
-	for _, r := range found.Releases {
-		for _, n := range r.Notes {
-			if n.Blocking {
-				blocking++
-			}
-		}
-	}
+	blocking := found.Blocking()
 	if blocking > 0 {
 		steps = append(steps, importer.Step{
 			Title: fmt.Sprintf("Resolve the %d placeholders and missing pieces that kaji import listed, so that it describes the releases as they run", blocking),
