@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -152,8 +153,13 @@ func (f *importFlags) repositories() map[string]string {
 func (g *globalFlags) importReleases(ctx context.Context, f *importFlags, names []string, streams Streams) (*importer.Report, error) {
 	opts := importer.Options{File: g.file, Project: f.project, Env: g.env, Repositories: f.repositories(),
 		InlineValues: f.inlineValues, Overwrite: f.overwrite}
-	if g.kubeContext != "" {
-		opts.Cluster = &spec.Cluster{KubeContext: g.kubeContext}
+	if info, err := os.Stat(g.file); err == nil && info.IsDir() {
+		return nil, &UsageError{Err: fmt.Errorf("-f %s is a directory: name the kaji.yaml to write, such as -f %s", g.file, filepath.Join(g.file, spec.DefaultFile))}
+	}
+	if c, err := g.importCluster(); err != nil {
+		return nil, err
+	} else if c != nil {
+		opts.Cluster = c
 	}
 	switch {
 	case f.fromCDK != "":
@@ -227,4 +233,29 @@ func (g *globalFlags) importTarget(f *importFlags) (spec.Cluster, string, error)
 			"environment %s is not in %s yet: say which cluster it is with --kube-context (or --kubeconfig), so that another environment's cluster is not read as this one", g.env, g.file)}
 	}
 	return doc.File.Cluster, doc.File.Project, nil
+}
+
+// importCluster is the cluster the flags name, as kaji.yaml is to say it: the context, and a
+// kubeconfig given with --kubeconfig relative to kaji.yaml's directory. Nil when the flags name
+// none.
+func (g *globalFlags) importCluster() (*spec.Cluster, error) {
+	if g.kubeContext == "" && g.kubeconfig == "" {
+		return nil, nil
+	}
+	c := &spec.Cluster{KubeContext: g.kubeContext}
+	if g.kubeconfig != "" {
+		abs, err := filepath.Abs(g.kubeconfig)
+		if err != nil {
+			return nil, fmt.Errorf("resolve --kubeconfig %s: %w", g.kubeconfig, err)
+		}
+		dir, err := filepath.Abs(filepath.Dir(g.file))
+		if err != nil {
+			return nil, fmt.Errorf("resolve %s: %w", g.file, err)
+		}
+		c.Kubeconfig = abs
+		if rel, err := filepath.Rel(dir, abs); err == nil {
+			c.Kubeconfig = rel
+		}
+	}
+	return c, nil
 }

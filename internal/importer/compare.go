@@ -176,16 +176,16 @@ func diffValues(p string, have, want any, out *[]string) {
 	*out = append(*out, fmt.Sprintf("%s: %s → %s", p, shown(leaf, have), shown(leaf, want)))
 }
 
-// shown prints a value for a difference line; values under secret-looking keys are masked.
+// shown prints a value for a difference line, with the values under secret-looking keys
+// masked at any depth.
 func shown(key string, v any) string {
-	if IsSecretKey(key) {
-		if _, isMap := v.(map[string]any); !isMap {
-			return "(secret)"
-		}
+	if IsSecretKey(key) && !empty(v) {
+		return "(secret)"
 	}
+	v = masked(v)
 	b, err := yaml.Marshal(v)
 	if err != nil {
-		return fmt.Sprint(v)
+		return "(unprintable)"
 	}
 	s := strings.TrimSpace(string(b))
 	if strings.Contains(s, "\n") {
@@ -193,6 +193,29 @@ func shown(key string, v any) string {
 		return b
 	}
 	return s
+}
+
+// masked is a copy of v in which every value under a secret-looking key is "(secret)".
+func masked(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			if IsSecretKey(k) && !empty(e) {
+				out[k] = "(secret)"
+				continue
+			}
+			out[k] = masked(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = masked(e)
+		}
+		return out
+	}
+	return v
 }
 
 // patch returns the values that, merged over base as kaji merges values, give want, and the

@@ -14,6 +14,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
+	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
 
 	"kaji.dev/kaji/internal/spec"
 )
@@ -86,10 +87,20 @@ func Merge(ctx context.Context, found *Found, skipped []Skipped, opts Options) (
 	m.foundRepos = found.Repositories
 
 	envMode := opts.Env != "" && m.doc != nil && len(m.doc.File.Releases) > 0
+	// Skipped releases exist, even if they are not imported: they are never absent.
 	seen := map[string]bool{}
+	for _, sk := range skipped {
+		seen[sk.Name] = true
+	}
 	for i := range found.Releases {
 		fr := &found.Releases[i]
 		seen[fr.Name] = true
+		if err := chartutil.ValidateReleaseName(fr.Name); err != nil {
+			// A name Helm refuses is never used, as a release or as a file name.
+			m.report.Skipped = append(m.report.Skipped, Skipped{Name: fr.Name, Namespace: fr.Namespace,
+				Reason: fmt.Sprintf("found at %s, but %q is not a valid Helm release name (%v): declare it by hand", fr.Origin, fr.Name, err)})
+			continue
+		}
 		rep, err := m.release(ctx, fr, envMode)
 		if err != nil {
 			return nil, fmt.Errorf("release %s/%s: %w", fr.Namespace, fr.Name, err)

@@ -79,7 +79,9 @@ func (m *merger) override(fr *Release, idx int, want definition, rep *ReleaseRep
 	}
 	r := m.doc.File.Releases[idx]
 	var o spec.ReleaseOverride
-	if !admits(base.Version, want.Version) {
+	if base.Version != want.Version {
+		// A constraint in the release may resolve to a newer version than the one that runs
+		// here: the environment pins what runs.
 		o.Version = want.Version
 	}
 	if base.Namespace != want.Namespace {
@@ -92,7 +94,7 @@ func (m *merger) override(fr *Release, idx int, want definition, rep *ReleaseRep
 	}
 	vals, unset := patch(base.Values, want.Values)
 	for _, p := range unset {
-		rep.Notes = append(rep.Notes, Note{Message: fmt.Sprintf(
+		rep.Notes = append(rep.Notes, Note{Blocking: true, Message: fmt.Sprintf(
 			"values.%s is set in kaji.yaml but not here; an environment cannot unset a value: move it from the release to the environments that set it", p)})
 	}
 	o.Values = vals
@@ -102,6 +104,9 @@ func (m *merger) override(fr *Release, idx int, want definition, rep *ReleaseRep
 	}
 	if err := m.placeOverrideValues(&o, rep, fr.Name+"."+m.opts.Env); err != nil {
 		return err
+	}
+	if o.Version == "" && o.Enabled == nil && len(o.Values) == 0 && len(o.ValuesFiles) == 0 {
+		return nil // nothing an override can say: the notes above say what to do
 	}
 	m.setOverride(fr.Name, o, nil)
 	return nil

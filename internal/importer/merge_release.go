@@ -37,6 +37,11 @@ func (m *merger) release(ctx context.Context, fr *Release, envMode bool) (Releas
 		return rep, m.add(ctx, fr, &rep, -1, nil)
 	}
 
+	if isPlaceholder(m.doc.File.Releases[idx].Chart) && !envMode {
+		// An earlier import left its chart to find: what is found now replaces it.
+		rep.Outcome = OutcomeReplaced
+		return rep, m.add(ctx, fr, &rep, idx, m.doc.File.Releases[idx].Enabled)
+	}
 	have, err := declared(m.doc, idx, m.opts.Env)
 	if err != nil {
 		return rep, err
@@ -45,6 +50,10 @@ func (m *merger) release(ctx context.Context, fr *Release, envMode bool) (Releas
 	diffs := differences(have, want, fr.Stored == nil)
 	if len(diffs) == 0 {
 		rep.Outcome = OutcomeUnchanged
+		if fr.Adopt && !m.doc.File.Releases[idx].Adopt {
+			m.markAdopt(idx)
+			rep.Notes = append(rep.Notes, Note{Message: "made by helm or another project: adopt: true was added so that apply takes it over"})
+		}
 		if envMode && m.disabledIn(fr.Name) {
 			rep.Notes = append(rep.Notes, Note{Message: fmt.Sprintf("it runs here, but environment %s disables it in kaji.yaml", m.opts.Env)})
 		}
@@ -181,4 +190,19 @@ func (m *merger) useRepository(name, url string) {
 	m.repos[name] = url
 	m.dirty = true
 	set(ensureBefore(m.root, "repositories", "releases"), name, scalar(url))
+}
+
+// markAdopt adds adopt: true to release idx of kaji.yaml, after its chart.
+func (m *merger) markAdopt(idx int) {
+	seq := get(m.root, "releases")
+	if seq == nil || idx >= len(seq.Content) {
+		return
+	}
+	n := seq.Content[idx]
+	if get(n, "adopt") != nil {
+		set(n, "adopt", encode(true))
+	} else {
+		insertAfter(n, "adopt", encode(true), "version", "chart")
+	}
+	m.dirty = true
 }

@@ -251,3 +251,109 @@ func snapshot(t *testing.T, dir string) map[string]string {
 	}
 	return out
 }
+
+// A release that the cluster has but that was skipped (its latest revision failed) is not
+// absent: importing an environment must not disable it there.
+func TestMergeIntoAnEnvironmentKeepsSkippedReleases(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "kaji.yaml")
+	mergeInto(t, file, twoReleases(), Options{Env: "test"})
+	prod := twoReleases()
+	prod.Releases = prod.Releases[:1]
+	rep, err := Merge(context.Background(), prod, []Skipped{{Name: "grafana", Namespace: "monitoring", Reason: "revision 4 is failed"}}, Options{File: file, Env: "prod"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rep.Releases {
+		if r.Name == "grafana" {
+			t.Errorf("grafana, skipped, was reported %s", r.Outcome)
+		}
+	}
+	doc, err := spec.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := doc.File.Environments["prod"].Releases["grafana"]; ok {
+		t.Errorf("prod overrides grafana, which was skipped, not absent: %+v", doc.File.Environments["prod"].Releases["grafana"])
+	}
+}
+
+// A release name Helm refuses is skipped: it never becomes a file name, and nothing is written
+// for it.
+func TestMergeSkipsInvalidReleaseNames(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "project")
+	file := filepath.Join(dir, "kaji.yaml")
+	f := twoReleases()
+	f.Releases[1].Name = "../../../pwn"
+	f.Releases[0].Name = "My_App"
+	rep := mergeInto(t, file, f, Options{})
+	if len(rep.Releases) != 0 || len(rep.Skipped) != 2 {
+		t.Fatalf("report: %+v", rep)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "..", "..", "..", "pwn.secret.yaml")); err == nil {
+		t.Error("a release name was used as a path outside the project")
+	}
+	files := snapshot(t, dir)
+	for name := range files {
+		if strings.Contains(name, "values/") {
+			t.Errorf("a values file was written for a skipped release: %s", name)
+		}
+	}
+}
+
+// A chart an earlier import could not find is replaced by the next import that finds it,
+// without --overwrite; adopt: true is added to a declared release that helm made.
+func TestMergeReplacesAChartPlaceholder(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "kaji.yaml")
+	body := `apiVersion: kaji.dev/v1alpha1
+project: shop
+releases: [{name: ingress, namespace: ingress-nginx, chart: "<chart-import: ingress-nginx 4.15.1 from a repository>", version: 4.15.1}]
+`
+	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f := twoReleases()
+	f.Releases = f.Releases[:1]
+	f.Releases[0].Adopt = true
+	rep := mergeInto(t, file, f, Options{})
+	if rep.Releases[0].Outcome != OutcomeReplaced || rep.Blocking != 0 {
+		t.Fatalf("report: %+v", rep.Releases[0])
+	}
+	b, _ := os.ReadFile(file)
+	if strings.Contains(string(b), "chart-import") || !strings.Contains(string(b), "releases:\n  - name: ingress") {
+		t.Errorf("kaji.yaml:\n%s", b)
+	}
+	// Declared by hand without adopt: the import adds it.
+	if err := os.WriteFile(file, []byte(strings.Replace(string(b), "    adopt: true\n", "", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep = mergeInto(t, file, f, Options{})
+	if rep.Releases[0].Outcome != OutcomeUnchanged {
+		t.Errorf("outcome %s %v", rep.Releases[0].Outcome, rep.Releases[0].Differences)
+	}
+	if b, _ := os.ReadFile(file); !strings.Contains(string(b), "adopt: true") {
+		t.Errorf("adopt: true was not added:\n%s", b)
+	}
+}
+
+// A value that the release sets and that does not run in the environment cannot be unset by
+// an override: it must be fixed by hand, and no empty override is written.
+func TestMergeIntoAnEnvironmentCannotUnset(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "kaji.yaml")
+	mergeInto(t, file, twoReleases(), Options{Env: "test"})
+	prod := twoReleases()
+	delete(prod.Releases[0].Values["controller"].(map[string]any), "image")
+	rep := mergeInto(t, file, prod, Options{Env: "prod"})
+	if rep.Blocking != 1 {
+		t.Errorf("blocking = %d, want 1 (controller.image cannot be unset in prod)", rep.Blocking)
+	}
+	doc, err := spec.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := doc.File.Environments["prod"].Releases["ingress"]; ok {
+		t.Errorf("an empty override was written: %+v", doc.File.Environments["prod"].Releases["ingress"])
+	}
+}

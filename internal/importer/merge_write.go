@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"kaji.dev/kaji/internal/spec"
@@ -15,53 +14,72 @@ import (
 // a temporary file that must load as a valid kaji.yaml before it takes the place of the old
 // one, so that an import never leaves a broken kaji.yaml behind.
 func (m *merger) write() error {
-	changed := m.changed()
+	created := map[string]bool{} // files that did not exist before, removed when kaji.yaml is refused
 	for _, rel := range sortedKeys(m.files) {
-		if err := writeFile(filepath.Join(m.dir, filepath.FromSlash(rel)), m.files[rel]); err != nil {
+		path := filepath.Join(m.dir, filepath.FromSlash(rel))
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			created[path] = true
+		}
+		if err := writeFile(path, m.files[rel]); err != nil {
+			m.undo(created)
 			return err
 		}
 		m.report.Written = append(m.report.Written, rel)
 	}
-	if m.needsIgnore() {
-		if err := m.ignoreSecrets(); err != nil {
-			return err
-		}
-	}
-	if !changed {
-		return nil
+	if !m.changed() {
+		return m.ignoreSecretsIfNeeded()
 	}
 	data, err := render(m.tree)
 	if err != nil {
+		m.undo(created)
 		return err
 	}
 	target := filepath.Join(m.dir, filepath.Base(m.opts.File))
 	tmp := filepath.Join(m.dir, "."+filepath.Base(m.opts.File)+".import")
+	if err := os.MkdirAll(m.dir, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", m.dir, err)
+	}
 	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		m.undo(created)
 		return fmt.Errorf("write %s: %w", tmp, err)
 	}
 	defer os.Remove(tmp)
 	if _, err := spec.Load(tmp); err != nil {
+		msg := strings.ReplaceAll(err.Error(), tmp, m.opts.File)
 		var problems spec.Problems
-		if !errors.As(err, &problems) || !m.hasBlocking() {
-			return fmt.Errorf("the kaji.yaml import would write does not load, so %s was left as it was: %w", m.opts.File, err)
+		if !errors.As(err, &problems) || !OnlyPlaceholders(problems) {
+			m.undo(created)
+			return fmt.Errorf("the kaji.yaml import would write does not load, so nothing was written: %s", msg)
 		}
 		m.report.Notes = append(m.report.Notes, Note{Blocking: true, Where: m.opts.File,
-			Message: "kaji.yaml does not validate until the placeholders above are resolved: " + strings.ReplaceAll(err.Error(), tmp, m.opts.File)})
+			Message: "kaji.yaml does not validate until the placeholders above are resolved: " + msg})
 	}
 	if err := os.Rename(tmp, target); err != nil {
+		m.undo(created)
 		return fmt.Errorf("write %s: %w", m.opts.File, err)
 	}
 	m.report.Written = append([]string{filepath.Base(m.opts.File)}, m.report.Written...)
-	return nil
+	return m.ignoreSecretsIfNeeded()
+}
+
+// undo removes the files a refused import created.
+func (m *merger) undo(created map[string]bool) {
+	for path := range created {
+		os.Remove(path)
+	}
+	m.report.Written = nil
+}
+
+func (m *merger) ignoreSecretsIfNeeded() error {
+	if !m.needsIgnore() {
+		return nil
+	}
+	return m.ignoreSecrets()
 }
 
 // changed says whether kaji.yaml needs writing.
 func (m *merger) changed() bool { return m.doc == nil || m.dirty }
 
-func (m *merger) hasBlocking() bool {
-	m.report.countBlocking()
-	return m.report.Blocking > 0
-}
 
 func (m *merger) needsIgnore() bool {
 	for rel := range m.files {
@@ -79,9 +97,10 @@ func (m *merger) ignoreSecrets() error {
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("read %s: %w", path, err)
 	}
-	lines := strings.Split(string(have), "\n")
-	if slices.Contains(lines, secretPattern) {
-		return nil
+	for _, line := range strings.Split(string(have), "\n") {
+		if strings.TrimSpace(line) == secretPattern {
+			return nil
+		}
 	}
 	out := string(have)
 	if out != "" && !strings.HasSuffix(out, "\n") {

@@ -38,6 +38,13 @@ func SplitSecrets(values map[string]any) (public, secret map[string]any, paths [
 func splitMap(in map[string]any, prefix string, public, secret map[string]any, paths *[]string) {
 	for k, v := range in {
 		p := joinPath(prefix, k)
+		if IsSecretKey(k) && !empty(v) && !isPlaceholderValue(v) {
+			// Everything under a key that looks secret is: a string, a number, a list, and
+			// the children of a map such as secrets: or credentials:.
+			secret[k] = v
+			*paths = append(*paths, p)
+			continue
+		}
 		switch x := v.(type) {
 		case map[string]any:
 			pub, sec := map[string]any{}, map[string]any{}
@@ -48,16 +55,10 @@ func splitMap(in map[string]any, prefix string, public, secret map[string]any, p
 			if len(sec) > 0 {
 				secret[k] = sec
 			}
-		case string:
-			if x != "" && IsSecretKey(k) && !isPlaceholder(x) {
-				secret[k] = x
-				*paths = append(*paths, p)
-				continue
-			}
-			public[k] = v
 		case []any:
-			if IsSecretKey(k) && allStrings(x) && len(x) > 0 {
-				secret[k] = x
+			// A list is kept whole: one that holds anything secret goes to the secret file.
+			if holdsSecret(x) {
+				secret[k] = v
 				*paths = append(*paths, p)
 				continue
 			}
@@ -68,14 +69,46 @@ func splitMap(in map[string]any, prefix string, public, secret map[string]any, p
 	}
 }
 
-func allStrings(xs []any) bool {
-	for _, x := range xs {
-		if s, ok := x.(string); !ok || s == "" {
-			return false
+// holdsSecret says whether a value holds, at any depth, a value under a secret-looking key.
+func holdsSecret(v any) bool {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if IsSecretKey(k) && !empty(e) && !isPlaceholderValue(e) || holdsSecret(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if holdsSecret(e) {
+				return true
+			}
 		}
 	}
-	return true
+	return false
 }
+
+// empty says whether a value carries nothing worth hiding: nil, "", a boolean (a setting
+// such as password: true), or an empty map or list.
+func empty(v any) bool {
+	switch x := v.(type) {
+	case nil, bool:
+		return true
+	case string:
+		return x == ""
+	case map[string]any:
+		return len(x) == 0
+	case []any:
+		return len(x) == 0
+	}
+	return false
+}
+
+func isPlaceholderValue(v any) bool {
+	s, ok := v.(string)
+	return ok && isPlaceholder(s)
+}
+
 
 func joinPath(prefix, key string) string {
 	if prefix == "" {

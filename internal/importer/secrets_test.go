@@ -2,6 +2,7 @@ package importer
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -59,5 +60,44 @@ func TestSplitSecrets(t *testing.T) {
 	}
 	if _, ok := in["auth"].(map[string]any)["password"]; !ok {
 		t.Error("SplitSecrets changed its input")
+	}
+}
+
+// Secrets hide in lists, in numbers and under keys that name a group of secrets.
+func TestSplitSecretsAnywhere(t *testing.T) {
+	in := map[string]any{
+		"users":   []any{map[string]any{"name": "admin", "password": "LISTPW"}},
+		"db":      map[string]any{"password": float64(123456789), "host": "db"},
+		"secrets": map[string]any{"DATABASE_URL": "postgres://u:URLPW@h"},
+		"auth":    map[string]any{"password": true},
+		"ports":   []any{float64(80)},
+	}
+	public, secret, paths := SplitSecrets(in)
+	if want := []string{"db.password", "secrets", "users"}; !reflect.DeepEqual(paths, want) {
+		t.Errorf("paths = %v, want %v", paths, want)
+	}
+	wantPublic := map[string]any{"db": map[string]any{"host": "db"}, "auth": map[string]any{"password": true}, "ports": []any{float64(80)}}
+	if !reflect.DeepEqual(public, wantPublic) {
+		t.Errorf("public = %#v", public)
+	}
+	if len(secret) != 3 {
+		t.Errorf("secret = %#v", secret)
+	}
+}
+
+func TestDifferencesMaskSecretsAtAnyDepth(t *testing.T) {
+	have := definition{Values: map[string]any{"x": float64(1)}}
+	want := definition{Values: map[string]any{"x": float64(1),
+		"auth":  map[string]any{"password": "DIFFPW", "user": "u"},
+		"users": []any{map[string]any{"password": "DIFFLIST"}},
+	}}
+	got := strings.Join(differences(have, want, true), "\n")
+	for _, leak := range []string{"DIFFPW", "DIFFLIST"} {
+		if strings.Contains(got, leak) {
+			t.Errorf("a secret value is in the differences:\n%s", got)
+		}
+	}
+	if !strings.Contains(got, "values.auth") || !strings.Contains(got, "(secret)") {
+		t.Errorf("differences:\n%s", got)
 	}
 }

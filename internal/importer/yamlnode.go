@@ -25,7 +25,22 @@ func encode(v any) *yaml.Node {
 		// and nil, all of which encode.
 		return scalar(fmt.Sprint(v))
 	}
+	quoteMergeKeys(&n)
 	return &n
+}
+
+// quoteMergeKeys quotes the keys "<<", which YAML would read back as a merge.
+func quoteMergeKeys(n *yaml.Node) {
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k := n.Content[i]; k.Value == "<<" {
+				k.Tag, k.Style = "!!str", yaml.DoubleQuotedStyle
+			}
+		}
+	}
+	for _, c := range n.Content {
+		quoteMergeKeys(c)
+	}
 }
 
 func mapping() *yaml.Node { return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"} }
@@ -54,9 +69,27 @@ func set(m *yaml.Node, key string, v *yaml.Node) {
 	m.Content = append(m.Content, scalar(key), v)
 }
 
+// insertAfter adds key to mapping m after the first of the keys after that it has, else at
+// the end.
+func insertAfter(m *yaml.Node, key string, v *yaml.Node, after ...string) {
+	for _, a := range after {
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if m.Content[i].Value == a {
+				m.Content = append(m.Content[:i+2], append([]*yaml.Node{scalar(key), v}, m.Content[i+2:]...)...)
+				return
+			}
+		}
+	}
+	m.Content = append(m.Content, scalar(key), v)
+}
+
 // ensure returns the mapping or sequence under key in m, adding an empty one when missing.
+// An existing one written in flow style ([] or {}) turns to block style, since entries are
+// about to be added to it.
 func ensure(m *yaml.Node, key string, kind yaml.Kind) *yaml.Node {
+	m.Style &^= yaml.FlowStyle
 	if n := get(m, key); n != nil && n.Kind == kind {
+		n.Style &^= yaml.FlowStyle
 		return n
 	}
 	n := mapping()
@@ -71,6 +104,7 @@ func ensure(m *yaml.Node, key string, kind yaml.Kind) *yaml.Node {
 // repositories come before releases, as people write them).
 func ensureBefore(m *yaml.Node, key, before string) *yaml.Node {
 	if n := get(m, key); n != nil && n.Kind == yaml.MappingNode {
+		n.Style &^= yaml.FlowStyle
 		return n
 	}
 	n := mapping()

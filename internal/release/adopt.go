@@ -6,6 +6,9 @@ import (
 	"maps"
 
 	"helm.sh/helm/v4/pkg/release/common"
+	rspb "helm.sh/helm/v4/pkg/release/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // Adopted means the release was taken over without a new revision: its latest revision was
@@ -31,7 +34,7 @@ func (e *ChangedError) Error() string {
 // every reader of the label: plan, uninstall, and the list of the project's releases. A
 // release that is already the project's is left as it is. A latest revision other than
 // revision, or not deployed, is a *ChangedError.
-func (m *Manager) Adopt(_ context.Context, name, namespace string, revision int) (Result, error) {
+func (m *Manager) Adopt(ctx context.Context, name, namespace string, revision int) (Result, error) {
 	cfg, err := m.config(namespace)
 	if err != nil {
 		return Result{}, err
@@ -54,14 +57,42 @@ func (m *Manager) Adopt(_ context.Context, name, namespace string, revision int)
 	if last.Labels[ProjectLabel] == m.opts.Project {
 		return res, nil
 	}
-	labels := maps.Clone(last.Labels)
+	if err := m.label(ctx, last); err != nil {
+		return Result{}, fmt.Errorf("adopt %s/%s: label revision %d as project %s's: %w", namespace, name, revision, m.opts.Project, err)
+	}
+	return res, nil
+}
+
+// label adds the project's label to the storage Secret of revision last, which Helm's storage
+// reads the release's labels from. The update carries the Secret's resourceVersion and checks
+// that its status and owner are still those of last, so that a concurrent writer (a helm
+// upgrade superseding it, another project adopting it) makes it fail instead of being undone.
+func (m *Manager) label(ctx context.Context, last *rspb.Release) error {
+	cs, err := m.conn.Clientset()
+	if err != nil {
+		return err
+	}
+	secrets := cs.CoreV1().Secrets(last.Namespace)
+	key := fmt.Sprintf("sh.helm.release.v1.%s.v%d", last.Name, last.Version)
+	sec, err := secrets.Get(ctx, key, metav1.GetOptions{})
+	if err != nil {
+		return err
+	}
+	if st := sec.Labels["status"]; st != common.StatusDeployed.String() || sec.Labels[ProjectLabel] != last.Labels[ProjectLabel] {
+		return &ChangedError{Name: last.Name, Namespace: last.Namespace, Planned: last.Version, Latest: last.Version,
+			Status: fmt.Sprintf("%s, owner %q", st, sec.Labels[ProjectLabel])}
+	}
+	labels := maps.Clone(sec.Labels)
 	if labels == nil {
 		labels = map[string]string{}
 	}
 	labels[ProjectLabel] = m.opts.Project
-	last.Labels = labels
-	if err := cfg.Releases.Update(last); err != nil {
-		return Result{}, fmt.Errorf("adopt %s/%s: label revision %d as project %s's: %w", namespace, name, revision, m.opts.Project, err)
+	sec.Labels = labels
+	if _, err := secrets.Update(ctx, sec, metav1.UpdateOptions{FieldManager: FieldManager}); err != nil {
+		if apierrors.IsConflict(err) {
+			return &ChangedError{Name: last.Name, Namespace: last.Namespace, Planned: last.Version, Latest: last.Version, Status: "changed while being adopted"}
+		}
+		return err
 	}
-	return res, nil
+	return nil
 }
