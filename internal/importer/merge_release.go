@@ -37,7 +37,7 @@ func (m *merger) release(ctx context.Context, fr *Release, envMode bool) (Releas
 		return rep, m.add(ctx, fr, &rep, -1, nil)
 	}
 
-	if isPlaceholder(m.doc.File.Releases[idx].Chart) && !envMode {
+	if isPlaceholder(m.doc.File.Releases[idx].Chart) && !isPlaceholder(fr.Chart) && !envMode {
 		// An earlier import left its chart to find: what is found now replaces it.
 		rep.Outcome = OutcomeReplaced
 		return rep, m.add(ctx, fr, &rep, idx, m.doc.File.Releases[idx].Enabled)

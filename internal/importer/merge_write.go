@@ -80,7 +80,6 @@ func (m *merger) ignoreSecretsIfNeeded() error {
 // changed says whether kaji.yaml needs writing.
 func (m *merger) changed() bool { return m.doc == nil || m.dirty }
 
-
 func (m *merger) needsIgnore() bool {
 	for rel := range m.files {
 		if strings.HasSuffix(rel, ".secret.yaml") {

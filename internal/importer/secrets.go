@@ -109,7 +109,6 @@ func isPlaceholderValue(v any) bool {
 	return ok && isPlaceholder(s)
 }
 
-
 func joinPath(prefix, key string) string {
 	if prefix == "" {
 		return key
