@@ -38,7 +38,7 @@ func SplitSecrets(values map[string]any) (public, secret map[string]any, paths [
 func splitMap(in map[string]any, prefix string, public, secret map[string]any, paths *[]string) {
 	for k, v := range in {
 		p := joinPath(prefix, k)
-		if IsSecretKey(k) && !empty(v) && !isPlaceholderValue(v) {
+		if (IsSecretKey(k) && !empty(v) && !isPlaceholderValue(v)) || fromSecretStore(v) {
 			// Everything under a key that looks secret is: a string, a number, a list, and
 			// the children of a map such as secrets: or credentials:.
 			secret[k] = v
@@ -120,4 +120,12 @@ func joinPath(prefix, key string) string {
 // (such as <cdk-import: Fn::GetAtt Role.Arn>): it stays in sight, not in a secret file.
 func isPlaceholder(s string) bool {
 	return strings.HasPrefix(s, "<") && strings.HasSuffix(s, ">") && strings.Contains(s, "-import: ")
+}
+
+// fromSecretStore says whether a value is a CloudFormation dynamic reference to Secrets
+// Manager or to an SSM SecureString ({{resolve:secretsmanager:...}}, {{resolve:ssm-secure:...}}),
+// as CDK's SecretValue writes them: whatever its key, it names a secret.
+func fromSecretStore(v any) bool {
+	s, ok := v.(string)
+	return ok && (strings.Contains(s, "{{resolve:secretsmanager:") || strings.Contains(s, "{{resolve:ssm-secure:"))
 }

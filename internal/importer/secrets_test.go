@@ -71,16 +71,17 @@ func TestSplitSecretsAnywhere(t *testing.T) {
 		"secrets": map[string]any{"DATABASE_URL": "postgres://u:URLPW@h"},
 		"auth":    map[string]any{"password": true},
 		"ports":   []any{float64(80)},
+		"webhook": "{{resolve:secretsmanager:arn:aws:secretsmanager:eu-west-1:111111111111:secret:hook:SecretString:url::}}",
 	}
 	public, secret, paths := SplitSecrets(in)
-	if want := []string{"db.password", "secrets", "users"}; !reflect.DeepEqual(paths, want) {
+	if want := []string{"db.password", "secrets", "users", "webhook"}; !reflect.DeepEqual(paths, want) {
 		t.Errorf("paths = %v, want %v", paths, want)
 	}
 	wantPublic := map[string]any{"db": map[string]any{"host": "db"}, "auth": map[string]any{"password": true}, "ports": []any{float64(80)}}
 	if !reflect.DeepEqual(public, wantPublic) {
 		t.Errorf("public = %#v", public)
 	}
-	if len(secret) != 3 {
+	if len(secret) != 4 {
 		t.Errorf("secret = %#v", secret)
 	}
 }
