@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -181,7 +180,7 @@ func (g *globalFlags) importReleases(ctx context.Context, f *importFlags, names 
 		return importer.Merge(ctx, found, nil, opts)
 	}
 
-	cluster, project, err := g.importTarget(f)
+	cluster, project, err := g.importTarget(f, &opts)
 	if err != nil {
 		return nil, err
 	}
@@ -206,18 +205,17 @@ func (g *globalFlags) importReleases(ctx context.Context, f *importFlags, names 
 }
 
 // importTarget is the cluster to read and the project imported into: kaji.yaml's when it
-// exists (the environment's cluster when it declares the environment), else the flags'.
-func (g *globalFlags) importTarget(f *importFlags) (spec.Cluster, string, error) {
-	if _, err := os.Stat(g.file); errors.Is(err, fs.ErrNotExist) {
+// exists (the environment's cluster when it declares the environment), else the flags'. The
+// kaji.yaml loaded goes into opts, so that the import reads it once.
+func (g *globalFlags) importTarget(f *importFlags, opts *importer.Options) (spec.Cluster, string, error) {
+	doc, err := importer.LoadTarget(g.file)
+	if err != nil {
+		return spec.Cluster{}, "", err
+	}
+	if doc == nil {
 		return spec.Cluster{}, importer.ProjectName(f.project, g.file), nil
 	}
-	doc, problems, err := spec.LoadDraft(g.file)
-	if err == nil && !importer.OnlyPlaceholders(problems) {
-		err = problems
-	}
-	if err != nil {
-		return spec.Cluster{}, "", fmt.Errorf("%w\nkaji import merges into a valid kaji.yaml only (or one whose only problems are the placeholders an import left): fix it first, or import into a new file with -f", err)
-	}
+	opts.Doc = doc
 	if g.env == "" {
 		return doc.File.Cluster, doc.File.Project, nil
 	}
@@ -234,7 +232,6 @@ func (g *globalFlags) importTarget(f *importFlags) (spec.Cluster, string, error)
 	}
 	return doc.File.Cluster, doc.File.Project, nil
 }
-
 // importCluster is the cluster the flags name, as kaji.yaml is to say it: the context, and a
 // kubeconfig given with --kubeconfig relative to kaji.yaml's directory. Nil when the flags name
 // none.

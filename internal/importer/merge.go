@@ -47,6 +47,8 @@ type Options struct {
 	InlineValues bool
 	// Overwrite replaces releases that kaji.yaml declares differently.
 	Overwrite bool
+	// Doc is File, already loaded with LoadTarget; nil loads it.
+	Doc *spec.Document
 	// Charts finds chart sources; needed for cluster imports.
 	Charts ChartSources
 	// InScope says whether a release of kaji.yaml was within what the import read (its
@@ -144,12 +146,11 @@ func newMerger(found *Found, opts Options) (*merger, error) {
 	case err != nil:
 		return nil, fmt.Errorf("read %s: %w", opts.File, err)
 	default:
-		doc, problems, err := spec.LoadDraft(abs)
-		if err == nil && !OnlyPlaceholders(problems) {
-			err = problems
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%w\nkaji import merges into a valid kaji.yaml only (or one whose only problems are the placeholders an import left): fix it first, or import into a new file with -f", err)
+		doc := opts.Doc
+		if doc == nil {
+			if doc, err = LoadTarget(abs); err != nil {
+				return nil, err
+			}
 		}
 		m.doc = doc
 		var tree yaml.Node
@@ -244,6 +245,22 @@ func nameOf(repos map[string]string, u string) string {
 
 func sortedKeys[V any](m map[string]V) []string {
 	return slices.Sorted(maps.Keys(m))
+}
+
+// LoadTarget loads the kaji.yaml an import merges into: a valid one, or one whose only
+// problems are placeholders an earlier import left. It returns nil when file does not exist.
+func LoadTarget(file string) (*spec.Document, error) {
+	if _, err := os.Stat(file); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	doc, problems, err := spec.LoadDraft(file)
+	if err == nil && !OnlyPlaceholders(problems) {
+		err = problems
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w\nkaji import merges into a valid kaji.yaml only (or one whose only problems are the placeholders an import left): fix it first, or import into a new file with -f", err)
+	}
+	return doc, nil
 }
 
 // OnlyPlaceholders says whether every problem of a kaji.yaml is about a placeholder an import
