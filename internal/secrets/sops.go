@@ -94,16 +94,30 @@ func Decrypt(file string, data []byte) ([]byte, error) {
 func (d document) explain(file string, err error) error {
 	var keyErr sops.UserError
 	if errors.As(err, &keyErr) {
-		return fmt.Errorf("decrypt %s: %w (tried %s): %s; SOPS said: %s: %w",
-			file, ErrNoKey, strings.Join(d.keys, ", "), d.keyHint(), flatten(keyErr.UserError()), err)
+		return &decryptError{
+			msg: fmt.Sprintf("decrypt %s: %v (tried %s): %s; SOPS said: %s",
+				file, ErrNoKey, strings.Join(d.keys, ", "), d.keyHint(), keyReport(keyErr.UserError())),
+			errs: []error{ErrNoKey, err},
+		}
 	}
 	msg := err.Error()
-	for _, s := range []string{"verify data integrity", "decrypt original mac", "Could not decrypt value", "does not match sops' data format"} {
-		if strings.Contains(msg, s) {
-			return fmt.Errorf("decrypt %s: %w: it was changed after it was encrypted; restore it from version control, or edit it only with sops", file, ErrTampered)
+	for _, c := range tamperSigns {
+		if strings.Contains(msg, c.sign) {
+			return fmt.Errorf("decrypt %s: %w: %s, so it was changed after it was encrypted; restore it from version control, or edit it only with sops",
+				file, ErrTampered, c.reason)
 		}
 	}
 	return fmt.Errorf("decrypt %s: %w (its message is withheld because it may quote values); run sops decrypt on the file to see it", file, ErrDecrypt)
+}
+
+// tamperSigns tell the integrity failures apart by the words of SOPS' messages, which kaji
+// does not repeat: they may quote the MAC or a value typed into the file by hand. The first
+// that matches wins.
+var tamperSigns = []struct{ sign, reason string }{
+	{"Failed to verify data integrity", "its MAC does not match its values"},
+	{"Failed to decrypt original mac", "its MAC does not decrypt with its data key and lastmodified"},
+	{"does not match sops' data format", "a value is not SOPS ciphertext"},
+	{"Could not decrypt value", "a value does not decrypt with its data key at its path"},
 }
 
 // keyHint says what to set for the key types the file uses.
@@ -132,14 +146,29 @@ func (d document) uses(prefix string) bool {
 
 var (
 	ansiEscape = regexp.MustCompile(`\x1b\[[0-9;]*m`)
-	wrapPrefix = regexp.MustCompile(`\s*\n\s*(\| )?`)
+	lineBreak  = regexp.MustCompile(`\s*\n\s*(?:-?\s*\|\s)?`)
 )
 
-// flatten makes SOPS' multi-line, possibly coloured report one line.
-func flatten(s string) string {
+// keyReport makes SOPS' multi-line, possibly coloured report of the keys it tried one line,
+// without its fixed header and closing paragraph.
+func keyReport(s string) string {
 	s = ansiEscape.ReplaceAllString(s, "")
-	return strings.TrimSpace(wrapPrefix.ReplaceAllString(s, " "))
+	s = strings.TrimPrefix(s, "Failed to get the data key required to decrypt the SOPS file.")
+	if i := strings.Index(s, "Recovery failed because"); i > 0 {
+		s = s[:i]
+	}
+	return strings.TrimSpace(lineBreak.ReplaceAllString(s, " "))
 }
+
+// decryptError carries kaji's message and, for errors.Is and errors.As, both the kaji sentinel
+// and SOPS' own error, whose text the message already renders.
+type decryptError struct {
+	msg  string
+	errs []error
+}
+
+func (e *decryptError) Error() string   { return e.msg }
+func (e *decryptError) Unwrap() []error { return e.errs }
 
 // complete says what the sops metadata lacks, or nil.
 func (d document) complete() error {
