@@ -79,7 +79,7 @@ func Decrypt(file string, data []byte) ([]byte, error) {
 		return nil, fmt.Errorf("decrypt %s: %w: %w", file, ErrNotSOPS, err)
 	}
 	if err := doc.complete(); err != nil {
-		return nil, fmt.Errorf("decrypt %s: %w: %w; encrypt it again with sops", file, ErrNotSOPS, err)
+		return nil, fmt.Errorf("decrypt %s: %w: %w; encrypt it with sops, or list it as a plain values file", file, ErrNotSOPS, err)
 	}
 	plain, err := decrypt.Data(data, doc.format)
 	if err != nil {

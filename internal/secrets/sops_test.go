@@ -373,3 +373,28 @@ func TestCommittedFixture(t *testing.T) {
 		t.Errorf("decrypted fixture differs from values.yaml:\n%s", got)
 	}
 }
+
+// TestDecryptWithheld: other SOPS failures keep their message out of the error, since kaji
+// cannot tell whether it quotes the document.
+func TestDecryptWithheld(t *testing.T) {
+	isolateKeys(t)
+	id := newAgeIdentity(t)
+	t.Setenv("SOPS_AGE_KEY", id.String())
+	plain := readFile(t, filepath.Join("testdata", "sops", "plain", "grafana.yaml"))
+	enc := editYAML(t, encryptForAge(t, plain, formatYAML, id), func(root *yamlv3.Node) {
+		mapValue(t, mapValue(t, root, "sops"), "lastmodified").Value = "yesterday"
+	})
+	_, err := Decrypt("grafana.secrets.yaml", enc)
+	if !errors.Is(err, ErrDecrypt) {
+		t.Fatalf("error is not ErrDecrypt: %v", err)
+	}
+	t.Logf("error: %v", err)
+	for _, w := range []string{"grafana.secrets.yaml", "withheld", "sops decrypt"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error lacks %q: %v", w, err)
+		}
+	}
+	if strings.Contains(err.Error(), "yesterday") {
+		t.Errorf("error quotes the document: %v", err)
+	}
+}
