@@ -315,11 +315,11 @@ func collect(v any, set map[string]bool) {
 }
 
 // match walks the encrypted and decrypted trees together and keeps the plain text of each
-// string that was stored as ENC[...,type:str].
+// value that was stored as ENC[AES256_GCM,...] and decrypted to a string.
 func match(enc, plain any, set map[string]bool) {
 	switch e := enc.(type) {
 	case string:
-		if s, ok := plain.(string); ok && s != "" && strings.HasPrefix(e, "ENC[") && strings.HasSuffix(e, ",type:str]") {
+		if s, ok := plain.(string); ok && s != "" && strings.HasPrefix(e, "ENC[AES256_GCM,") {
 			set[s] = true
 		}
 	case map[string]any:

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -232,9 +233,15 @@ func TestDecryptTampered(t *testing.T) {
 				}
 			}
 			assertNoSecrets(t, "the error", msg, append(secretOnly(Leaves(parseDoc(t, plain))), planted, mac))
+			if h := longHex.FindString(msg); h != "" {
+				t.Errorf("error quotes a hash of the values (a MAC): %s", h)
+			}
 		})
 	}
 }
+
+// longHex matches a SHA-512 in hex, the form in which SOPS prints MACs.
+var longHex = regexp.MustCompile(`[0-9A-Fa-f]{64,}`)
 
 // TestIsSOPS runs over fixtures that are not SOPS documents or only look like one, and over the
 // committed encrypted fixture.
@@ -396,5 +403,54 @@ func TestDecryptWithheld(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "yesterday") {
 		t.Errorf("error quotes the document: %v", err)
+	}
+}
+
+// TestDecryptKeyGroups: a file split over two key groups (Shamir threshold 2) needs an identity
+// of each; the error lists the keys of every group.
+func TestDecryptKeyGroups(t *testing.T) {
+	plain := readFile(t, filepath.Join("testdata", "sops", "plain", "grafana.yaml"))
+	cases := []struct {
+		name    string
+		have    func(a, b string) string
+		wantErr bool
+	}{
+		{"both groups", func(a, b string) string { return a + "\n" + b }, false},
+		{"one group", func(a, b string) string { return a }, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			isolateKeys(t)
+			a, b := newAgeIdentity(t), newAgeIdentity(t)
+			enc := encryptWith(t, plain, formatYAML, sops.Metadata{
+				KeyGroups:       []sops.KeyGroup{ageGroup(t, a), ageGroup(t, b)},
+				ShamirThreshold: 2,
+			})
+			if !strings.Contains(string(enc), "key_groups:") {
+				t.Fatalf("sops did not write key_groups:\n%s", enc)
+			}
+			if !IsSOPS(enc) {
+				t.Fatalf("IsSOPS is false for a document with key groups")
+			}
+			t.Setenv("SOPS_AGE_KEY", tc.have(a.String(), b.String()))
+			got, err := Decrypt("grafana.secrets.yaml", enc)
+			if !tc.wantErr {
+				if err != nil {
+					t.Fatalf("Decrypt: %v", err)
+				}
+				if !reflect.DeepEqual(parseDoc(t, got), parseDoc(t, plain)) {
+					t.Errorf("decrypted document differs from the plain one:\n%s", got)
+				}
+				return
+			}
+			if !errors.Is(err, ErrNoKey) {
+				t.Fatalf("error is not ErrNoKey: %v", err)
+			}
+			for _, w := range []string{"age " + a.Recipient().String(), "age " + b.Recipient().String()} {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q: %v", w, err)
+				}
+			}
+		})
 	}
 }
