@@ -1,4 +1,7 @@
-package secrets
+// Package sopsvalues reads SOPS-encrypted values files in memory. It stands apart from the
+// rest of internal/secrets because sops' decrypt package links every key service sops supports
+// (about 40 MB): only what decrypts values files imports it.
+package sopsvalues
 
 import (
 	"bytes"
