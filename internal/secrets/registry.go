@@ -254,17 +254,17 @@ func (m *formMatcher) longestAt(s string, i int) int {
 // pending returns where the longest tail of s that could be the start of a form begins:
 // len(s) when no tail could be.
 func (m *formMatcher) pending(s string) int {
-	from := len(s)
-	for _, f := range m.forms {
-		// Only tails longer than the one found so far, and shorter than f, are of interest.
-		for k := min(len(f)-1, len(s)); k > len(s)-from; k-- {
-			if s[len(s)-k] == f[0] && s[len(s)-1] == f[k-1] && s[len(s)-k:] == f[:k] {
-				from = len(s) - k
-				break
+	for p := max(0, len(s)-len(m.forms[0])+1); p < len(s); p++ {
+		if !m.first[s[p]] {
+			continue
+		}
+		for _, f := range m.byFirst[s[p]] {
+			if len(m.forms[f]) > len(s)-p && strings.HasPrefix(m.forms[f], s[p:]) {
+				return p
 			}
 		}
 	}
-	return from
+	return len(s)
 }
 
 // scan writes s to b with every form replaced by its label, and returns where it stopped.
