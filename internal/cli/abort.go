@@ -68,6 +68,8 @@ func (f *inflight) list() []string {
 // without waiting for running Helm operations, after naming the releases they may leave
 // pending and how to recover them.
 func Run(ctx context.Context, abort <-chan struct{}, args []string, streams Streams) int {
+	streams, flush := streams.redacting()
+	defer flush()
 	tr := newInflight()
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, args, streams, tr) }()

@@ -30,9 +30,12 @@ type ExitCoder interface{ ExitCode() int }
 
 // Main runs kaji with args and returns the process exit code.
 func Main(ctx context.Context, args []string, streams Streams) int {
+	streams, flush := streams.redacting()
+	defer flush()
 	return run(ctx, args, streams, newInflight())
 }
 
+// run runs kaji on streams that redact the run's secrets (see Streams.redacting).
 func run(ctx context.Context, args []string, streams Streams, tr *inflight) int {
 	root := newRoot(streams, tr)
 	root.SetArgs(args)

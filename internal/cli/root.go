@@ -5,6 +5,8 @@ import (
 	"log/slog"
 
 	"github.com/spf13/cobra"
+
+	"kaji.dev/kaji/internal/secrets"
 )
 
 // globalFlags are shared by every command.
@@ -16,6 +18,8 @@ type globalFlags struct {
 	verbosity   int
 	// inflight names the releases being changed, for an abort.
 	inflight *inflight
+	// secrets are the run's secret values, which its streams redact.
+	secrets *secrets.Registry
 }
 
 // NewRootCommand builds the kaji command tree.
@@ -24,7 +28,10 @@ func NewRootCommand(streams Streams) *cobra.Command {
 }
 
 func newRoot(streams Streams, tr *inflight) *cobra.Command {
-	g := &globalFlags{inflight: tr}
+	if streams.Secrets == nil {
+		streams.Secrets = secrets.NewRegistry()
+	}
+	g := &globalFlags{inflight: tr, secrets: streams.Secrets}
 	root := &cobra.Command{
 		Use:   "kaji",
 		Short: "Manage the Helm releases of a Kubernetes cluster as code",

@@ -11,6 +11,7 @@ import (
 	"kaji.dev/kaji/internal/cluster"
 	"kaji.dev/kaji/internal/eks"
 	"kaji.dev/kaji/internal/release"
+	"kaji.dev/kaji/internal/secrets"
 	"kaji.dev/kaji/internal/spec"
 )
 
@@ -22,6 +23,15 @@ type session struct {
 	releases *release.Manager
 	// inflight learns when the session holds the project lock, for an abort to say so.
 	inflight *inflight
+	// secrets are the run's secret values, which every stream of the run redacts.
+	secrets *secrets.Registry
+}
+
+// addSecret registers a value that the session resolved or decrypted, so that wherever the
+// run prints, label (secrets.LabelRef or secrets.LabelFile) stands in its place. A value too
+// short to hide is not registered: the error says so, for the caller to refuse it.
+func (s *session) addSecret(value, label string) error {
+	return s.secrets.Add(value, label)
 }
 
 // load reads kaji.yaml and applies the selected environment.
@@ -39,7 +49,7 @@ func (g *globalFlags) prepare() (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &session{resolved: res, loader: chart.NewLoader(chart.Options{Repositories: res.Repositories}), inflight: g.inflight}, nil
+	return &session{resolved: res, loader: chart.NewLoader(chart.Options{Repositories: res.Repositories}), inflight: g.inflight, secrets: g.secrets}, nil
 }
 
 // dial prepares the clients of the session's cluster. Only EKS makes requests here (to AWS).
@@ -87,7 +97,8 @@ func (g *globalFlags) connect(ctx context.Context, c spec.Cluster) (*cluster.Con
 	return cluster.Connect(opts)
 }
 
-// logHandler passes Helm's own logs to stderr: warnings by default, more with -v.
+// logHandler passes Helm's own logs to stderr: warnings by default, more with -v. The
+// streams of a run redact its secrets, Helm's logs included.
 func (g *globalFlags) logHandler(streams Streams) slog.Handler {
 	level := slog.LevelWarn
 	switch {
