@@ -35,7 +35,7 @@ func (*stuck) Unlock(context.Context, string, string, time.Time) (release.Unlock
 	return release.Unlocked{}, nil
 }
 
-func (*stuck) Adopt(context.Context, string, string, int) (release.Result, error) {
+func (*stuck) Adopt(context.Context, string, string, int, string) (release.Result, error) {
 	return release.Result{}, errors.New("no release is adopted here")
 }
 
@@ -137,7 +137,7 @@ func (*deaf) Unlock(context.Context, string, string, time.Time) (release.Unlocke
 	return release.Unlocked{}, nil
 }
 
-func (*deaf) Adopt(context.Context, string, string, int) (release.Result, error) {
+func (*deaf) Adopt(context.Context, string, string, int, string) (release.Result, error) {
 	return release.Result{}, errors.New("no release is adopted here")
 }
 

@@ -32,7 +32,7 @@ type Releases interface {
 	Unlock(ctx context.Context, name, namespace string, now time.Time) (release.Unlocked, error)
 	// Adopt labels revision, the latest of a release that is not the project's, as the
 	// project's, without a new revision.
-	Adopt(ctx context.Context, name, namespace string, revision int) (release.Result, error)
+	Adopt(ctx context.Context, name, namespace string, revision int, owner string) (release.Result, error)
 }
 
 // Runner applies and destroys the releases of a resolved kaji.yaml.
@@ -135,6 +135,9 @@ type Step struct {
 	// Adopt, when not zero, is the revision to adopt without a new one: the release is in
 	// sync but not the project's (plan.ActionAdopt), and apply only labels that revision.
 	Adopt int
+	// AdoptOwner is the owner (kaji.dev/project label) the plan saw on that revision, empty
+	// when helm made it: adopting fails if it changed since.
+	AdoptOwner string
 }
 
 // ApplySteps is Apply following a plan: releases in sync are left alone, blocked ones fail
@@ -171,7 +174,7 @@ func (rn *Runner) ApplySteps(ctx context.Context, res *spec.Resolved, steps map[
 			t.run = func(context.Context) (release.Result, error) { return release.Result{}, st.Err }
 		case st.Adopt > 0:
 			t.run = func(ctx context.Context) (release.Result, error) {
-				return rn.Releases.Adopt(ctx, r.Name, r.Namespace, st.Adopt)
+				return rn.Releases.Adopt(ctx, r.Name, r.Namespace, st.Adopt, st.AdoptOwner)
 			}
 		default:
 			t.run = func(ctx context.Context) (release.Result, error) {

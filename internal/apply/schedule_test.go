@@ -79,7 +79,7 @@ func (*gate) Unlock(context.Context, string, string, time.Time) (release.Unlocke
 	return release.Unlocked{}, nil
 }
 
-func (*gate) Adopt(context.Context, string, string, int) (release.Result, error) {
+func (*gate) Adopt(context.Context, string, string, int, string) (release.Result, error) {
 	return release.Result{}, errors.New("no release is adopted here")
 }
 

@@ -40,7 +40,7 @@ func (*stopping) Unlock(context.Context, string, string, time.Time) (release.Unl
 	return release.Unlocked{}, nil
 }
 
-func (*stopping) Adopt(context.Context, string, string, int) (release.Result, error) {
+func (*stopping) Adopt(context.Context, string, string, int, string) (release.Result, error) {
 	return release.Result{}, errors.New("no release is adopted here")
 }
 

@@ -113,15 +113,15 @@ func stepsOf(res *spec.Resolved, pl *plan.Plan) map[string]Step {
 		if err := pr.RefusedError(); err != nil {
 			blocked = err
 		}
-		adopt := 0
+		adopt, owner := 0, ""
 		if pr.Action == plan.ActionAdopt && pr.Current != nil && blocked == nil {
-			adopt = pr.Current.Number
+			adopt, owner = pr.Current.Number, pr.Current.Project
 		}
 		steps[r.Name] = Step{
 			InSync: !pr.NeedsApply() && adopt == 0 && blocked == nil,
-			Adopt:  adopt,
-			Err:    blocked,
-			Chart:  pr.Loaded, Values: pr.Values,
+			Adopt:  adopt, AdoptOwner: owner,
+			Err:   blocked,
+			Chart: pr.Loaded, Values: pr.Values,
 			ForceConflicts: pr.ForceConflicts,
 			Mode:           modeOf(pr),
 			Recover:        pr.Recover,

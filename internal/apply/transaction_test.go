@@ -83,7 +83,7 @@ func (f *fakeReleases) Unlock(_ context.Context, name, namespace string, _ time.
 	return release.Unlocked{Name: name, Namespace: namespace, Revision: 5, Was: "pending-upgrade"}, nil
 }
 
-func (f *fakeReleases) Adopt(_ context.Context, name, namespace string, revision int) (release.Result, error) {
+func (f *fakeReleases) Adopt(_ context.Context, name, namespace string, revision int, _ string) (release.Result, error) {
 	f.note(fmt.Sprintf("adopt %s %d", name, revision))
 	if f.fail[name] {
 		return release.Result{}, errors.New("adopt failed")

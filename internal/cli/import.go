@@ -232,6 +232,7 @@ func (g *globalFlags) importTarget(f *importFlags, opts *importer.Options) (spec
 	}
 	return doc.File.Cluster, doc.File.Project, nil
 }
+
 // importCluster is the cluster the flags name, as kaji.yaml is to say it: the context, and a
 // kubeconfig given with --kubeconfig relative to kaji.yaml's directory. Nil when the flags name
 // none.

@@ -29,12 +29,13 @@ func (e *ChangedError) Error() string {
 }
 
 // Adopt takes a release over without a new revision: it labels revision, which must be the
-// release's latest and deployed, as the project's (ProjectLabel) in Helm's storage, through
-// Helm's storage API, and changes nothing else. From then on the release is the project's for
+// release's latest and deployed, and still owned by owner (the kaji.dev/project label the plan
+// saw, empty when helm made it), as the project's (ProjectLabel) on its storage Secret, and
+// changes nothing else. From then on the release is the project's for
 // every reader of the label: plan, uninstall, and the list of the project's releases. A
 // release that is already the project's is left as it is. A latest revision other than
-// revision, or not deployed, is a *ChangedError.
-func (m *Manager) Adopt(ctx context.Context, name, namespace string, revision int) (Result, error) {
+// revision, not deployed, or owned by someone else than owner is a *ChangedError.
+func (m *Manager) Adopt(ctx context.Context, name, namespace string, revision int, owner string) (Result, error) {
 	cfg, err := m.config(namespace)
 	if err != nil {
 		return Result{}, err
@@ -57,17 +58,18 @@ func (m *Manager) Adopt(ctx context.Context, name, namespace string, revision in
 	if last.Labels[ProjectLabel] == m.opts.Project {
 		return res, nil
 	}
-	if err := m.label(ctx, last); err != nil {
+	if err := m.label(ctx, last, owner); err != nil {
 		return Result{}, fmt.Errorf("adopt %s/%s: label revision %d as project %s's: %w", namespace, name, revision, m.opts.Project, err)
 	}
 	return res, nil
 }
 
-// label adds the project's label to the storage Secret of revision last, which Helm's storage
+// label adds the project's label to the storage Secret of revision last, which the plan saw
+// owned by owner, which Helm's storage
 // reads the release's labels from. The update carries the Secret's resourceVersion and checks
 // that its status and owner are still those of last, so that a concurrent writer (a helm
 // upgrade superseding it, another project adopting it) makes it fail instead of being undone.
-func (m *Manager) label(ctx context.Context, last *rspb.Release) error {
+func (m *Manager) label(ctx context.Context, last *rspb.Release, owner string) error {
 	cs, err := m.conn.Clientset()
 	if err != nil {
 		return err
@@ -78,7 +80,7 @@ func (m *Manager) label(ctx context.Context, last *rspb.Release) error {
 	if err != nil {
 		return err
 	}
-	if st := sec.Labels["status"]; st != common.StatusDeployed.String() || sec.Labels[ProjectLabel] != last.Labels[ProjectLabel] {
+	if st := sec.Labels["status"]; st != common.StatusDeployed.String() || sec.Labels[ProjectLabel] != owner {
 		return &ChangedError{Name: last.Name, Namespace: last.Namespace, Planned: last.Version, Latest: last.Version,
 			Status: fmt.Sprintf("%s, owner %q", st, sec.Labels[ProjectLabel])}
 	}
