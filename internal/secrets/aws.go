@@ -87,7 +87,7 @@ func (e *ResolveError) Error() string {
 	}
 	b.WriteString(": " + e.Code)
 	if e.Message != "" {
-		b.WriteString(": " + e.Message)
+		b.WriteString(": " + strings.TrimSuffix(e.Message, "."))
 	}
 	if e.Hint != "" {
 		b.WriteString("; " + e.Hint)
