@@ -1,5 +1,5 @@
 // Package awssim simulates, in process, the parts of AWS that connecting kaji to an EKS
-// cluster touches, so that tests run the real AWS SDK for Go v2 against real wire formats
+// cluster touches, and the stores kaji reads secrets from, so that tests run the real AWS SDK for Go v2 against real wire formats
 // with no AWS account:
 //
 //   - STS (query protocol, XML; JSON on Accept: application/json): GetCallerIdentity and
@@ -9,6 +9,11 @@
 //   - IAM (query protocol): GetRole and SimulatePrincipalPolicy.
 //   - EKS (REST-JSON): DescribeCluster, ListAccessEntries, DescribeAccessEntry and
 //     ListAssociatedAccessPolicies.
+//   - SSM Parameter Store (JSON 1.1): GetParameter and GetParameters, with String,
+//     StringList and SecureString parameters; kms:Decrypt is checked for SecureStrings under
+//     a customer managed key.
+//   - Secrets Manager (JSON 1.1): GetSecretValue and BatchGetSecretValue, with version
+//     stages (AWSCURRENT, AWSPREVIOUS, ...) and version ids.
 //
 // Every request must carry a valid SigV4 signature (Authorization header or presigned
 // query) made with a key from the fixture or one STS issued; others get the errors AWS

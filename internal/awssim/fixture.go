@@ -23,6 +23,10 @@ type Fixture struct {
 	// holders in and the ClusterRole BindAccessPolicies binds that group to. It adds to and
 	// overrides DefaultAccessPolicyGroups.
 	AccessPolicyGroups map[string]AccessPolicyGroup `json:"accessPolicyGroups,omitempty"`
+	// Parameters are SSM Parameter Store parameters and Secrets are Secrets Manager
+	// secrets (see secretstore.go).
+	Parameters []Parameter `json:"parameters,omitempty"`
+	Secrets    []Secret    `json:"secrets,omitempty"`
 }
 
 // Account is one AWS account.
@@ -280,6 +284,7 @@ func (f *Fixture) validate() error {
 			}
 		}
 	}
+	errs = append(errs, f.checkSecretStore()...)
 	return errors.Join(errs...)
 }
 

@@ -18,7 +18,8 @@ import (
 	"time"
 )
 
-// Server is a running simulator of the parts of AWS STS, IAM and EKS that kaji uses. It
+// Server is a running simulator of the parts of AWS STS, IAM, EKS, SSM Parameter Store and
+// Secrets Manager that kaji uses. It
 // serves HTTPS on loopback; the real AWS SDK reaches it through endpoint overrides (see Env)
 // and must trust its CA (AWS_CA_BUNDLE, or HTTPClient).
 type Server struct {
@@ -41,7 +42,7 @@ func WithClock(now func() time.Time) Option {
 
 // Call is one API call the simulator answered. It never holds keys, signatures or tokens.
 type Call struct {
-	Service string // sts, iam or eks
+	Service string // sts, iam, eks, ssm or secretsmanager
 	Action  string // GetCallerIdentity, AssumeRole, DescribeCluster, ...
 	// Caller is the ARN of the signer; empty when the signature was not accepted.
 	Caller string
@@ -87,7 +88,7 @@ func cloneFixture(f *Fixture) (*Fixture, error) {
 // Close stops the server.
 func (s *Server) Close() { s.srv.Close() }
 
-// URL is the base URL of all three services, https://127.0.0.1:PORT.
+// URL is the base URL of all the services, https://127.0.0.1:PORT.
 func (s *Server) URL() string { return s.srv.URL }
 
 // HTTPClient returns a client that trusts the simulator's certificate.
@@ -100,7 +101,7 @@ func (s *Server) CACertPEM() []byte {
 
 // Env writes the simulator's CA bundle into dir and returns the environment variables that
 // point the AWS SDK for Go v2 (and the aws CLI) at the simulator: AWS_ENDPOINT_URL_STS,
-// _IAM and _EKS, AWS_CA_BUNDLE, AWS_EC2_METADATA_DISABLED, and AWS_CONFIG_FILE and
+// _IAM, _EKS, _SSM and _SECRETS_MANAGER, AWS_CA_BUNDLE, AWS_EC2_METADATA_DISABLED, and AWS_CONFIG_FILE and
 // AWS_SHARED_CREDENTIALS_FILE naming files that do not exist, so that the developer's own
 // ~/.aws is never read. Credentials come separately (see CredentialsEnv).
 func (s *Server) Env(dir string) (map[string]string, error) {
@@ -109,13 +110,15 @@ func (s *Server) Env(dir string) (map[string]string, error) {
 		return nil, fmt.Errorf("write simulator CA bundle: %w", err)
 	}
 	return map[string]string{
-		"AWS_ENDPOINT_URL_STS":        s.URL(),
-		"AWS_ENDPOINT_URL_IAM":        s.URL(),
-		"AWS_ENDPOINT_URL_EKS":        s.URL(),
-		"AWS_CA_BUNDLE":               bundle,
-		"AWS_EC2_METADATA_DISABLED":   "true",
-		"AWS_CONFIG_FILE":             filepath.Join(dir, "no-aws-config"),
-		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "no-aws-credentials"),
+		"AWS_ENDPOINT_URL_STS":             s.URL(),
+		"AWS_ENDPOINT_URL_IAM":             s.URL(),
+		"AWS_ENDPOINT_URL_EKS":             s.URL(),
+		"AWS_ENDPOINT_URL_SSM":             s.URL(),
+		"AWS_ENDPOINT_URL_SECRETS_MANAGER": s.URL(),
+		"AWS_CA_BUNDLE":                    bundle,
+		"AWS_EC2_METADATA_DISABLED":        "true",
+		"AWS_CONFIG_FILE":                  filepath.Join(dir, "no-aws-config"),
+		"AWS_SHARED_CREDENTIALS_FILE":      filepath.Join(dir, "no-aws-credentials"),
 	}, nil
 }
 
@@ -180,7 +183,7 @@ type request struct {
 const maxBody = 1 << 20
 
 // ServeHTTP authenticates a request by its SigV4 signature and routes it by the signing
-// service: sts and iam speak the query protocol, eks REST-JSON.
+// service: sts and iam speak the query protocol, eks REST-JSON, ssm and secretsmanager JSON 1.1.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	req := &request{http: r, requestID: newRequestID(), call: &Call{}}
 	defer func() { s.record(*req.call) }()
@@ -199,6 +202,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		service = "sts"
 		if strings.HasPrefix(r.URL.Path, "/clusters") {
 			service = "eks"
+		}
+		switch target := r.Header.Get("X-Amz-Target"); {
+		case strings.HasPrefix(target, "AmazonSSM."):
+			service = "ssm"
+		case strings.HasPrefix(target, "secretsmanager."):
+			service = "secretsmanager"
 		}
 	}
 	req.call.Service = service
@@ -231,9 +240,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveIAM(w, req)
 	case "eks":
 		s.serveEKS(w, req)
+	case "ssm":
+		s.serveSSM(w, req)
+	case "secretsmanager":
+		s.serveSecretsManager(w, req)
 	default:
 		s.fail(w, req, &apiError{status: http.StatusBadRequest, code: "UnknownService",
-			message: fmt.Sprintf("the simulator does not serve %q; it serves sts, iam and eks", service)})
+			message: fmt.Sprintf("the simulator does not serve %q; it serves sts, iam, eks, ssm and secretsmanager", service)})
 	}
 }
 
@@ -243,6 +256,8 @@ func (s *Server) fail(w http.ResponseWriter, req *request, e *apiError) {
 	switch req.call.Service {
 	case "eks":
 		writeJSONError(w, req.requestID, e)
+	case "ssm", "secretsmanager":
+		writeRPCError(w, req.requestID, e)
 	case "iam":
 		writeQueryError(w, req.http, iamNamespace, req.requestID, e)
 	default:

@@ -20,6 +20,7 @@ type world struct {
 	sessions     map[string]*session
 	clusters     []*ClusterConfig
 	policyGroups map[string]AccessPolicyGroup
+	store        *store
 }
 
 type keyOwner struct {
@@ -54,6 +55,7 @@ func newWorld(f *Fixture) *world {
 		keys:         map[string]keyOwner{},
 		sessions:     map[string]*session{},
 		policyGroups: DefaultAccessPolicyGroups(),
+		store:        newStore(f),
 	}
 	for i := range f.Accounts {
 		a := &f.Accounts[i]
