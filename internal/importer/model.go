@@ -98,12 +98,10 @@ var nonName = regexp.MustCompile(`[^a-z0-9-]+`)
 // adds the new name to repos (which must not be nil) and returns it. Trailing slashes do not
 // count when comparing URLs.
 func RepositoryName(repos map[string]string, u string) string {
-	norm := strings.TrimRight(u, "/")
-	for name, have := range repos {
-		if strings.TrimRight(have, "/") == norm {
-			return name
-		}
+	if name := nameOf(repos, u); name != "" {
+		return name
 	}
+	norm := strings.TrimRight(u, "/")
 	base := "charts"
 	if p, err := url.Parse(norm); err == nil {
 		switch last := path.Base(p.Path); {
