@@ -39,6 +39,9 @@ type Releases interface {
 type Runner struct {
 	Charts   Charts
 	Releases Releases
+	// Values gives each release's values; nil merges the layers as they are written
+	// (values.Files).
+	Values values.Source
 	// Observe receives progress events, one at a time. Nil means no events.
 	Observe Observer
 	// Concurrency bounds how many releases run at once. Zero means DefaultConcurrency.
@@ -275,7 +278,11 @@ func (rn *Runner) prepare(ctx context.Context, r spec.ResolvedRelease) (prepared
 	if err != nil {
 		return prepared{}, err
 	}
-	vals, err := values.Merge(r.Values)
+	var src values.Source = values.Files{}
+	if rn.Values != nil {
+		src = rn.Values
+	}
+	vals, err := src.Values(ctx, r)
 	if err != nil {
 		return prepared{}, err
 	}

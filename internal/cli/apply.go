@@ -108,10 +108,11 @@ else.`,
 			go func() { _, _ = s.conn.Capabilities() }()
 			return s.holdLock(cmd.Context(), streams, f.lock, "apply", func(ctx context.Context, l *lock.Lock, halt <-chan struct{}) error {
 				rn.Halt = halt // for the releases, and for the prune after them
-				planner, err := plan.ForCluster(s.conn, chartSource{s.loader})
+				planner, err := s.planner()
 				if err != nil {
 					return err
 				}
+				s.prepareValues(ctx, streams, nil)
 				tx := &apply.Transaction{Planner: planner, Runner: rn, Flights: l}
 				s.review(tx, streams, f)
 				res, err := tx.Run(ctx, s.resolved, plan.Options{Prune: f.prune, Adopt: f.adopt, ForceConflicts: f.forceConflicts, ForceCRDs: f.forceCRDs})

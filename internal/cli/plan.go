@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 	coordclient "k8s.io/client-go/kubernetes/typed/coordination/v1"
 
-	"kaji.dev/kaji/internal/chart"
 	"kaji.dev/kaji/internal/cluster"
 	"kaji.dev/kaji/internal/lock"
 	"kaji.dev/kaji/internal/plan"
@@ -63,7 +62,7 @@ would change something (an adoption without a new revision counts), and 1 on err
 			if err := preflight(cmd.Context(), g, streams, "plan", validate.Options{}); err != nil {
 				return err
 			}
-			run, err := g.plan(cmd.Context(), f.lockNamespace, plan.Options{Releases: f.releases, Prune: f.prune, Adopt: f.adopt, ForceConflicts: f.forceConflicts, ForceCRDs: f.forceCRDs})
+			run, err := g.plan(cmd.Context(), streams, f.lockNamespace, plan.Options{Releases: f.releases, Prune: f.prune, Adopt: f.adopt, ForceConflicts: f.forceConflicts, ForceCRDs: f.forceCRDs})
 			if err != nil {
 				return err
 			}
@@ -107,17 +106,17 @@ type planRun struct {
 
 // plan loads kaji.yaml, connects to its cluster and plans it, reading the project lock in
 // lockNamespace.
-func (g *globalFlags) plan(ctx context.Context, lockNamespace string, opts plan.Options) (*planRun, error) {
-	res, err := g.load()
+func (g *globalFlags) plan(ctx context.Context, streams Streams, lockNamespace string, opts plan.Options) (*planRun, error) {
+	s, err := g.prepare()
 	if err != nil {
 		return nil, err
 	}
-	conn, err := g.connect(ctx, res.Cluster)
+	conn, cfg, err := g.connectAWS(ctx, s.resolved.Cluster)
 	if err != nil {
 		return nil, err
 	}
-	loader := chart.NewLoader(chart.Options{Repositories: res.Repositories})
-	planner, err := plan.ForCluster(conn, chartSource{loader})
+	s.conn, s.aws = conn, cfg
+	planner, err := s.planner()
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +125,8 @@ func (g *globalFlags) plan(ctx context.Context, lockNamespace string, opts plan.
 		return nil, err
 	}
 	planner.Locks = leaseLocks{leases: cs.CoordinationV1(), namespace: lockNamespace}
-	p, err := planner.Plan(ctx, res, opts)
+	s.prepareValues(ctx, streams, opts.Releases)
+	p, err := planner.Plan(ctx, s.resolved, opts)
 	var unknown *plan.UnknownReleaseError
 	if errors.As(err, &unknown) {
 		return nil, &UsageError{Err: fmt.Errorf("--release: %w", err)}
@@ -134,7 +134,7 @@ func (g *globalFlags) plan(ctx context.Context, lockNamespace string, opts plan.
 	if err != nil {
 		return nil, err
 	}
-	return &planRun{resolved: res, conn: conn, plan: p}, nil
+	return &planRun{resolved: s.resolved, conn: conn, plan: p}, nil
 }
 
 // header says what was planned, against which cluster.

@@ -2,7 +2,13 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
+	"slices"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
 
@@ -10,9 +16,12 @@ import (
 	"kaji.dev/kaji/internal/chart"
 	"kaji.dev/kaji/internal/cluster"
 	"kaji.dev/kaji/internal/eks"
+	"kaji.dev/kaji/internal/plan"
 	"kaji.dev/kaji/internal/release"
 	"kaji.dev/kaji/internal/secrets"
+	"kaji.dev/kaji/internal/secrets/sopsvalues"
 	"kaji.dev/kaji/internal/spec"
+	"kaji.dev/kaji/internal/values"
 )
 
 // session is what a command that changes the cluster works with.
@@ -25,6 +34,13 @@ type session struct {
 	inflight *inflight
 	// secrets are the run's secret values, which every stream of the run redacts.
 	secrets *secrets.Registry
+	// values are the releases' values, read, decrypted and resolved once for the run.
+	values *values.Set
+	// aws is the AWS configuration kaji acts with on an EKS cluster (the assumed role's);
+	// nil for a cluster from a kubeconfig, where references use the ambient credentials.
+	aws *aws.Config
+	// warnings are said once the values are prepared.
+	warnings []string
 }
 
 // addSecret registers a value that the session resolved or decrypted, so that wherever the
@@ -32,6 +48,68 @@ type session struct {
 // short to hide is not registered: the error says so, for the caller to refuse it.
 func (s *session) addSecret(value, label string) error {
 	return s.secrets.Add(value, label)
+}
+
+// newValues makes the session's values: SOPS files decrypted in memory, references resolved
+// with the session's AWS configuration, every such value registered as a secret.
+func (s *session) newValues() *values.Set {
+	shortIn := map[string]int{}
+	var mu sync.Mutex
+	return values.NewSet(values.Options{
+		Decrypter: sopsvalues.Decrypter{},
+		Resolver:  secrets.NewLazy(s.awsConfig, s.secrets),
+		OnSecret: func(value, file string) error {
+			name := s.resolved.DisplayPath(file)
+			var short *secrets.TooShortError
+			if err := s.addSecret(value, secrets.LabelFile(name)); errors.As(err, &short) {
+				// SOPS encrypts every value of a file by default, short settings included:
+				// they are not refused, but the user is told that they show.
+				mu.Lock()
+				shortIn[name]++
+				if shortIn[name] == 1 {
+					s.warnings = append(s.warnings, fmt.Sprintf("%s: values shorter than %d bytes are not hidden in output; keep secrets longer, or leave settings unencrypted (unencrypted_suffix or encrypted_regex)", name, secrets.MinLength))
+				}
+				mu.Unlock()
+			}
+			return nil
+		},
+		OnPrevious: func(value string, from values.Origin) {
+			label := "(previous secret: " + from.Ref + ")"
+			if from.File != "" {
+				label = "(previous secret from " + s.resolved.DisplayPath(from.File) + ")"
+			}
+			_ = s.addSecret(value, label) // a value too short to hide shows, as it did before
+		},
+	})
+}
+
+// prepareValues reads, decrypts and resolves the values of the releases named (all of them
+// when none is), in one batch, and says the warnings it has. Errors are left with each
+// release, for the plan to report where they belong.
+func (s *session) prepareValues(ctx context.Context, streams Streams, names []string) {
+	rels := s.resolved.Releases
+	if len(names) > 0 {
+		rels = nil
+		for _, r := range s.resolved.Releases {
+			if slices.Contains(names, r.Name) {
+				rels = append(rels, r)
+			}
+		}
+	}
+	_ = s.values.Prepare(ctx, rels)
+	for _, w := range s.warnings {
+		fmt.Fprintln(streams.Err, "warning: "+w)
+	}
+	s.warnings = nil
+}
+
+// awsConfig is what references are resolved with: the EKS connection's configuration, or
+// the ambient AWS configuration for a cluster from a kubeconfig.
+func (s *session) awsConfig(ctx context.Context) (aws.Config, error) {
+	if s.aws != nil {
+		return *s.aws, nil
+	}
+	return eks.LoadAWSConfig(ctx, "")
 }
 
 // load reads kaji.yaml and applies the selected environment.
@@ -49,16 +127,18 @@ func (g *globalFlags) prepare() (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &session{resolved: res, loader: chart.NewLoader(chart.Options{Repositories: res.Repositories}), inflight: g.inflight, secrets: g.secrets}, nil
+	s := &session{resolved: res, loader: chart.NewLoader(chart.Options{Repositories: res.Repositories}), inflight: g.inflight, secrets: g.secrets}
+	s.values = s.newValues()
+	return s, nil
 }
 
 // dial prepares the clients of the session's cluster. Only EKS makes requests here (to AWS).
 func (s *session) dial(ctx context.Context, g *globalFlags, streams Streams) error {
-	conn, err := g.connect(ctx, s.resolved.Cluster)
+	conn, cfg, err := g.connectAWS(ctx, s.resolved.Cluster)
 	if err != nil {
 		return err
 	}
-	s.conn = conn
+	s.conn, s.aws = conn, cfg
 	s.releases = release.NewManager(conn, release.Options{Project: s.resolved.Project, Logger: g.logHandler(streams)})
 	return nil
 }
@@ -72,20 +152,38 @@ func (g *globalFlags) open(ctx context.Context, streams Streams) (*session, erro
 	return s, s.dial(ctx, g, streams)
 }
 
+// planner returns a planner of the session's cluster over its charts and values.
+func (s *session) planner() (*plan.Planner, error) {
+	p, err := plan.ForCluster(s.conn, chartSource{s.loader})
+	if err != nil {
+		return nil, err
+	}
+	p.Values = s.values
+	return p, nil
+}
+
 // runner returns an apply runner over the session's charts and releases.
 func (s *session) runner(observe apply.Observer) *apply.Runner {
-	return &apply.Runner{Charts: chartSource{s.loader}, Releases: s.releases, Observe: observe}
+	return &apply.Runner{Charts: chartSource{s.loader}, Values: s.values, Releases: s.releases, Observe: observe}
 }
 
 // connect prepares the clients of the cluster: through EKS when kaji.yaml says cluster.eks and
 // no kubeconfig flag overrides it, else through the kubeconfig.
 func (g *globalFlags) connect(ctx context.Context, c spec.Cluster) (*cluster.Conn, error) {
+	conn, _, err := g.connectAWS(ctx, c)
+	return conn, err
+}
+
+// connectAWS is connect that also returns the AWS configuration of an EKS connection (nil
+// for a kubeconfig).
+func (g *globalFlags) connectAWS(ctx context.Context, c spec.Cluster) (*cluster.Conn, *aws.Config, error) {
 	if c.EKS != nil && g.kubeconfig == "" && g.kubeContext == "" {
 		e, err := eks.Connect(ctx, *c.EKS, eks.Options{})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return cluster.FromConfig(e.Kubeconfig, e.Context, e.REST)
+		conn, err := cluster.FromConfig(e.Kubeconfig, e.Context, e.REST)
+		return conn, &e.AWS, err
 	}
 	opts := cluster.Options{Kubeconfig: c.Kubeconfig, Context: c.KubeContext}
 	if g.kubeconfig != "" {
@@ -94,7 +192,8 @@ func (g *globalFlags) connect(ctx context.Context, c spec.Cluster) (*cluster.Con
 	if g.kubeContext != "" {
 		opts.Context = g.kubeContext
 	}
-	return cluster.Connect(opts)
+	conn, err := cluster.Connect(opts)
+	return conn, nil, err
 }
 
 // logHandler passes Helm's own logs to stderr: warnings by default, more with -v. The

@@ -32,7 +32,7 @@ it is cheap: a few requests whatever the number of releases.`,
 			if f.output != "text" && f.output != "json" {
 				return &UsageError{Err: fmt.Errorf("unknown output format %q: use text or json", f.output)}
 			}
-			run, err := g.plan(cmd.Context(), f.lockNamespace, plan.Options{SkipDiff: true})
+			run, err := g.plan(cmd.Context(), streams, f.lockNamespace, plan.Options{SkipDiff: true})
 			if err != nil {
 				return err
 			}

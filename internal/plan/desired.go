@@ -43,15 +43,26 @@ func (p *Planner) load(ctx context.Context, w *work) (*chartv2.Chart, map[string
 	if err != nil {
 		return nil, nil, err
 	}
-	vals, err := values.Merge(w.spec.Values)
+	vals, err := p.values().Values(ctx, w.spec)
 	if err != nil {
 		return nil, nil, err
+	}
+	if sv, ok := p.values().(values.Secrets); ok && w.hist.latest != nil {
+		sv.Previous(w.spec.Name, w.hist.latest.Config)
 	}
 	w.out.Loaded, w.out.Values = ch, vals
 	if ch.Metadata != nil {
 		w.out.Chart, w.out.Version = ch.Metadata.Name, ch.Metadata.Version
 	}
 	return ch, vals, nil
+}
+
+// values is the planner's source of values.
+func (p *Planner) values() values.Source {
+	if p.Values == nil {
+		return values.Files{}
+	}
+	return p.Values
 }
 
 func (p *Planner) render(ctx context.Context, w *work, ch *chartv2.Chart, vals map[string]any, caps *chartcommon.Capabilities) error {

@@ -17,6 +17,7 @@ import (
 	"kaji.dev/kaji/internal/cluster"
 	"kaji.dev/kaji/internal/lock"
 	"kaji.dev/kaji/internal/spec"
+	"kaji.dev/kaji/internal/values"
 )
 
 // StateUnknown is the state of a release that could not be planned (see Release.Err) and
@@ -33,7 +34,10 @@ type Charts interface {
 
 // Planner computes plans. Its fields are the clients it works through.
 type Planner struct {
-	Charts    Charts
+	Charts Charts
+	// Values gives each release's values; nil merges the layers as they are written
+	// (values.Files).
+	Values    values.Source
 	Storage   Storage
 	Discovery Discovery
 	Objects   Objects

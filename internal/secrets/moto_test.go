@@ -1,12 +1,9 @@
 package secrets
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"os/exec"
 	"reflect"
 	"strings"
 	"testing"
@@ -17,72 +14,20 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"kaji.dev/kaji/internal/secrets/secretstest"
 )
 
-// startMoto runs moto_server, an independent AWS emulator, on a free loopback port and
-// returns an SDK config that talks to it.
+// startMoto runs moto_server, an independent AWS emulator, and returns an SDK config that
+// talks to it.
 func startMoto(t *testing.T) aws.Config {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("starts moto_server; skipped with -short")
-	}
-	bin, err := exec.LookPath("moto_server")
-	if err != nil {
-		t.Skip("moto_server is not on PATH; install moto[server] to run the resolver against an independent AWS emulator")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cancel()
-		<-exited
-	})
-	endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)
-	waitForHTTP(t, endpoint, exited, &out)
+	m := secretstest.StartMoto(t)
 	return aws.Config{
 		Region:       region,
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIAMOTO000000000001", "moto-secret", ""),
-		BaseEndpoint: aws.String(endpoint),
+		BaseEndpoint: aws.String(m.Endpoint),
 		HTTPClient:   &http.Client{Timeout: 30 * time.Second},
-	}
-}
-
-// waitForHTTP polls endpoint until it answers, moto_server exits, or a minute passes.
-func waitForHTTP(t *testing.T, endpoint string, exited <-chan error, out *strings.Builder) {
-	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	client := &http.Client{Timeout: time.Second}
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		resp, err := client.Get(endpoint + "/moto-api/")
-		if err == nil {
-			_ = resp.Body.Close()
-			return
-		}
-		select {
-		case err := <-exited:
-			t.Fatalf("moto_server exited before answering: %v\n%s", err, out.String())
-		case <-tick.C:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("moto_server did not answer on %s within a minute: %v\n%s", endpoint, err, out.String())
-		}
 	}
 }
 

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -147,4 +148,14 @@ type ValuesLayer struct {
 	Inline map[string]any
 	// Origin is where the layer was declared in kaji.yaml.
 	Origin Pos
+}
+
+// DisplayPath names a file the way kaji shows it: relative to kaji.yaml's directory when it
+// is inside it, else as it is.
+func (r *Resolved) DisplayPath(file string) string {
+	rel, err := filepath.Rel(r.Dir, file)
+	if err != nil || !filepath.IsLocal(rel) {
+		return file
+	}
+	return rel
 }

@@ -43,6 +43,9 @@ const (
 	CodeUnknownKey Code = "unknown-key"
 	// CodeNoEffect is a key the chart knows but that changes nothing with the other values.
 	CodeNoEffect Code = "no-effect"
+	// CodeReference is a string that starts like a reference to a secret (ref+awsssm://,
+	// ref+awssecrets://, secretref+) but cannot be read as one.
+	CodeReference Code = "reference"
 	// CodeAnalysis is an unused-key analysis that could not finish; it is a warning, because
 	// the mistake, if any, is kaji's.
 	CodeAnalysis Code = "analysis"

@@ -16,6 +16,7 @@ import (
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 	sigsyaml "sigs.k8s.io/yaml"
 
+	"kaji.dev/kaji/internal/secrets/sopsvalues"
 	"kaji.dev/kaji/internal/spec"
 )
 
@@ -82,7 +83,15 @@ func (v *validator) readFile(release string, src spec.ValuesLayer) (*layer, *Fin
 			Message: fmt.Sprintf("cannot read the values file: %v", err),
 		}
 	}
-	vals, err := loader.LoadValues(bytes.NewReader(data))
+	read := data
+	if sopsvalues.IsSOPS(data) {
+		// Offline, a SOPS file's keys are checked, not its values: they read as placeholders.
+		if read, err = sopsvalues.Placeholders(data); err != nil {
+			return nil, &Finding{Severity: Error, Code: CodeValuesYAML, Release: release, Pos: spec.Pos{File: name},
+				Message: "cannot read the SOPS file's keys; check it with sops decrypt"}
+		}
+	}
+	vals, err := loader.LoadValues(bytes.NewReader(read))
 	if err != nil {
 		line, msg := yamlError(data)
 		if msg == "" {

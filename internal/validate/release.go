@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"kaji.dev/kaji/internal/spec"
-	"kaji.dev/kaji/internal/values"
 )
 
 // release runs every check of one release and returns its findings, unsorted.
@@ -21,9 +20,10 @@ func (v *validator) release(ctx context.Context, r spec.ResolvedRelease) []Findi
 	if bad != nil {
 		return bad
 	}
-	merged, err := values.Merge(r.Values)
+	refs := v.references(r.Name, layers)
+	merged, err := v.values.Values(ctx, r)
 	if err != nil {
-		return []Finding{at(CodeValues, r.Pos, "the values cannot be merged: %v", err)}
+		return append(refs, at(CodeValues, r.Pos, "the values cannot be merged: %v", err))
 	}
 	// Prepare does what Helm does before it renders: it enables subcharts, applies
 	// import-values and coalesces the defaults. What fails here fails every render.
@@ -31,7 +31,7 @@ func (v *validator) release(ctx context.Context, r spec.ResolvedRelease) []Findi
 	if err != nil {
 		return []Finding{at(CodeRender, r.Pos, "%v", err)}
 	}
-	out := v.checkSchema(r, prep, layers)
+	out := append(refs, v.checkSchema(r, prep, layers)...)
 	files, err := v.renderer.Render(ctx, ch, merged)
 	if err != nil {
 		if ctx.Err() != nil {

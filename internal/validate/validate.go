@@ -11,8 +11,10 @@ import (
 
 	"kaji.dev/kaji/internal/chart"
 	"kaji.dev/kaji/internal/render"
+	"kaji.dev/kaji/internal/secrets/sopsvalues"
 	"kaji.dev/kaji/internal/spec"
 	"kaji.dev/kaji/internal/unused"
+	"kaji.dev/kaji/internal/values"
 )
 
 // Options configure a validation. The zero value validates like `helm template` with Helm's
@@ -99,7 +101,10 @@ type validator struct {
 	// fileIndex is the index of each release in kaji.yaml's releases list.
 	fileIndex map[string]int
 
-	charts   *charts
+	charts *charts
+	// values merges each release's values offline: SOPS files as placeholders, references
+	// left as written.
+	values   *values.Set
 	renderer *render.Renderer
 	analyzer *unused.Analyzer
 	schemas  schemas
@@ -130,6 +135,7 @@ func newValidator(doc *spec.Document, res *spec.Resolved, opts Options) (*valida
 		env:       res.Environment,
 		fileIndex: map[string]int{},
 		charts:    &charts{loader: loader},
+		values:    values.NewSet(values.Options{Decrypter: sopsvalues.Offline{}}),
 		renderer:  r,
 		analyzer:  a,
 	}
