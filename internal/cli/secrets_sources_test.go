@@ -11,6 +11,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"kaji.dev/kaji/internal/awssim"
@@ -241,4 +247,125 @@ releases:
 		}
 	}
 	noSentinelOnDisk(t, dirs, all...)
+}
+
+// The same references resolve from moto_server, an AWS emulator written apart from kaji's,
+// through kaji's own AWS configuration (the ambient chain, for a kubeconfig cluster).
+func TestSecretsFromMoto(t *testing.T) {
+	env.Require(t)
+	isolate(t)
+	moto := secretstest.StartMoto(t)
+	for k, v := range map[string]string{
+		"AWS_ENDPOINT_URL": moto.Endpoint, "AWS_ACCESS_KEY_ID": "AKIAMOTO000000000001", "AWS_SECRET_ACCESS_KEY": "moto-secret",
+		"AWS_REGION": "eu-west-1", "AWS_EC2_METADATA_DISABLED": "true",
+	} {
+		t.Setenv(k, v)
+	}
+	ssmS, smS := newSentinel("moto-ssm"), newSentinel("moto-sm")
+	cfg, err := config.LoadDefaultConfig(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ssm.NewFromConfig(cfg).PutParameter(t.Context(), &ssm.PutParameterInput{Name: aws.String("/kaji/moto/password"),
+		Type: ssmtypes.ParameterTypeSecureString, Value: aws.String(ssmS.value)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := secretsmanager.NewFromConfig(cfg).CreateSecret(t.Context(), &secretsmanager.CreateSecretInput{Name: aws.String("kaji/moto"),
+		SecretString: aws.String(`{"password":` + strconv.Quote(smS.value) + `}`)}); err != nil {
+		t.Fatal(err)
+	}
+	chart, err := filepath.Abs("testdata/secrets/charts/sentinel")
+	if err != nil {
+		t.Fatal(err)
+	}
+	flags, ns, _ := planProject(t, "moto", `
+releases:
+  - name: db-ssm
+    namespace: NS1
+    chart: `+chart+`
+    values:
+      password: ref+awsssm://kaji/moto/password
+  - name: db-sm
+    namespace: NS1
+    chart: `+chart+`
+    values:
+      password: ref+awssecrets://kaji/moto#/password
+`)
+	for _, args := range [][]string{{"plan"}, {"apply", "--yes", "-vv"}} {
+		r := kaji(t, "", false, append(args, flags...)...)
+		if r.code != cli.ExitOK {
+			t.Fatalf("%s: exit %d\n%s%s", args[0], r.code, r.out, r.err)
+		}
+		for _, s := range []sentinel{ssmS, smS} {
+			if leaked := s.leaks(r.out + r.err); len(leaked) > 0 {
+				t.Errorf("%s printed the secret (%q):\n%s%s", args[0], leaked, r.out, r.err)
+			}
+		}
+	}
+	for rel, want := range map[string]sentinel{"db-ssm": ssmS, "db-sm": smS} {
+		sec, err := env.Client.CoreV1().Secrets(ns).Get(t.Context(), rel, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := string(sec.Data["password"]); got != want.value {
+			t.Errorf("%s: Secret holds %q, want %q", rel, got, want.value)
+		}
+	}
+}
+
+// A reference kaji may not read fails the plan with the reference, AWS's error and the IAM
+// action to allow, and nothing is applied.
+func TestSecretsDeniedNameTheAction(t *testing.T) {
+	env.Require(t)
+	isolate(t)
+	world, err := awssim.ParseFixture([]byte(strings.NewReplacer("SSMVALUE", `"a-long-enough-secret"`, "SMVALUE", `"x"`,
+		`arn:aws:ssm:eu-west-1:111122223333:parameter/kaji/*`, `arn:aws:ssm:eu-west-1:111122223333:parameter/other/*`).Replace(secretsWorld)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, err := awssim.Start(world)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Close)
+	awsEnv, err := sim.Env(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds, err := sim.CredentialsEnv("AKIADEPLOYER00000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []map[string]string{awsEnv, creds, {"AWS_REGION": "eu-west-1"}} {
+		for k, v := range e {
+			t.Setenv(k, v)
+		}
+	}
+	chart, err := filepath.Abs("testdata/secrets/charts/sentinel")
+	if err != nil {
+		t.Fatal(err)
+	}
+	flags, ns, _ := planProject(t, "denied", `
+releases:
+  - name: db
+    namespace: NS1
+    chart: `+chart+`
+    values:
+      password: ref+awsssm:///kaji/db/password
+`)
+	for _, args := range [][]string{{"plan"}, {"apply", "--yes"}} {
+		cmd := args[0]
+		r := kaji(t, "", false, append(args, flags...)...)
+		text := r.out + r.err
+		if testing.Verbose() {
+			t.Logf("%s:\n%s", cmd, text)
+		}
+		if r.code == cli.ExitOK || !strings.Contains(text, "ref+awsssm:///kaji/db/password") || !strings.Contains(text, "AccessDenied") ||
+			!strings.Contains(text, "ssm:GetParameters") || strings.Contains(text, "a-long-enough-secret") {
+			t.Errorf("%s: exit %d; want a failure naming the reference, AccessDenied and ssm:GetParameters, not the value:\n%s", cmd, r.code, text)
+		}
+	}
+	if _, err := env.Client.CoreV1().Secrets(ns).Get(t.Context(), "db", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("the release was applied, or its Secret cannot be read: %v", err)
+	}
 }
