@@ -47,7 +47,10 @@ admission and immutable-field errors show up now rather than during apply. Field
 that other field managers own are shown as conflicts, with the manager's name:
 kubectl's are drift that apply repairs; for any other, apply refuses the release
 (action refused) unless --force-conflicts or forceConflicts: true says to take them.
-The values of Secrets are hidden unless --show-secrets is given.
+The values of Secrets are hidden unless --show-secrets is given. References to
+secrets in values (ref+awsssm://, ref+awssecrets://) and SOPS-encrypted values files
+are read in memory; wherever they would be printed, plan shows (secret: REF) or
+(secret from FILE) instead, --show-secrets or not (docs/secrets.md).
 
 With --detailed-exitcode the exit code is 0 when there is nothing to do, 2 when apply
 would change something (an adoption without a new revision counts), and 1 on errors.`,
