@@ -154,6 +154,66 @@ func (d *decoder) decodeValues(n *yaml.Node, v reflect.Value, p path) {
 	v.Set(reflect.ValueOf(values))
 }
 
+// MaxNodes bounds the size of kaji.yaml with its aliases expanded: a few levels of aliases to
+// aliases (an "alias bomb") expand to billions of nodes, which no decoder should walk.
+const MaxNodes = 1_000_000
+
+// checkSize records a problem, at the smallest node that is too big, when root expands to
+// more than MaxNodes nodes. It reports whether root may be decoded.
+func (d *decoder) checkSize(root *yaml.Node) bool {
+	memo := map[*yaml.Node]int64{}
+	if expandedSize(root, memo) <= MaxNodes {
+		return true
+	}
+	n, p := root, path(nil)
+descend:
+	for {
+		n = deref(n)
+		for i, c := range n.Content {
+			if expandedSize(c, memo) <= MaxNodes {
+				continue
+			}
+			switch {
+			case n.Kind == yaml.MappingNode && i%2 == 1:
+				p = p.with(deref(n.Content[i-1]).Value)
+			case n.Kind == yaml.SequenceNode:
+				p = p.with(i)
+			}
+			n = c
+			continue descend
+		}
+		break
+	}
+	d.add(n, p, fmt.Sprintf("expands to more than %d nodes through its aliases (*name), too many to read", MaxNodes),
+		"aliases that refer to aliases, a few levels deep, grow exponentially (an alias bomb); write the values out")
+	return false
+}
+
+// expandedSize counts the nodes of n with every alias expanded, each node's count computed
+// once (memo), and stops growing past MaxNodes. An alias cycle counts as too many.
+func expandedSize(n *yaml.Node, memo map[*yaml.Node]int64) int64 {
+	if n == nil {
+		return 0
+	}
+	if v, ok := memo[n]; ok {
+		return v
+	}
+	memo[n] = MaxNodes + 1 // a cycle back to n is too many
+	var size int64 = 1
+	if n.Kind == yaml.AliasNode {
+		size = expandedSize(n.Alias, memo)
+	}
+	for _, c := range n.Content {
+		size += expandedSize(c, memo)
+		if size > MaxNodes {
+			size = MaxNodes + 1
+			break
+		}
+	}
+	memo[n] = size
+	return size
+}
+
 func (d *decoder) checkFreeForm(n *yaml.Node, p path) {
 	n = deref(n)
 	switch n.Kind {

@@ -79,6 +79,9 @@ func parseDraft(name, abs string, data []byte) (*Document, Problems, bool) {
 	}
 	doc := &Document{Path: abs, Dir: filepath.Dir(abs), name: name, root: root}
 	dec := &decoder{file: name}
+	if !dec.checkSize(root) {
+		return nil, append(problems, dec.problems...), false
+	}
 	dec.decode(root, reflect.ValueOf(&doc.File).Elem(), nil)
 	problems = append(problems, dec.problems...)
 	decoded := len(problems) == 0
