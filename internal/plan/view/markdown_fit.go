@@ -202,13 +202,14 @@ func thousands(n int) string {
 	return s
 }
 
-// escapeText makes text safe in Markdown: read as text, never as markup, HTML, or the end of a
-// table cell. Line breaks become <br>.
+// markdownEscaper backslash-escapes Markdown's punctuation and writes HTML's as entities.
 var markdownEscaper = strings.NewReplacer(
 	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "~", `\~`, "|", `\|`,
 	"<", "&lt;", ">", "&gt;", "&", "&amp;", "\r\n", "<br>", "\n", "<br>",
 )
 
+// escapeText makes text safe in Markdown: read as text, never as markup, HTML, or the end of a
+// table cell. Line breaks become <br>.
 func escapeText(s string) string { return markdownEscaper.Replace(strings.TrimRight(s, "\n")) }
 
 // cellText is text for a cell of a table.
