@@ -53,14 +53,26 @@ are read in memory; wherever they would be printed, plan shows (secret: REF) or
 (secret from FILE) instead, --show-secrets or not (docs/secrets.md).
 
 With --detailed-exitcode the exit code is 0 when there is nothing to do, 2 when apply
-would change something (an adoption without a new revision counts), and 1 on errors.`,
+would change something (an adoption without a new revision counts), and 1 on errors.
+
+-o markdown writes the plan for a pull request comment: a table of the releases, then
+a collapsible section with the diff of each release that is not in sync. It always
+hides the values of Secrets (--show-secrets is refused with it), and it keeps within
+GitHub's limit of 65,536 characters by cutting the largest diffs first, saying which
+at the end. Its first line is an HTML comment that names the project and environment,
+for a CI job to find its earlier comment and update it (examples/ci/github-actions.yaml,
+docs/pull-requests.md).`,
 		Example: `  kaji plan
   kaji plan --env prod --release api --release web
   kaji plan -o json > plan.json
+  kaji plan --env prod -o markdown > plan.md
   kaji plan --detailed-exitcode; case $? in 0) echo in sync;; 2) echo changes;; *) echo error;; esac`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if f.output != "text" && f.output != "json" {
-				return &UsageError{Err: fmt.Errorf("unknown output format %q: use text or json", f.output)}
+			if f.output != "text" && f.output != "json" && f.output != "markdown" {
+				return &UsageError{Err: fmt.Errorf("unknown output format %q: use text, json or markdown", f.output)}
+			}
+			if f.output == "markdown" && f.showSecrets {
+				return &UsageError{Err: errors.New("--show-secrets cannot go with -o markdown, which is meant to be posted where others read it: drop --show-secrets, or use -o text")}
 			}
 			if err := preflight(cmd.Context(), g, streams, "plan", validate.Options{}); err != nil {
 				return err
@@ -70,9 +82,12 @@ would change something (an adoption without a new revision counts), and 1 on err
 				return err
 			}
 			p := run.plan
-			if f.output == "json" {
+			switch f.output {
+			case "json":
 				err = view.JSON(streams.Out, p, view.JSONOptions{ShowSecrets: f.showSecrets})
-			} else {
+			case "markdown":
+				err = view.Markdown(streams.Out, p, view.MarkdownOptions{Context: run.conn.Context(), Redact: streams.Secrets.Redact})
+			default:
 				run.header(streams.Out, "plan")
 				err = view.Text(streams.Out, p, view.TextOptions{Color: streams.color(), ShowSecrets: f.showSecrets})
 			}
@@ -88,7 +103,7 @@ would change something (an adoption without a new revision counts), and 1 on err
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&f.output, "output", "o", "text", "output format: text or json")
+	cmd.Flags().StringVarP(&f.output, "output", "o", "text", "output format: text, json or markdown (for a pull request comment)")
 	cmd.Flags().BoolVar(&f.detailedExitCode, "detailed-exitcode", false, "exit 2 when apply would change something, 0 when not")
 	cmd.Flags().BoolVar(&f.showSecrets, "show-secrets", false, "show the values of Secrets instead of their sizes")
 	cmd.Flags().StringArrayVar(&f.releases, "release", nil, "plan only this release (repeatable)")

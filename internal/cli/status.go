@@ -29,16 +29,19 @@ it is cheap: a few requests whatever the number of releases.`,
 		Example: `  kaji status
   kaji status --env prod -o json`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if f.output != "text" && f.output != "json" {
-				return &UsageError{Err: fmt.Errorf("unknown output format %q: use text or json", f.output)}
+			if f.output != "text" && f.output != "json" && f.output != "markdown" {
+				return &UsageError{Err: fmt.Errorf("unknown output format %q: use text, json or markdown", f.output)}
 			}
 			run, err := g.plan(cmd.Context(), streams, f.lockNamespace, plan.Options{SkipDiff: true})
 			if err != nil {
 				return err
 			}
-			if f.output == "json" {
+			switch f.output {
+			case "json":
 				err = view.StatusJSON(streams.Out, run.plan)
-			} else {
+			case "markdown":
+				err = view.StatusMarkdown(streams.Out, run.plan, view.MarkdownOptions{Context: run.conn.Context(), Redact: streams.Secrets.Redact})
+			default:
 				run.header(streams.Out, "status")
 				err = view.StatusText(streams.Out, run.plan, streams.color())
 			}
@@ -48,7 +51,7 @@ it is cheap: a few requests whatever the number of releases.`,
 			return run.plan.Err()
 		},
 	}
-	cmd.Flags().StringVarP(&f.output, "output", "o", "text", "output format: text or json")
+	cmd.Flags().StringVarP(&f.output, "output", "o", "text", "output format: text, json or markdown")
 	cmd.Flags().StringVar(&f.lockNamespace, "lock-namespace", lock.DefaultNamespace, "namespace of the project lock (a Lease), whose holder status shows")
 	return cmd
 }

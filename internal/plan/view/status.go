@@ -123,3 +123,59 @@ func orDash(s string) string {
 	}
 	return s
 }
+
+// StatusMarkdown writes the status table in Markdown, for a pull request or an issue, within
+// opts.Limit as Markdown keeps a plan (only rows can be cut: status has no diffs).
+func StatusMarkdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
+	if opts.Limit == 0 {
+		opts.Limit = CommentLimit
+	}
+	if opts.Redact == nil {
+		opts.Redact = func(s string) string { return s }
+	}
+	d := &mdDoc{command: "status", redact: opts.Redact}
+	head := "### kaji status: project " + codeSpan(p.Project)
+	if p.Environment != "" {
+		head += ", environment " + codeSpan(p.Environment)
+	}
+	if opts.Context != "" {
+		head += ", context " + codeSpan(opts.Context)
+	}
+	d.add(mdBlock{kind: mdFixed, text: head + "\n\n| Name | Namespace | Chart | Desired | Deployed | Revision | State | Last deployed |\n" +
+		"|---|---|---|---|---|---|---|---|\n"})
+	for _, r := range p.Releases {
+		row := statusRow(r)
+		revision, last := "-", "-"
+		if row.Revision > 0 {
+			revision = fmt.Sprint(row.Revision)
+		}
+		if !row.LastDeployed.IsZero() {
+			last = Age(p.Time.Sub(row.LastDeployed)) + " ago"
+		}
+		cells := []string{r.Name, r.Namespace, orDash(row.Chart), orDash(row.DesiredVersion), orDash(row.DeployedVersion), revision, row.State, last}
+		for i, c := range cells {
+			cells[i] = cellText(c)
+		}
+		d.add(mdBlock{kind: mdRow, release: r.Name, text: "| " + strings.Join(cells, " | ") + " |\n"})
+	}
+	var tail strings.Builder
+	for _, r := range p.Releases {
+		if r.Err != nil {
+			fmt.Fprintf(&tail, "\n- **Error:** %s: %s", codeSpan(r.Name), escapeText(r.Err.Error()))
+		}
+	}
+	if h := p.Lock; h != nil {
+		fmt.Fprintf(&tail, "\n- **Lock:** held by %s", escapeText(h.String()))
+		if h.Expired {
+			tail.WriteString(" (expired)")
+		}
+	}
+	for _, w := range p.Warnings {
+		fmt.Fprintf(&tail, "\n- **Warning:** %s", escapeText(w))
+	}
+	if tail.Len() > 0 {
+		d.add(mdBlock{kind: mdFixed, text: "\n" + strings.TrimPrefix(tail.String(), "\n") + "\n"})
+	}
+	_, err := io.WriteString(w, d.fit(opts.Limit))
+	return err
+}
