@@ -158,6 +158,9 @@ func keyHint(groups []keyGroup) string {
 	for _, g := range groups {
 		for _, k := range g {
 			uses[k.kind] = true
+			if k.kind == "kms" && k.role != "" {
+				uses["kms role"] = true
+			}
 		}
 	}
 	var hints []string
@@ -165,7 +168,11 @@ func keyHint(groups []keyGroup) string {
 		hints = append(hints, "for age, set SOPS_AGE_KEY or SOPS_AGE_KEY_FILE to the identity (AGE-SECRET-KEY-...) of one of the recipients")
 	}
 	if uses["kms"] {
-		hints = append(hints, "for AWS KMS, give kaji AWS credentials (AWS_PROFILE, environment or instance role) allowed kms:Decrypt on the key")
+		h := "for AWS KMS, give kaji AWS credentials (AWS_PROFILE, environment or instance role) allowed kms:Decrypt on the key"
+		if uses["kms role"] {
+			h += ", or sts:AssumeRole on the role the file names for it"
+		}
+		hints = append(hints, h)
 	}
 	if len(hints) == 0 {
 		return "kaji decrypts SOPS files with age or AWS KMS keys; encrypt the file for one of them (sops updatekeys)"
