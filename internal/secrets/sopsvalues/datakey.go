@@ -175,7 +175,7 @@ func keyHint(groups []keyGroup) string {
 		hints = append(hints, h)
 	}
 	if len(hints) == 0 {
-		return "kaji decrypts SOPS files with age or AWS KMS keys; encrypt the file for one of them (sops updatekeys)"
+		return "add an age or AWS KMS key to the file (sops updatekeys)"
 	}
 	return strings.Join(hints, "; ")
 }
