@@ -182,6 +182,10 @@ func nodeValue(n *yaml.Node, commentsHandled bool) (any, error) {
 	return nil, nil
 }
 
+// errEncodeYAML: the decrypted document does not encode. The YAML library's message is not
+// kept, since it could quote a decrypted value.
+var errEncodeYAML = errors.New("the decrypted document cannot be written as YAML")
+
 // emitYAML writes the branches as a YAML stream, one document each, as SOPS' YAML store does:
 // four-space indentation, comments put back as head, line and foot comments.
 func emitYAML(branches []branch) ([]byte, error) {
@@ -194,11 +198,11 @@ func emitYAML(branches []branch) ([]byte, error) {
 			return nil, err
 		}
 		if err := enc.Encode(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{m}}); err != nil {
-			return nil, fmt.Errorf("encode the decrypted YAML: %w", err)
+			return nil, errEncodeYAML
 		}
 	}
 	if err := enc.Close(); err != nil {
-		return nil, fmt.Errorf("encode the decrypted YAML: %w", err)
+		return nil, errEncodeYAML
 	}
 	return buf.Bytes(), nil
 }
@@ -270,7 +274,7 @@ func emitBranch(b branch, m *yaml.Node) error {
 		}
 		k := &yaml.Node{}
 		if err := k.Encode(it.key); err != nil {
-			return fmt.Errorf("encode a key of the decrypted YAML: %w", err)
+			return errEncodeYAML
 		}
 		addHead(k, run.head)
 		run.head = nil
@@ -334,8 +338,7 @@ func valueNode(v any) (*yaml.Node, error) {
 	}
 	n := &yaml.Node{}
 	if err := n.Encode(v); err != nil {
-		// The error names the Go type only: the YAML library quotes no value here.
-		return nil, fmt.Errorf("encode a value of the decrypted YAML: %w", err)
+		return nil, errEncodeYAML
 	}
 	return n, nil
 }
