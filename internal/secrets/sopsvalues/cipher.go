@@ -117,5 +117,5 @@ func macBytes(v any) ([]byte, error) {
 	case comment:
 		return []byte(t.value), nil
 	}
-	return nil, fmt.Errorf("a %s has no form in the MAC", typeName(v))
+	return nil, fmt.Errorf("%s has no form in the MAC", typeName(v))
 }

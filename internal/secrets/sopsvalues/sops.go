@@ -45,7 +45,7 @@ const sopsKey = "sops"
 type document struct {
 	format  string // "yaml" or "json"
 	tree    map[string]any
-	keys    []string // "age age1...", "AWS KMS arn:..." in file order
+	keys    []string // "age age1...", "AWS KMS arn:...", by kind
 	mac     string
 	hasSOPS bool
 }
@@ -75,7 +75,7 @@ func Decrypt(file string, data []byte) ([]byte, error) {
 	}
 	docs, err := load(doc.format, data)
 	if err != nil {
-		return nil, fmt.Errorf("decrypt %s: %w: %w", file, ErrDecrypt, err)
+		return nil, fmt.Errorf("decrypt %s: %w: %w; check the file with sops decrypt", file, ErrDecrypt, err)
 	}
 	docs, meta, err := extractMetadata(docs)
 	if err != nil {
@@ -165,6 +165,14 @@ func read(file string, data []byte) (document, error) {
 		return doc, fmt.Errorf("it is not valid YAML: %w", err)
 	}
 	tree, ok := top.(map[string]any)
+	if m, isAny := top.(map[any]any); isAny {
+		// A mapping with a key that is not a string: SOPS refuses it when it decrypts, and
+		// Decrypt says so; it is SOPS all the same if its sops key is complete.
+		tree, ok = map[string]any{}, true
+		for k, v := range m {
+			tree[fmt.Sprint(k)] = v
+		}
+	}
 	if !ok {
 		return doc, errors.New("it is not a mapping")
 	}

@@ -9,6 +9,7 @@ import (
 	"filippo.io/age"
 	"github.com/getsops/sops/v3"
 	sopsage "github.com/getsops/sops/v3/age"
+	"github.com/getsops/sops/v3/decrypt"
 	yamlv3 "go.yaml.in/yaml/v3"
 )
 
@@ -117,5 +118,59 @@ func TestDecryptUnsupportedKeys(t *testing.T) {
 		if !strings.Contains(err.Error(), w) {
 			t.Errorf("error lacks %q", w)
 		}
+	}
+}
+
+// TestDecryptMalformed: documents sops would not have written, or whose metadata contradicts
+// itself. sops refuses each; kaji refuses each with an error that says what is wrong and
+// quotes no value.
+func TestDecryptMalformed(t *testing.T) {
+	plain := readFile(t, filepath.Join("testdata", "sops", "plain", "grafana.yaml"))
+	scalar := func(v string) *yamlv3.Node { return &yamlv3.Node{Kind: yamlv3.ScalarNode, Value: v} }
+	cases := []struct {
+		name, want string
+		sentinel   error
+		edit       func(t *testing.T, root *yamlv3.Node)
+	}{
+		{"a key that is not a string", "a key under the top of the document is an integer; SOPS files have string keys", ErrDecrypt,
+			func(t *testing.T, root *yamlv3.Node) {
+				root.Content = append(root.Content, &yamlv3.Node{Kind: yamlv3.ScalarNode, Tag: "!!int", Value: "5"}, scalar("x"))
+			}},
+		{"a number where ciphertext should be", "the value under adminPassword is an integer where SOPS ciphertext should be", ErrTampered,
+			func(t *testing.T, root *yamlv3.Node) {
+				v := mapValue(t, root, "adminPassword")
+				v.Value, v.Tag, v.Style = "12345", "!!int", 0
+			}},
+		{"two encryption rules", "its sops metadata sets unencrypted_suffix and encrypted_regex; SOPS allows one of them", ErrDecrypt,
+			func(t *testing.T, root *yamlv3.Node) {
+				meta := mapValue(t, root, "sops")
+				meta.Content = append(meta.Content, scalar("encrypted_regex"), scalar("^password$"))
+			}},
+		{"an invalid regular expression", "sops.encrypted_regex is not a valid regular expression", ErrDecrypt,
+			func(t *testing.T, root *yamlv3.Node) {
+				meta := mapValue(t, root, "sops")
+				deleteKey(t, meta, "unencrypted_suffix")
+				meta.Content = append(meta.Content, scalar("encrypted_regex"), scalar("(unclosed"))
+			}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			isolateKeys(t)
+			id := newAgeIdentity(t)
+			t.Setenv("SOPS_AGE_KEY", id.String())
+			enc := editYAML(t, encryptForAge(t, plain, formatYAML, id), func(root *yamlv3.Node) { tc.edit(t, root) })
+			if _, err := decrypt.Data(enc, formatYAML); err == nil {
+				t.Fatalf("sops accepts the document")
+			}
+			_, err := Decrypt("grafana.secrets.yaml", enc)
+			if !errors.Is(err, tc.sentinel) {
+				t.Fatalf("error is not %v: %v", tc.sentinel, err)
+			}
+			t.Logf("error: %v", err)
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error lacks %q", tc.want)
+			}
+			assertNoSecrets(t, "the error", err.Error(), append(secretOnly(Leaves(parseDoc(t, plain))), "12345"))
+		})
 	}
 }

@@ -75,7 +75,7 @@ func (d *treeDecrypter) walkBranch(b branch, path []string, stack [][]string) er
 			case string:
 				b[i].key = comment{value: t, inline: c.inline}
 			default:
-				return &formatError{msg: "a comment under " + pathLabel(path) + " decrypts to a " + typeName(v) + ", not to text"}
+				return &formatError{msg: "a comment under " + pathLabel(path) + " decrypts to " + typeName(v) + ", not to text"}
 			}
 			continue
 		}
@@ -85,7 +85,7 @@ func (d *treeDecrypter) walkBranch(b branch, path []string, stack [][]string) er
 		}
 		key, ok := it.key.(string)
 		if !ok {
-			return &formatError{msg: fmt.Sprintf("a key under %s is a %s; SOPS files have string keys", pathLabel(path), typeName(it.key))}
+			return &formatError{msg: fmt.Sprintf("a key under %s is %s; SOPS files have string keys", pathLabel(path), typeName(it.key))}
 		}
 		v, err := d.walkValue(it.value, append(path, key), stack)
 		if err != nil {
@@ -132,7 +132,7 @@ func (d *treeDecrypter) walkValue(v any, path []string, stack [][]string) (any, 
 	case string, int, float64, bool, time.Time, comment:
 		return d.leaf(t, path, stack)
 	}
-	return nil, &formatError{msg: fmt.Sprintf("the value under %s is a %s, which SOPS does not write", pathLabel(path), typeName(v))}
+	return nil, &formatError{msg: fmt.Sprintf("the value under %s is %s, which SOPS does not write", pathLabel(path), typeName(v))}
 }
 
 // leaf decrypts one value, if the rules say it is encrypted, and adds it to the MAC.
@@ -156,7 +156,7 @@ func (d *treeDecrypter) leaf(in any, path []string, stack [][]string) (any, erro
 			}
 			v = p
 		default:
-			return nil, &tamperError{path: pathLabel(path), reason: "is a " + typeName(in) + " where SOPS ciphertext should be, so it is not SOPS ciphertext"}
+			return nil, &tamperError{path: pathLabel(path), reason: "is " + typeName(in) + " where SOPS ciphertext should be"}
 		}
 	}
 	if !d.meta.macOnlyEncrypted || encrypted {
@@ -190,26 +190,27 @@ func pathLabel(path []string) string {
 	return strings.Join(path, ".")
 }
 
+// typeName names the type of a value, with its article, for messages that must not show it.
 func typeName(v any) string {
 	switch v.(type) {
 	case nil:
 		return "null"
 	case string:
-		return "string"
+		return "a string"
 	case int, int64, uint64:
-		return "integer"
+		return "an integer"
 	case float64:
-		return "float"
+		return "a float"
 	case bool:
-		return "boolean"
+		return "a boolean"
 	case time.Time:
-		return "timestamp"
+		return "a timestamp"
 	case branch:
-		return "mapping"
+		return "a mapping"
 	case []any:
-		return "list"
+		return "a list"
 	}
-	return fmt.Sprintf("%T", v)
+	return fmt.Sprintf("a %T", v)
 }
 
 // encrypts says whether SOPS encrypted the value at path, whose comment runs are stack, with
