@@ -13,6 +13,7 @@ import (
 var jsonRPCTargets = map[string]string{
 	"ssm":            "AmazonSSM",
 	"secretsmanager": "secretsmanager",
+	"kms":            "TrentService",
 }
 
 // rpcOperation reads the operation of an awsJson request, or fails it as AWS does.

@@ -14,6 +14,10 @@
 //     a customer managed key.
 //   - Secrets Manager (JSON 1.1): GetSecretValue and BatchGetSecretValue, with version
 //     stages (AWSCURRENT, AWSPREVIOUS, ...) and version ids.
+//   - KMS (JSON 1.1): Encrypt, Decrypt and GenerateDataKey with symmetric keys of the
+//     fixture, by id, ARN or alias, binding the encryption context; the key policies are the
+//     default ones, so the caller's identity policies decide (kms:Encrypt, kms:Decrypt,
+//     kms:GenerateDataKey) within the key's account.
 //
 // Every request must carry a valid SigV4 signature (Authorization header or presigned
 // query) made with a key from the fixture or one STS issued; others get the errors AWS

@@ -27,6 +27,8 @@ type Fixture struct {
 	// secrets (see secretstore.go).
 	Parameters []Parameter `json:"parameters,omitempty"`
 	Secrets    []Secret    `json:"secrets,omitempty"`
+	// KMSKeys are symmetric AWS KMS keys (see kmskeys.go).
+	KMSKeys []KMSKey `json:"kmsKeys,omitempty"`
 }
 
 // Account is one AWS account.
@@ -285,6 +287,7 @@ func (f *Fixture) validate() error {
 		}
 	}
 	errs = append(errs, f.checkSecretStore()...)
+	errs = append(errs, f.checkKMSKeys()...)
 	return errors.Join(errs...)
 }
 

@@ -1,20 +1,19 @@
-// Package sopsvalues reads SOPS-encrypted values files in memory. It stands apart from the
-// rest of internal/secrets because sops' decrypt package links every key service sops supports
-// (about 40 MB): only what decrypts values files imports it.
+// Package sopsvalues reads SOPS-encrypted values files in memory. It reads the SOPS file format
+// itself (YAML or JSON documents whose values are AES-256-GCM ciphertexts, a SHA-512 MAC over
+// them, and the data key encrypted for each master key) and decrypts the data key with age
+// identities or AWS KMS only, so that kaji does not link the key services of sops.
 package sopsvalues
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
-	"regexp"
-	"sort"
 	"strings"
+	"time"
 
-	"github.com/getsops/sops/v3"
-	"github.com/getsops/sops/v3/decrypt"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -27,11 +26,12 @@ var (
 	// ErrTampered: the file fails its integrity check (MAC mismatch or a value that does not
 	// decrypt with the data key).
 	ErrTampered = errors.New("the SOPS file fails its integrity check")
-	// ErrDecrypt: SOPS failed in another way; its message is withheld because it may quote values.
+	// ErrDecrypt: the document could not be decrypted in another way (metadata or values SOPS
+	// would not have written); the message never quotes a value.
 	ErrDecrypt = errors.New("SOPS could not decrypt the document")
 )
 
-// The formats kaji decrypts, named as decrypt.Data takes them.
+// The formats kaji decrypts, named as sops names its stores.
 const (
 	formatYAML = "yaml"
 	formatJSON = "json"
@@ -40,24 +40,12 @@ const (
 // sopsKey is the top-level key under which SOPS keeps its metadata.
 const sopsKey = "sops"
 
-// keyTypes are the master key lists SOPS writes into its metadata (at the top level for one
-// key group, under key_groups for several), with the name kaji shows for each and the field
-// that identifies one key.
-var keyTypes = []struct{ field, name, id string }{
-	{"age", "age", "recipient"},
-	{"kms", "AWS KMS", "arn"},
-	{"pgp", "PGP", "fp"},
-	{"gcp_kms", "GCP KMS", "resource_id"},
-	{"azure_kv", "Azure Key Vault", "vault_url"},
-	{"hc_vault", "HashiCorp Vault", "vault_address"},
-	{"hckms", "HuaweiCloud KMS", "key_id"},
-}
-
-// document is what kaji reads of a SOPS file before handing it to SOPS.
+// document is what IsSOPS reads of a file: its format, its top-level mapping and whether its
+// sops metadata is complete.
 type document struct {
-	format  string // "yaml" or "json", as decrypt.Data takes it
+	format  string // "yaml" or "json"
 	tree    map[string]any
-	keys    []string // "age age1...", "AWS KMS arn:..." in file order
+	keys    []string // "age age1...", "AWS KMS arn:...", by kind
 	mac     string
 	hasSOPS bool
 }
@@ -71,11 +59,12 @@ func IsSOPS(data []byte) bool {
 }
 
 // Decrypt decrypts a SOPS-encrypted YAML or JSON document in memory and returns the plain
-// document in the same format. file names the document in errors and chooses the format by its
-// extension (.json, .yaml, .yml; otherwise the content decides). Keys are found as SOPS finds
-// them: age identities from SOPS_AGE_KEY, SOPS_AGE_KEY_FILE or SOPS_AGE_KEY_CMD (or the user's
-// sops/age/keys.txt), AWS KMS through the ambient AWS credentials. Errors name the file and
-// never quote a value of the document.
+// document in the same format, as sops decrypt writes it. file names the document in errors
+// and chooses the format by its extension (.json, .yaml, .yml; otherwise the content decides).
+// Keys are found as SOPS finds them: age identities from SOPS_AGE_KEY, SOPS_AGE_KEY_FILE or
+// SOPS_AGE_KEY_CMD (or the user's sops/age/keys.txt), AWS KMS through the ambient AWS
+// credentials. Every value and the MAC are checked. Errors name the file and never quote a
+// value of the document.
 func Decrypt(file string, data []byte) ([]byte, error) {
 	doc, err := read(file, data)
 	if err != nil {
@@ -84,87 +73,64 @@ func Decrypt(file string, data []byte) ([]byte, error) {
 	if err := doc.complete(); err != nil {
 		return nil, fmt.Errorf("decrypt %s: %w: %w; encrypt it with sops, or list it as a plain values file", file, ErrNotSOPS, err)
 	}
-	plain, err := decrypt.Data(data, doc.format)
+	docs, err := load(doc.format, data)
 	if err != nil {
-		return nil, doc.explain(file, err)
+		return nil, fmt.Errorf("decrypt %s: %w: %w; check the file with sops decrypt", file, ErrDecrypt, err)
 	}
-	return plain, nil
+	docs, meta, err := extractMetadata(docs)
+	if err != nil {
+		return nil, fmt.Errorf("decrypt %s: %w: %w; restore the file from version control, or run sops decrypt on it to see what sops makes of it", file, ErrDecrypt, err)
+	}
+	key, err := meta.dataKey(context.Background())
+	if err != nil {
+		return nil, explain(file, meta, err)
+	}
+	mac, err := decryptTree(docs, &meta, key)
+	if err != nil {
+		return nil, explain(file, meta, err)
+	}
+	stored, err := decryptValue(meta.mac, key, meta.lastModified.Format(time.RFC3339))
+	if err != nil {
+		return nil, explain(file, meta, &tamperError{reason: "its MAC does not decrypt with its data key and lastmodified"})
+	}
+	if s, ok := stored.(string); !ok || s != mac {
+		return nil, explain(file, meta, &tamperError{reason: "its MAC does not match its values"})
+	}
+	var out []byte
+	if doc.format == formatJSON {
+		out, err = emitJSON(docs)
+	} else {
+		out, err = emitYAML(docs)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("decrypt %s: %w: %w", file, ErrDecrypt, err)
+	}
+	return out, nil
 }
 
-// explain turns an error of SOPS into one that names the file, says what to do, and quotes
-// SOPS only where its message cannot hold a value: the data-key errors, raised before any value
-// is decrypted.
-func (d document) explain(file string, err error) error {
-	var keyErr sops.UserError
-	if errors.As(err, &keyErr) {
-		return &decryptError{
-			msg: fmt.Sprintf("decrypt %s: %v (tried %s): %s; SOPS said: %s",
-				file, ErrNoKey, strings.Join(d.keys, ", "), d.keyHint(), keyReport(keyErr.UserError())),
-			errs: []error{ErrNoKey, err},
-		}
+// load reads the document as the SOPS store of its format does.
+func load(format string, data []byte) ([]branch, error) {
+	if format == formatJSON {
+		return loadJSON(data)
 	}
-	msg := err.Error()
-	for _, c := range tamperSigns {
-		if strings.Contains(msg, c.sign) {
-			return fmt.Errorf("decrypt %s: %w: %s, so it was changed after it was encrypted; restore it from version control, or edit it only with sops",
-				file, ErrTampered, c.reason)
-		}
-	}
-	return fmt.Errorf("decrypt %s: %w (its message is withheld because it may quote values); run sops decrypt on the file to see it", file, ErrDecrypt)
+	return loadYAML(data)
 }
 
-// tamperSigns tell the integrity failures apart by the words of SOPS' messages, which kaji
-// does not repeat: they may quote the MAC or a value typed into the file by hand. The first
-// that matches wins.
-var tamperSigns = []struct{ sign, reason string }{
-	{"Failed to verify data integrity", "its MAC does not match its values"},
-	{"Failed to decrypt original mac", "its MAC does not decrypt with its data key and lastmodified"},
-	{"does not match sops' data format", "a value is not SOPS ciphertext"},
-	{"Could not decrypt value", "a value does not decrypt with its data key at its path"},
+// explain names the file and says what to do for the errors met from the data key on.
+func explain(file string, meta metadata, err error) error {
+	var noKey *noKeyError
+	var tamper *tamperError
+	switch {
+	case errors.As(err, &noKey):
+		return &decryptError{msg: fmt.Sprintf("decrypt %s: %v; %s", file, noKey, keyHint(meta.groups)), errs: []error{noKey}}
+	case errors.As(err, &tamper):
+		return fmt.Errorf("decrypt %s: %w: %s, so it was changed after it was encrypted; restore it from version control, or edit it only with sops",
+			file, ErrTampered, tamper)
+	}
+	return fmt.Errorf("decrypt %s: %w: %w; check the file with sops decrypt", file, ErrDecrypt, err)
 }
 
-// keyHint says what to set for the key types the file uses.
-func (d document) keyHint() string {
-	var hints []string
-	if d.uses("age ") {
-		hints = append(hints, "for age, set SOPS_AGE_KEY or SOPS_AGE_KEY_FILE to the identity (AGE-SECRET-KEY-...) of one of the recipients")
-	}
-	if d.uses("AWS KMS ") {
-		hints = append(hints, "for AWS KMS, give kaji AWS credentials (AWS_PROFILE, environment or instance role) allowed kms:Decrypt on the key")
-	}
-	if len(hints) == 0 {
-		return "kaji decrypts SOPS files with age or AWS KMS keys; encrypt the file for one of them (sops updatekeys)"
-	}
-	return strings.Join(hints, "; ")
-}
-
-func (d document) uses(prefix string) bool {
-	for _, k := range d.keys {
-		if strings.HasPrefix(k, prefix) {
-			return true
-		}
-	}
-	return false
-}
-
-var (
-	ansiEscape = regexp.MustCompile(`\x1b\[[0-9;]*m`)
-	lineBreak  = regexp.MustCompile(`\s*\n\s*(?:-?\s*\|\s)?`)
-)
-
-// keyReport makes SOPS' multi-line, possibly coloured report of the keys it tried one line,
-// without its fixed header and closing paragraph.
-func keyReport(s string) string {
-	s = ansiEscape.ReplaceAllString(s, "")
-	s = strings.TrimPrefix(s, "Failed to get the data key required to decrypt the SOPS file.")
-	if i := strings.Index(s, "Recovery failed because"); i > 0 {
-		s = s[:i]
-	}
-	return strings.TrimSpace(lineBreak.ReplaceAllString(s, " "))
-}
-
-// decryptError carries kaji's message and, for errors.Is and errors.As, both the kaji sentinel
-// and SOPS' own error, whose text the message already renders.
+// decryptError carries kaji's message and, for errors.Is and errors.As, the errors it renders.
 type decryptError struct {
 	msg  string
 	errs []error
@@ -199,6 +165,14 @@ func read(file string, data []byte) (document, error) {
 		return doc, fmt.Errorf("it is not valid YAML: %w", err)
 	}
 	tree, ok := top.(map[string]any)
+	if m, isAny := top.(map[any]any); isAny {
+		// A mapping with a key that is not a string: SOPS refuses it when it decrypts, and
+		// Decrypt says so; it is SOPS all the same if its sops key is complete.
+		tree, ok = map[string]any{}, true
+		for k, v := range m {
+			tree[fmt.Sprint(k)] = v
+		}
+	}
 	if !ok {
 		return doc, errors.New("it is not a mapping")
 	}
@@ -227,7 +201,7 @@ func read(file string, data []byte) (document, error) {
 // keysOf lists the master keys of one key group.
 func keysOf(group map[string]any) []string {
 	var out []string
-	for _, kt := range keyTypes {
+	for _, kt := range keyKinds {
 		list, _ := group[kt.field].([]any)
 		for _, k := range list {
 			km, ok := k.(map[string]any)
@@ -262,107 +236,4 @@ func jsonPosition(err error) error {
 		return fmt.Errorf("syntax error at byte %d", syn.Offset)
 	}
 	return errors.New("syntax error")
-}
-
-// Leaves returns every non-empty string value of a decrypted document, each once, sorted, so
-// that the caller can register them as secrets ("secret from FILE"). Numbers and booleans are
-// left out: they are too common to redact wherever they appear. The sops key, if present, is
-// skipped.
-func Leaves(decrypted map[string]any) []string {
-	set := map[string]bool{}
-	for k, v := range decrypted {
-		if k != sopsKey {
-			collect(v, set)
-		}
-	}
-	return sorted(set)
-}
-
-// EncryptedLeaves is Leaves restricted to the values that the SOPS file holds encrypted as
-// strings: a file written with encrypted_regex, unencrypted_suffix and the like keeps other
-// values in the clear, and those are not secret. encrypted is the file as read; decrypted is the
-// result of Decrypt, parsed. Values are matched by their path in the two documents.
-func EncryptedLeaves(file string, encrypted []byte, decrypted map[string]any) ([]string, error) {
-	doc, err := read(file, encrypted)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w: %w", file, ErrNotSOPS, err)
-	}
-	set := map[string]bool{}
-	for k, v := range doc.tree {
-		if k != sopsKey {
-			match(v, decrypted[k], set)
-		}
-	}
-	return sorted(set), nil
-}
-
-func collect(v any, set map[string]bool) {
-	switch t := v.(type) {
-	case string:
-		if t != "" {
-			set[t] = true
-		}
-	case map[string]any:
-		for _, c := range t {
-			collect(c, set)
-		}
-	case map[any]any:
-		for _, c := range t {
-			collect(c, set)
-		}
-	case []any:
-		for _, c := range t {
-			collect(c, set)
-		}
-	}
-}
-
-// match walks the encrypted and decrypted trees together and keeps the plain text of each
-// value that was stored as ENC[AES256_GCM,...] and decrypted to a string.
-func match(enc, plain any, set map[string]bool) {
-	switch e := enc.(type) {
-	case string:
-		if s, ok := plain.(string); ok && s != "" && strings.HasPrefix(e, "ENC[AES256_GCM,") {
-			set[s] = true
-		}
-	case map[string]any:
-		for k, c := range e {
-			match(c, child(plain, k), set)
-		}
-	case map[any]any:
-		for k, c := range e {
-			match(c, child(plain, fmt.Sprint(k)), set)
-		}
-	case []any:
-		p, _ := plain.([]any)
-		for i, c := range e {
-			if i < len(p) {
-				match(c, p[i], set)
-			}
-		}
-	}
-}
-
-// child looks a key up in a decoded mapping of either shape.
-func child(m any, key string) any {
-	switch t := m.(type) {
-	case map[string]any:
-		return t[key]
-	case map[any]any:
-		for k, v := range t {
-			if fmt.Sprint(k) == key {
-				return v
-			}
-		}
-	}
-	return nil
-}
-
-func sorted(set map[string]bool) []string {
-	out := make([]string, 0, len(set))
-	for s := range set {
-		out = append(out, s)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -67,7 +67,8 @@ func encryptWith(t *testing.T, plain []byte, format string, meta sops.Metadata) 
 	if err != nil {
 		t.Fatalf("load plain %s document: %v", format, err)
 	}
-	if meta.UnencryptedSuffix == "" && meta.EncryptedSuffix == "" && meta.UnencryptedRegex == "" && meta.EncryptedRegex == "" {
+	if meta.UnencryptedSuffix == "" && meta.EncryptedSuffix == "" && meta.UnencryptedRegex == "" && meta.EncryptedRegex == "" &&
+		meta.UnencryptedCommentRegex == "" && meta.EncryptedCommentRegex == "" {
 		meta.UnencryptedSuffix = sops.DefaultUnencryptedSuffix
 	}
 	meta.Version = version.Version

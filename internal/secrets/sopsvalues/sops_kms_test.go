@@ -114,8 +114,9 @@ func TestDecryptKMSUnavailable(t *testing.T) {
 
 // TestDecryptKMSMoto encrypts a document with sops' own KMS code for a key that moto (an AWS
 // emulator, not part of kaji) holds, and decrypts it through Decrypt: the KMS calls go over the
-// wire with SigV4 as they would to AWS. Then the file's encryption context is edited, KMS
-// refuses the data key, and Decrypt must fail with the AWS error.
+// wire with SigV4 as they would to AWS; the result must be what sops' decrypt.Data gives. Then
+// the file's encryption context is edited, KMS refuses the data key, and Decrypt must fail
+// with the AWS error.
 func TestDecryptKMSMoto(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts moto_server")
@@ -141,10 +142,7 @@ func TestDecryptKMSMoto(t *testing.T) {
 	if !strings.Contains(string(enc), arn) {
 		t.Fatalf("encrypted document does not name the KMS key:\n%s", enc)
 	}
-	got, err := Decrypt("grafana.secrets.yaml", enc)
-	if err != nil {
-		t.Fatalf("Decrypt: %v", err)
-	}
+	got := assertLikeSOPS(t, "grafana.secrets.yaml", enc, formatYAML)
 	if !reflect.DeepEqual(parseDoc(t, got), parseDoc(t, plain)) {
 		t.Errorf("decrypted document differs from the plain one:\n%s", got)
 	}
