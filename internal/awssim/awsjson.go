@@ -13,6 +13,7 @@ import (
 var jsonRPCTargets = map[string]string{
 	"ssm":            "AmazonSSM",
 	"secretsmanager": "secretsmanager",
+	"ecr":            "AmazonEC2ContainerRegistry_V20150921",
 }
 
 // rpcOperation reads the operation of an awsJson request, or fails it as AWS does.

@@ -14,6 +14,9 @@
 //     a customer managed key.
 //   - Secrets Manager (JSON 1.1): GetSecretValue and BatchGetSecretValue, with version
 //     stages (AWSCURRENT, AWSPREVIOUS, ...) and version ids.
+//   - ECR (JSON 1.1): GetAuthorizationToken, whose registry passwords Server.ECRRegistry
+//     accepts in front of an in-process OCI registry, authorizing pulls and pushes with the
+//     IAM actions ECR checks.
 //
 // Every request must carry a valid SigV4 signature (Authorization header or presigned
 // query) made with a key from the fixture or one STS issued; others get the errors AWS

@@ -18,14 +18,15 @@ import (
 	"time"
 )
 
-// Server is a running simulator of the parts of AWS STS, IAM, EKS, SSM Parameter Store and
-// Secrets Manager that kaji uses. It
+// Server is a running simulator of the parts of AWS STS, IAM, EKS, SSM Parameter Store,
+// Secrets Manager and ECR that kaji uses. It
 // serves HTTPS on loopback; the real AWS SDK reaches it through endpoint overrides (see Env)
 // and must trust its CA (AWS_CA_BUNDLE, or HTTPClient).
 type Server struct {
 	world *world
 	now   func() time.Time
 	srv   *httptest.Server
+	ecr   ecrTokens
 
 	mu    sync.Mutex
 	calls []Call
@@ -42,7 +43,7 @@ func WithClock(now func() time.Time) Option {
 
 // Call is one API call the simulator answered. It never holds keys, signatures or tokens.
 type Call struct {
-	Service string // sts, iam, eks, ssm or secretsmanager
+	Service string // sts, iam, eks, ssm, secretsmanager or ecr
 	Action  string // GetCallerIdentity, AssumeRole, DescribeCluster, ...
 	// Caller is the ARN of the signer; empty when the signature was not accepted.
 	Caller string
@@ -101,7 +102,7 @@ func (s *Server) CACertPEM() []byte {
 
 // Env writes the simulator's CA bundle into dir and returns the environment variables that
 // point the AWS SDK for Go v2 (and the aws CLI) at the simulator: AWS_ENDPOINT_URL_STS,
-// _IAM, _EKS, _SSM and _SECRETS_MANAGER, AWS_CA_BUNDLE, AWS_EC2_METADATA_DISABLED, and AWS_CONFIG_FILE and
+// _IAM, _EKS, _SSM, _SECRETS_MANAGER and _ECR, AWS_CA_BUNDLE, AWS_EC2_METADATA_DISABLED, and AWS_CONFIG_FILE and
 // AWS_SHARED_CREDENTIALS_FILE naming files that do not exist, so that the developer's own
 // ~/.aws is never read. Credentials come separately (see CredentialsEnv).
 func (s *Server) Env(dir string) (map[string]string, error) {
@@ -115,6 +116,7 @@ func (s *Server) Env(dir string) (map[string]string, error) {
 		"AWS_ENDPOINT_URL_EKS":             s.URL(),
 		"AWS_ENDPOINT_URL_SSM":             s.URL(),
 		"AWS_ENDPOINT_URL_SECRETS_MANAGER": s.URL(),
+		"AWS_ENDPOINT_URL_ECR":             s.URL(),
 		"AWS_CA_BUNDLE":                    bundle,
 		"AWS_EC2_METADATA_DISABLED":        "true",
 		"AWS_CONFIG_FILE":                  filepath.Join(dir, "no-aws-config"),
@@ -183,7 +185,8 @@ type request struct {
 const maxBody = 1 << 20
 
 // ServeHTTP authenticates a request by its SigV4 signature and routes it by the signing
-// service: sts and iam speak the query protocol, eks REST-JSON, ssm and secretsmanager JSON 1.1.
+// service: sts and iam speak the query protocol, eks REST-JSON, ssm, secretsmanager and ecr
+// JSON 1.1.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	req := &request{http: r, requestID: newRequestID(), call: &Call{}}
 	defer func() { s.record(*req.call) }()
@@ -208,6 +211,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			service = "ssm"
 		case strings.HasPrefix(target, "secretsmanager."):
 			service = "secretsmanager"
+		case strings.HasPrefix(target, jsonRPCTargets["ecr"]+"."):
+			service = "ecr"
 		}
 	}
 	req.call.Service = service
@@ -244,9 +249,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveSSM(w, req)
 	case "secretsmanager":
 		s.serveSecretsManager(w, req)
+	case "ecr":
+		s.serveECR(w, req)
 	default:
 		s.fail(w, req, &apiError{status: http.StatusBadRequest, code: "UnknownService",
-			message: fmt.Sprintf("the simulator does not serve %q; it serves sts, iam, eks, ssm and secretsmanager", service)})
+			message: fmt.Sprintf("the simulator does not serve %q; it serves sts, iam, eks, ssm, secretsmanager and ecr", service)})
 	}
 }
 
@@ -256,7 +263,7 @@ func (s *Server) fail(w http.ResponseWriter, req *request, e *apiError) {
 	switch req.call.Service {
 	case "eks":
 		writeJSONError(w, req.requestID, e)
-	case "ssm", "secretsmanager":
+	case "ssm", "secretsmanager", "ecr":
 		writeRPCError(w, req.requestID, e)
 	case "iam":
 		writeQueryError(w, req.http, iamNamespace, req.requestID, e)
