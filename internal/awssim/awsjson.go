@@ -14,6 +14,7 @@ var jsonRPCTargets = map[string]string{
 	"ssm":            "AmazonSSM",
 	"secretsmanager": "secretsmanager",
 	"kms":            "TrentService",
+	"ecr":            "AmazonEC2ContainerRegistry_V20150921",
 }
 
 // rpcOperation reads the operation of an awsJson request, or fails it as AWS does.

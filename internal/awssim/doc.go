@@ -18,6 +18,9 @@
 //     fixture, by id, ARN or alias, binding the encryption context; the key policies are the
 //     default ones, so the caller's identity policies decide (kms:Encrypt, kms:Decrypt,
 //     kms:GenerateDataKey) within the key's account.
+//   - ECR (JSON 1.1): GetAuthorizationToken, whose registry passwords Server.ECRRegistry
+//     accepts in front of an in-process OCI registry, authorizing pulls and pushes with the
+//     IAM actions ECR checks.
 //
 // Every request must carry a valid SigV4 signature (Authorization header or presigned
 // query) made with a key from the fixture or one STS issued; others get the errors AWS

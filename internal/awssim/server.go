@@ -19,7 +19,7 @@ import (
 )
 
 // Server is a running simulator of the parts of AWS STS, IAM, EKS, SSM Parameter Store,
-// Secrets Manager and KMS that kaji uses. It
+// Secrets Manager, KMS and ECR that kaji uses. It
 // serves HTTPS on loopback; the real AWS SDK reaches it through endpoint overrides (see Env)
 // and must trust its CA (AWS_CA_BUNDLE, or HTTPClient).
 type Server struct {
@@ -27,6 +27,7 @@ type Server struct {
 	kms   *keyring
 	now   func() time.Time
 	srv   *httptest.Server
+	ecr   ecrTokens
 
 	mu    sync.Mutex
 	calls []Call
@@ -43,7 +44,7 @@ func WithClock(now func() time.Time) Option {
 
 // Call is one API call the simulator answered. It never holds keys, signatures or tokens.
 type Call struct {
-	Service string // sts, iam, eks, ssm, secretsmanager or kms
+	Service string // sts, iam, eks, ssm, secretsmanager, kms or ecr
 	Action  string // GetCallerIdentity, AssumeRole, DescribeCluster, ...
 	// Caller is the ARN of the signer; empty when the signature was not accepted.
 	Caller string
@@ -106,7 +107,7 @@ func (s *Server) CACertPEM() []byte {
 
 // Env writes the simulator's CA bundle into dir and returns the environment variables that
 // point the AWS SDK for Go v2 (and the aws CLI) at the simulator: AWS_ENDPOINT_URL_STS,
-// _IAM, _EKS, _SSM, _SECRETS_MANAGER and _KMS, AWS_CA_BUNDLE, AWS_EC2_METADATA_DISABLED, and AWS_CONFIG_FILE and
+// _IAM, _EKS, _SSM, _SECRETS_MANAGER, _KMS and _ECR, AWS_CA_BUNDLE, AWS_EC2_METADATA_DISABLED, and AWS_CONFIG_FILE and
 // AWS_SHARED_CREDENTIALS_FILE naming files that do not exist, so that the developer's own
 // ~/.aws is never read. Credentials come separately (see CredentialsEnv).
 func (s *Server) Env(dir string) (map[string]string, error) {
@@ -121,6 +122,7 @@ func (s *Server) Env(dir string) (map[string]string, error) {
 		"AWS_ENDPOINT_URL_SSM":             s.URL(),
 		"AWS_ENDPOINT_URL_SECRETS_MANAGER": s.URL(),
 		"AWS_ENDPOINT_URL_KMS":             s.URL(),
+		"AWS_ENDPOINT_URL_ECR":             s.URL(),
 		"AWS_CA_BUNDLE":                    bundle,
 		"AWS_EC2_METADATA_DISABLED":        "true",
 		"AWS_CONFIG_FILE":                  filepath.Join(dir, "no-aws-config"),
@@ -189,7 +191,7 @@ type request struct {
 const maxBody = 1 << 20
 
 // ServeHTTP authenticates a request by its SigV4 signature and routes it by the signing
-// service: sts and iam speak the query protocol, eks REST-JSON, ssm, secretsmanager and kms
+// service: sts and iam speak the query protocol, eks REST-JSON, ssm, secretsmanager, kms and ecr
 // JSON 1.1.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	req := &request{http: r, requestID: newRequestID(), call: &Call{}}
@@ -217,6 +219,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			service = "secretsmanager"
 		case strings.HasPrefix(target, "TrentService."):
 			service = "kms"
+		case strings.HasPrefix(target, jsonRPCTargets["ecr"]+"."):
+			service = "ecr"
 		}
 	}
 	req.call.Service = service
@@ -255,9 +259,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveSecretsManager(w, req)
 	case "kms":
 		s.serveKMS(w, req)
+	case "ecr":
+		s.serveECR(w, req)
 	default:
 		s.fail(w, req, &apiError{status: http.StatusBadRequest, code: "UnknownService",
-			message: fmt.Sprintf("the simulator does not serve %q; it serves sts, iam, eks, ssm, secretsmanager and kms", service)})
+			message: fmt.Sprintf("the simulator does not serve %q; it serves sts, iam, eks, ssm, secretsmanager, kms and ecr", service)})
 	}
 }
 
@@ -267,7 +273,7 @@ func (s *Server) fail(w http.ResponseWriter, req *request, e *apiError) {
 	switch req.call.Service {
 	case "eks":
 		writeJSONError(w, req.requestID, e)
-	case "ssm", "secretsmanager", "kms":
+	case "ssm", "secretsmanager", "kms", "ecr":
 		writeRPCError(w, req.requestID, e)
 	case "iam":
 		writeQueryError(w, req.http, iamNamespace, req.requestID, e)

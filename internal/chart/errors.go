@@ -90,15 +90,21 @@ type FetchError struct {
 	StatusCode int
 	// Err is the underlying error, if any.
 	Err error
+	// Hint says what to do; empty means a hint chosen by StatusCode.
+	Hint string
 }
 
 func (e *FetchError) Error() string {
+	if rae, ok := asRegistryAuthError(e.Err); ok { // it says what to do
+		return fmt.Sprintf("fetch %s: %v", e.URL, rae)
+	}
 	cause := fmt.Sprint(e.Err)
 	if e.Err == nil {
 		cause = fmt.Sprintf("%d %s", e.StatusCode, http.StatusText(e.StatusCode))
 	}
-	var hint string
+	hint := e.Hint
 	switch {
+	case hint != "":
 	case e.StatusCode == http.StatusUnauthorized || e.StatusCode == http.StatusForbidden:
 		hint = "check the credentials for this repository or registry"
 	case e.StatusCode == http.StatusNotFound:

@@ -126,7 +126,7 @@ func (l *Loader) ociVersions(ctx context.Context, c ociCache, o ociRef) ([]strin
 		l.log.Debug("listing OCI tags", "repository", o.repository)
 		tags, err := withContext(ctx, func() ([]string, error) { return client.Tags(o.repository) })
 		if err != nil && !isContextErr(err) {
-			return nil, registryError(ociPrefix+o.repository+" (tag list)", err)
+			return nil, l.registryError(ctx, o.repository, ociPrefix+o.repository+" (tag list)", err)
 		}
 		return tags, err
 	})
@@ -150,7 +150,7 @@ func (l *Loader) pullOCI(ctx context.Context, c ociCache, o ociRef) (*Loaded, er
 		if isContextErr(err) {
 			return nil, err
 		}
-		return nil, registryError(ociPrefix+ref, err)
+		return nil, l.registryError(ctx, o.repository, ociPrefix+ref, err)
 	}
 	if got := sha256Digest(res.Chart.Data); normalizeDigest(res.Chart.Digest) != got {
 		return nil, &DigestMismatchError{URL: ociPrefix + ref, Want: res.Chart.Digest, Got: got}
@@ -174,9 +174,13 @@ func (l *Loader) pullOCI(ctx context.Context, c ociCache, o ociRef) (*Loaded, er
 	return loaded, nil
 }
 
-// registryError turns an error of the registry client into a *FetchError with the HTTP status
-// the registry answered, when there is one.
-func registryError(url string, err error) *FetchError {
+// registryError turns an error of the registry client about repository into a *FetchError
+// with the HTTP status the registry answered, when there is one, and what the RegistryAuth
+// says about a refusal.
+func (l *Loader) registryError(ctx context.Context, repository, url string, err error) *FetchError {
+	if rae, ok := asRegistryAuthError(err); ok {
+		return &FetchError{URL: url, Err: rae}
+	}
 	fe := &FetchError{URL: url, Err: err}
 	var resp *errcode.ErrorResponse
 	switch {
@@ -185,6 +189,7 @@ func registryError(url string, err error) *FetchError {
 	case errors.Is(err, errdef.ErrNotFound):
 		fe.StatusCode = http.StatusNotFound
 	}
+	fe.Hint = l.refusedHint(ctx, repository, fe.StatusCode)
 	return fe
 }
 

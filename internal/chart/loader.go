@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -43,6 +42,10 @@ type Options struct {
 	// RegistryClient talks to OCI registries. Nil means a Helm registry client that reads the
 	// credentials of `helm registry login` and of Docker.
 	RegistryClient *registry.Client
+	// RegistryAuth gives the default registry client the credentials of the registries it
+	// knows (asked only when a registry asks for credentials); the others still get those of
+	// `helm registry login` and Docker. It is ignored when RegistryClient is set.
+	RegistryAuth RegistryAuth
 	// PlainHTTP makes the default registry client talk plain HTTP, for local test
 	// registries. It is ignored when RegistryClient is set.
 	PlainHTTP bool
@@ -165,17 +168,7 @@ func (l *Loader) registryClient() (*registry.Client, error) {
 			l.reg = l.regOpts.RegistryClient
 			return
 		}
-		opts := []registry.ClientOption{
-			registry.ClientOptWriter(io.Discard),
-			registry.ClientOptEnableCache(true),
-		}
-		if l.regOpts.HTTPClient != nil {
-			opts = append(opts, registry.ClientOptHTTPClient(l.regOpts.HTTPClient))
-		}
-		if l.regOpts.PlainHTTP {
-			opts = append(opts, registry.ClientOptPlainHTTP())
-		}
-		l.reg, l.regErr = registry.NewClient(opts...)
+		l.reg, l.regErr = newRegistryClient(l.regOpts)
 		if l.regErr != nil {
 			l.regErr = fmt.Errorf("create the OCI registry client (check the registry credentials files): %w", l.regErr)
 		}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"kaji.dev/kaji/internal/ecr"
 	"kaji.dev/kaji/internal/secrets"
 )
 
@@ -20,6 +21,8 @@ type globalFlags struct {
 	inflight *inflight
 	// secrets are the run's secret values, which its streams redact.
 	secrets *secrets.Registry
+	// ecrAuth gives the chart loaders of the run the credentials of ECR registries.
+	ecrAuth *ecr.Auth
 }
 
 // NewRootCommand builds the kaji command tree.

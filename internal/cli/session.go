@@ -15,6 +15,7 @@ import (
 	"kaji.dev/kaji/internal/apply"
 	"kaji.dev/kaji/internal/chart"
 	"kaji.dev/kaji/internal/cluster"
+	"kaji.dev/kaji/internal/ecr"
 	"kaji.dev/kaji/internal/eks"
 	"kaji.dev/kaji/internal/plan"
 	"kaji.dev/kaji/internal/release"
@@ -39,6 +40,9 @@ type session struct {
 	// aws is the AWS configuration kaji acts with on an EKS cluster (the assumed role's);
 	// nil for a cluster from a kubeconfig, where references use the ambient credentials.
 	aws *aws.Config
+	// eks is the EKS cluster the session will dial, if it dials one: ECR tokens asked for
+	// before (apply validates its charts first) are asked as the same identity.
+	eks *spec.EKS
 	// warnings are said once the values are prepared.
 	warnings []string
 }
@@ -112,6 +116,20 @@ func (s *session) awsConfig(ctx context.Context) (aws.Config, error) {
 	return eks.LoadAWSConfig(ctx, "")
 }
 
+// registryAWSConfig is what ECR tokens are asked with: the EKS connection's configuration;
+// before the session dials its EKS cluster, one made the same way (the role assumed);
+// the ambient AWS configuration for a cluster from a kubeconfig.
+func (s *session) registryAWSConfig(ctx context.Context) (aws.Config, error) {
+	if s.aws != nil || s.eks == nil {
+		return s.awsConfig(ctx)
+	}
+	cfg, err := eks.LoadAWSConfig(ctx, s.eks.Region)
+	if err != nil || s.eks.RoleARN == "" {
+		return cfg, err
+	}
+	return eks.AssumeRole(ctx, cfg, eks.Role{ARN: s.eks.RoleARN, SessionName: eks.SessionNameFor(*s.eks, ""), ExternalID: s.eks.ExternalID})
+}
+
 // load reads kaji.yaml and applies the selected environment.
 func (g *globalFlags) load() (*spec.Resolved, error) {
 	doc, err := spec.Load(g.file)
@@ -127,7 +145,16 @@ func (g *globalFlags) prepare() (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &session{resolved: res, loader: chart.NewLoader(chart.Options{Repositories: res.Repositories}), inflight: g.inflight, secrets: g.secrets}
+	s := &session{resolved: res, inflight: g.inflight, secrets: g.secrets}
+	if res.Cluster.EKS != nil && g.kubeconfig == "" && g.kubeContext == "" {
+		s.eks = res.Cluster.EKS
+	}
+	// Charts on Amazon ECR load with a token asked with kaji's AWS credentials, kept in
+	// memory for the run and shared by its loaders (validation's and the plan's).
+	if g.ecrAuth == nil {
+		g.ecrAuth = ecr.NewAuth(s.registryAWSConfig, ecr.Options{})
+	}
+	s.loader = chart.NewLoader(chart.Options{Repositories: res.Repositories, RegistryAuth: g.ecrAuth})
 	s.values = s.newValues()
 	return s, nil
 }

@@ -46,9 +46,8 @@ The JSON format is described in docs/validate-json.md.`,
 			if f.output != "text" && f.output != "json" {
 				return &UsageError{Err: fmt.Errorf("unknown output format %q: use -o text or -o json", f.output)}
 			}
-			rep, err := validate.Run(cmd.Context(), g.file, g.env, validate.Options{
-				KubeVersion: f.kubeVersion, Strict: f.strict,
-			})
+			opts := g.withLoader(validate.Options{KubeVersion: f.kubeVersion, Strict: f.strict})
+			rep, err := validate.Run(cmd.Context(), g.file, g.env, opts)
 			if err != nil {
 				return err
 			}
@@ -72,10 +71,22 @@ The JSON format is described in docs/validate-json.md.`,
 	return cmd
 }
 
+// withLoader gives opts the chart loader of a session (with the credentials of ECR
+// registries) when it has none and kaji.yaml loads; else validation reports what is wrong
+// with kaji.yaml.
+func (g *globalFlags) withLoader(opts validate.Options) validate.Options {
+	if opts.Loader == nil {
+		if s, err := g.prepare(); err == nil {
+			opts.Loader = s.loader
+		}
+	}
+	return opts
+}
+
 // preflight runs the checks of kaji validate before apply touches the cluster. It prints the
 // findings, if any, to stderr, and stops apply when one of them is an error.
 func preflight(ctx context.Context, g *globalFlags, streams Streams, op string, opts validate.Options) error {
-	rep, err := validate.Run(ctx, g.file, g.env, opts)
+	rep, err := validate.Run(ctx, g.file, g.env, g.withLoader(opts))
 	if err != nil {
 		return err
 	}
