@@ -178,3 +178,16 @@ func TestSelectReleases(t *testing.T) {
 		t.Errorf("after destroy -l team=platform --skip-needs, installed: %v, want web admin", got)
 	}
 }
+
+// TestSelectQuickstart plans the quickstart's releases by the labels it shows.
+func TestSelectQuickstart(t *testing.T) {
+	env.Require(t)
+	path, _, _ := quickstart(t)
+	flags := []string{"-f", path, "--kubeconfig", env.KubeconfigPath, "--kube-context", env.ContextName}
+	if got := planNames(t, flags, "-l", "tier=apps"); !slices.Equal(got, []string{"settings", "api", "web"}) {
+		t.Errorf("plan -l tier=apps planned %v, want settings api web", got)
+	}
+	if got := planNames(t, flags, "-l", "tier=apps", "--skip-needs"); !slices.Equal(got, []string{"api", "web"}) {
+		t.Errorf("plan -l tier=apps --skip-needs planned %v, want api web", got)
+	}
+}
