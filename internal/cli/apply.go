@@ -29,12 +29,13 @@ type applyFlags struct {
 	forceCRDs         bool
 	deleteCRDs        bool
 	lock              lockFlags
+	selection         selectFlags
 }
 
 func newApplyCommand(g *globalFlags, streams Streams) *cobra.Command {
 	f := &applyFlags{}
 	cmd := &cobra.Command{
-		Use:   "apply",
+		Use:   "apply [RELEASE...]",
 		Short: "Install or upgrade every release of kaji.yaml, in needs order",
 		Long: `Install or upgrade every release declared in kaji.yaml. Releases run in parallel
 (--concurrency), and none starts before every release it needs has succeeded.
@@ -70,6 +71,11 @@ within --lock-lease. When the lock cannot be renewed (the API server cannot be
 reached), the run stops within --lock-lease, cuts its running Helm operations off
 and names the releases they may leave pending.
 
+Release names, and label selectors (-l) over the labels of kaji.yaml, limit apply to
+those releases and the releases they need, which go first (--skip-needs leaves these
+out). The checks of kaji validate still cover the whole file. --prune takes no
+selection: orphans are found over the whole project.
+
 Before it changes releases, apply records them in the lock. When a run stopped
 without saying how its operations ended (killed, or cut off from the API server),
 the next apply finds the releases it left pending, marks them failed as kaji unlock
@@ -77,18 +83,32 @@ would, and upgrades them. kaji unlock remains for releases left pending by anyth
 else.`,
 		Example: `  kaji apply
   kaji apply --env prod --yes
+  kaji apply web                 # web and the releases it needs
+  kaji apply -l team=payments --skip-needs
   kaji apply --wait --timeout 10m --rollback-on-failure
   kaji apply -o json | jq .   # a JSON event per line, for CI`,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
 			if f.output != "text" && f.output != "json" {
 				return &UsageError{Err: fmt.Errorf("invalid --output %q: use text or json", f.output)}
+			}
+			sel, err := f.selection.selection(args)
+			if err != nil {
+				return err
+			}
+			if err := refusePrune(f.prune, sel); err != nil {
+				return err
 			}
 			// Validation comes first, before any request; it shares the chart loader with apply
 			// when kaji.yaml loads, and reports kaji.yaml's own problems when it does not.
 			s, prepErr := g.prepare()
 			opts := validate.Options{}
+			var names []string
 			if prepErr == nil {
 				opts.Loader = s.loader
+				if names, err = s.narrow(sel); err != nil {
+					return err
+				}
 			}
 			if err := preflight(cmd.Context(), g, streams, "apply", opts); err != nil {
 				return err
@@ -115,7 +135,7 @@ else.`,
 				s.prepareValues(ctx, streams, nil)
 				tx := &apply.Transaction{Planner: planner, Runner: rn, Flights: l}
 				s.review(tx, streams, f)
-				res, err := tx.Run(ctx, s.resolved, plan.Options{Prune: f.prune, Adopt: f.adopt, ForceConflicts: f.forceConflicts, ForceCRDs: f.forceCRDs})
+				res, err := tx.Run(ctx, s.resolved, plan.Options{Releases: names, Prune: f.prune, Adopt: f.adopt, ForceConflicts: f.forceConflicts, ForceCRDs: f.forceCRDs})
 				switch {
 				case res != nil && res.InSync && f.output == "text":
 					fmt.Fprintln(streams.Out, "Nothing to do: every release is in sync.")
@@ -141,6 +161,7 @@ else.`,
 	fs.BoolVar(&f.forceCRDs, "force-crds", false, "apply the CRDs of charts' crds/ even when they remove or stop serving a stored version, or belong to another release (see docs/crds.md)")
 	fs.BoolVar(&f.deleteCRDs, "delete-crds", false, "with --prune, also delete the CRDs of the uninstalled releases, and every custom resource of theirs (kept by default)")
 	f.lock.add(fs)
+	f.selection.add(fs)
 	return cmd
 }
 

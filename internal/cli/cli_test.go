@@ -144,7 +144,7 @@ func TestUsageAndSpecErrors(t *testing.T) {
 		contains string
 	}{
 		{"unknown flag", []string{"apply", "--bogus"}, cli.ExitError, "unknown flag: --bogus"},
-		{"stray argument", []string{"apply", "extra"}, cli.ExitError, "takes no arguments"},
+		{"stray argument", []string{"validate", "extra"}, cli.ExitError, "takes no arguments"},
 		{"missing file", []string{"apply", "-f", filepath.Join(dir, "none.yaml")}, cli.ExitError, "none.yaml"},
 		{"typo in kaji.yaml", []string{"apply", "-f", bad}, cli.ExitError, `kaji.yaml:3:1`},
 		{"did you mean", []string{"destroy", "--yes", "-f", bad}, cli.ExitError, `"releases"`},

@@ -21,12 +21,13 @@ type destroyFlags struct {
 	timeout     time.Duration
 	deleteCRDs  bool
 	lock        lockFlags
+	selection   selectFlags
 }
 
 func newDestroyCommand(g *globalFlags, streams Streams) *cobra.Command {
-	f := &destroyFlags{}
+	f := &destroyFlags{selection: selectFlags{dependents: true}}
 	cmd := &cobra.Command{
-		Use:   "destroy",
+		Use:   "destroy [RELEASE...]",
 		Short: "Uninstall every release of kaji.yaml, in reverse needs order",
 		Long: `Uninstall every release declared in kaji.yaml, each after every release that
 needs it, so that nothing is removed while something that needs it remains. A
@@ -38,14 +39,28 @@ charts' crds/ and templates/) are kept, and with them every custom resource of
 theirs, unless --delete-crds; destroy names those it kept. destroy holds the project lock
 while it runs. When the lock cannot be renewed (the API server cannot be reached),
 destroy stops within --lock-lease: no uninstall starts, running ones are given up,
-and the error names the releases they may leave pending.`,
+and the error names the releases they may leave pending.
+
+Release names, and label selectors (-l) over the labels of kaji.yaml, limit destroy to
+those releases and the releases that need them, which are uninstalled first
+(--skip-needs leaves these alone).`,
 		Example: `  kaji destroy
-  kaji destroy --env test --yes`,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+  kaji destroy --env test --yes
+  kaji destroy cache --yes       # what needs cache first, then cache`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
 			if f.output != "text" && f.output != "json" {
 				return &UsageError{Err: fmt.Errorf("invalid --output %q: use text or json", f.output)}
 			}
+			sel, err := f.selection.selection(args)
+			if err != nil {
+				return err
+			}
 			s, err := g.open(cmd.Context(), streams)
+			if err != nil {
+				return err
+			}
+			names, err := s.narrow(sel)
 			if err != nil {
 				return err
 			}
@@ -53,8 +68,12 @@ and the error names the releases they may leave pending.`,
 				if !streams.Interactive {
 					return &UsageError{Err: errors.New("destroy needs confirmation and no terminal is attached: pass --yes")}
 				}
-				ok, err := streams.confirm(cmd.Context(), streams.Out, fmt.Sprintf("Uninstall %d release(s) of project %q from context %q?",
-					len(s.resolved.Releases), s.resolved.Project, s.conn.Context()))
+				what := fmt.Sprintf("%d release(s)", len(s.resolved.Releases))
+				if names != nil {
+					what = strings.Join(releaseNames(s.resolved.Reverse()), ", ")
+				}
+				ok, err := streams.confirm(cmd.Context(), streams.Out, fmt.Sprintf("Uninstall %s of project %q from context %q?",
+					what, s.resolved.Project, s.conn.Context()))
 				if err != nil {
 					return err
 				}
@@ -91,6 +110,7 @@ and the error names the releases they may leave pending.`,
 	fs.DurationVar(&f.timeout, "timeout", release.DefaultTimeout, "time for each release's uninstall")
 	fs.BoolVar(&f.deleteCRDs, "delete-crds", false, "also delete the releases' CRDs, and so every custom resource of theirs (kept by default)")
 	f.lock.add(fs)
+	f.selection.add(fs)
 	return cmd
 }
 

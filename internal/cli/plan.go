@@ -24,6 +24,7 @@ type planFlags struct {
 	showSecrets      bool
 	releases         []string
 	lockNamespace    string
+	selection        selectFlags
 	prune            bool
 	adopt            bool
 	forceConflicts   bool
@@ -32,7 +33,7 @@ type planFlags struct {
 func newPlanCommand(g *globalFlags, streams Streams) *cobra.Command {
 	f := &planFlags{}
 	cmd := &cobra.Command{
-		Use:   "plan",
+		Use:   "plan [RELEASE...]",
 		Short: "Show what apply would change, without changing anything",
 		Long: `Show what apply would do to every release of kaji.yaml, and why: install,
 upgrade, in-sync, drifted (live objects changed by hand), pending (locked by an
@@ -52,6 +53,10 @@ secrets in values (ref+awsssm://, ref+awssecrets://) and SOPS-encrypted values f
 are read in memory; wherever they would be printed, plan shows (secret: REF) or
 (secret from FILE) instead, --show-secrets or not (docs/secrets.md).
 
+Release names, and label selectors (-l) over the labels of kaji.yaml, limit the plan
+to those releases and the releases they need (--skip-needs leaves these out). Orphans
+are looked for only in a plan of the whole project: --prune takes no selection.
+
 With --detailed-exitcode the exit code is 0 when there is nothing to do, 2 when apply
 would change something (an adoption without a new revision counts), and 1 on errors.
 
@@ -63,21 +68,30 @@ at the end. Its first line is an HTML comment that names the project and environ
 for a CI job to find its earlier comment and update it (examples/ci/github-actions.yaml,
 docs/pull-requests.md).`,
 		Example: `  kaji plan
-  kaji plan --env prod --release api --release web
+  kaji plan --env prod api web
+  kaji plan -l team=payments --skip-needs
   kaji plan -o json > plan.json
   kaji plan --env prod -o markdown > plan.md
   kaji plan --detailed-exitcode; case $? in 0) echo in sync;; 2) echo changes;; *) echo error;; esac`,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
 			if f.output != "text" && f.output != "json" && f.output != "markdown" {
 				return &UsageError{Err: fmt.Errorf("unknown output format %q: use text, json or markdown", f.output)}
 			}
 			if f.output == "markdown" && f.showSecrets {
 				return &UsageError{Err: errors.New("--show-secrets cannot go with -o markdown, which is meant to be posted where others read it: drop --show-secrets, or use -o text")}
 			}
+			sel, err := f.selection.selection(append(args, f.releases...))
+			if err != nil {
+				return err
+			}
+			if err := refusePrune(f.prune, sel); err != nil {
+				return err
+			}
 			if err := preflight(cmd.Context(), g, streams, "plan", validate.Options{}); err != nil {
 				return err
 			}
-			run, err := g.plan(cmd.Context(), streams, f.lockNamespace, plan.Options{Releases: f.releases, Prune: f.prune, Adopt: f.adopt, ForceConflicts: f.forceConflicts, ForceCRDs: f.forceCRDs})
+			run, err := g.plan(cmd.Context(), streams, f.lockNamespace, sel, plan.Options{Prune: f.prune, Adopt: f.adopt, ForceConflicts: f.forceConflicts, ForceCRDs: f.forceCRDs})
 			if err != nil {
 				return err
 			}
@@ -106,7 +120,8 @@ docs/pull-requests.md).`,
 	cmd.Flags().StringVarP(&f.output, "output", "o", "text", "output format: text, json or markdown (for a pull request comment)")
 	cmd.Flags().BoolVar(&f.detailedExitCode, "detailed-exitcode", false, "exit 2 when apply would change something, 0 when not")
 	cmd.Flags().BoolVar(&f.showSecrets, "show-secrets", false, "show the values of Secrets instead of their sizes")
-	cmd.Flags().StringArrayVar(&f.releases, "release", nil, "plan only this release (repeatable)")
+	cmd.Flags().StringArrayVar(&f.releases, "release", nil, "plan this release, as naming it as an argument does (repeatable)")
+	f.selection.add(cmd.Flags())
 	cmd.Flags().BoolVar(&f.prune, "prune", false, "plan to uninstall orphans, as kaji apply --prune would")
 	cmd.Flags().BoolVar(&f.adopt, "adopt", false, "plan to take over releases that helm made or another kaji project owns, as kaji apply --adopt would")
 	cmd.Flags().BoolVar(&f.forceConflicts, "force-conflicts", false, "plan to take fields that other field managers own, as kaji apply --force-conflicts would")
@@ -122,11 +137,14 @@ type planRun struct {
 	plan     *plan.Plan
 }
 
-// plan loads kaji.yaml, connects to its cluster and plans it, reading the project lock in
-// lockNamespace.
-func (g *globalFlags) plan(ctx context.Context, streams Streams, lockNamespace string, opts plan.Options) (*planRun, error) {
+// plan loads kaji.yaml, connects to its cluster and plans the releases that sel picks,
+// reading the project lock in lockNamespace.
+func (g *globalFlags) plan(ctx context.Context, streams Streams, lockNamespace string, sel spec.Selection, opts plan.Options) (*planRun, error) {
 	s, err := g.prepare()
 	if err != nil {
+		return nil, err
+	}
+	if opts.Releases, err = s.narrow(sel); err != nil {
 		return nil, err
 	}
 	conn, cfg, err := g.connectAWS(ctx, s.resolved.Cluster)
@@ -147,7 +165,7 @@ func (g *globalFlags) plan(ctx context.Context, streams Streams, lockNamespace s
 	p, err := planner.Plan(ctx, s.resolved, opts)
 	var unknown *plan.UnknownReleaseError
 	if errors.As(err, &unknown) {
-		return nil, &UsageError{Err: fmt.Errorf("--release: %w", err)}
+		return nil, &UsageError{Err: err}
 	}
 	if err != nil {
 		return nil, err

@@ -81,8 +81,9 @@ in-process with the Helm v4 SDK; the releases it makes are plain Helm releases.`
 		newImportCommand(g, streams),
 		newVersionCommand(streams),
 	)
+	g.completions(root)
 	for _, c := range root.Commands() {
-		if c.Args == nil { // unlock and import take release names
+		if c.Args == nil { // those that take release names set their own
 			c.Args = noArgs
 		}
 	}

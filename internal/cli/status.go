@@ -13,26 +13,37 @@ import (
 type statusFlags struct {
 	output        string
 	lockNamespace string
+	selection     selectFlags
 }
 
 func newStatusCommand(g *globalFlags, streams Streams) *cobra.Command {
 	f := &statusFlags{}
 	cmd := &cobra.Command{
-		Use:   "status",
+		Use:   "status [RELEASE...]",
 		Short: "Show each release of kaji.yaml: versions, revision and state",
 		Long: `Show one row per release of kaji.yaml, plus the orphans of its project: the
 chart, the version kaji.yaml asks for, the version deployed (the one that runs, even
 when a later revision failed or is pending), the latest revision and when it was
 made, and the state as kaji plan computes it (install, upgrade, in-sync, drifted,
 pending, failed, unmanaged or orphan). Status skips plan's server-side dry runs, so
-it is cheap: a few requests whatever the number of releases.`,
+it is cheap: a few requests whatever the number of releases.
+
+Release names, and label selectors (-l) over the labels of kaji.yaml, limit the rows
+to those releases and the releases they need (--skip-needs leaves these out); orphans
+are then not looked for.`,
 		Example: `  kaji status
-  kaji status --env prod -o json`,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+  kaji status --env prod -o json
+  kaji status -l team=payments`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
 			if f.output != "text" && f.output != "json" && f.output != "markdown" {
 				return &UsageError{Err: fmt.Errorf("unknown output format %q: use text, json or markdown", f.output)}
 			}
-			run, err := g.plan(cmd.Context(), streams, f.lockNamespace, plan.Options{SkipDiff: true})
+			sel, err := f.selection.selection(args)
+			if err != nil {
+				return err
+			}
+			run, err := g.plan(cmd.Context(), streams, f.lockNamespace, sel, plan.Options{SkipDiff: true})
 			if err != nil {
 				return err
 			}
@@ -53,5 +64,6 @@ it is cheap: a few requests whatever the number of releases.`,
 	}
 	cmd.Flags().StringVarP(&f.output, "output", "o", "text", "output format: text, json or markdown")
 	cmd.Flags().StringVar(&f.lockNamespace, "lock-namespace", lock.DefaultNamespace, "namespace of the project lock (a Lease), whose holder status shows")
+	f.selection.add(cmd.Flags())
 	return cmd
 }

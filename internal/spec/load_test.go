@@ -70,7 +70,7 @@ func TestLoadProblems(t *testing.T) {
 				{Pos: Pos{Line: 11, Column: 5}, Path: "releases[0].namspace", Hint: `did you mean "namespace"?`},
 				{Pos: Pos{Line: 13, Column: 5}, Path: "releases[0].valueFiles", Hint: `did you mean "valuesFiles"?`},
 				{Pos: Pos{Line: 17, Column: 5}, Path: "releases[0].colour", Message: `unknown field "colour"`,
-					Hint: "fields allowed in releases[0]: name, namespace, chart, version, values, valuesFiles, needs, createNamespace, wait, timeout, maxHistory, forceConflicts, ignoreDifferences, crds, enabled, rollbackOnFailure, adopt"},
+					Hint: "fields allowed in releases[0]: name, namespace, chart, version, values, valuesFiles, needs, labels, createNamespace, wait, timeout, maxHistory, forceConflicts, ignoreDifferences, crds, enabled, rollbackOnFailure, adopt"},
 				{Pos: Pos{Line: 20, Column: 5}, Path: "environments.prod.relases", Hint: `did you mean "releases"?`},
 				// project is missing, because it was spelled Project.
 				{Path: "project", Message: "project is required"},
@@ -94,6 +94,20 @@ func TestLoadProblems(t *testing.T) {
 			},
 			// Wrongly typed fields are not reported again as missing: no "name is required".
 			count: 8,
+		},
+		{
+			file: "labels.yaml",
+			want: []Problem{
+				{Pos: Pos{Line: 10, Column: 7}, Path: `releases[0].labels["Bad Key"]`, Message: `invalid label key "Bad Key"`},
+				{Pos: Pos{Line: 11, Column: 7}, Path: "releases[0].labels.tier", Message: `invalid value "has spaces" of label "tier"`},
+				{Pos: Pos{Line: 16, Column: 13}, Path: "releases[1].labels", Message: "expected a mapping, got a list"},
+				{Pos: Pos{Line: 22, Column: 9}, Path: "releases[2].labels.team", Message: "expected a string, got a mapping"},
+				{Pos: Pos{Line: 23, Column: 7}, Path: "releases[2].labels.-leading", Message: `invalid label key "-leading"`},
+				// Labels select releases the same way in every environment.
+				{Pos: Pos{Line: 28, Column: 9}, Path: "environments.prod.releases.web.labels", Message: `unknown field "labels"`},
+			},
+			// team: payments, example.com/tier: "1" and empty: "" are valid.
+			count: 6,
 		},
 		{
 			file: "duplicate-keys.yaml",

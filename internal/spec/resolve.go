@@ -36,7 +36,7 @@ func (d *Document) Resolve(env string) (*Resolved, error) {
 		s := d.enabledIn(i, env, e.Releases[r.Name])
 		off[r.Name] = s
 		if s.off {
-			out.Disabled = append(out.Disabled, DisabledRelease{Name: r.Name, Namespace: r.Namespace, Reason: s.reason, Pos: d.Pos("releases", i)})
+			out.Disabled = append(out.Disabled, DisabledRelease{Name: r.Name, Namespace: r.Namespace, Labels: maps.Clone(r.Labels), Reason: s.reason, Pos: d.Pos("releases", i)})
 		}
 	}
 	if ps := d.checkNeedsEnabled(env, off); len(ps) > 0 {
@@ -174,6 +174,7 @@ func (d *Document) resolveRelease(i int, env string, o ReleaseOverride) (Resolve
 		Version:           version,
 		Values:            layers,
 		Needs:             slices.Clone(r.Needs),
+		Labels:            maps.Clone(r.Labels),
 		CreateNamespace:   createNamespace,
 		Wait:              r.Wait,
 		Timeout:           timeout, // validated by Load

@@ -92,6 +92,8 @@ type Resolved struct {
 type DisabledRelease struct {
 	Name      string
 	Namespace string
+	// Labels are the release's labels of kaji.yaml.
+	Labels map[string]string
 	// Reason says which enabled: false leaves it out, with its file:line, such as
 	// "disabled in environment \"test\" (environments.test.releases.db.enabled at kaji.yaml:40)".
 	Reason string
@@ -111,8 +113,10 @@ type ResolvedRelease struct {
 	Version string
 	// Values are the layers to merge over the chart's defaults, lowest precedence first:
 	// valuesFiles, values, then the environment's valuesFiles and values.
-	Values          []ValuesLayer
-	Needs           []string
+	Values []ValuesLayer
+	Needs  []string
+	// Labels are the release's labels of kaji.yaml, which select it on the command line.
+	Labels          map[string]string
 	CreateNamespace bool
 	// Wait is the release's own wait setting, or nil to follow the command line.
 	Wait *bool

@@ -90,6 +90,10 @@ type Release struct {
 	ValuesFiles []string `json:"valuesFiles,omitempty"`
 	// Needs names releases that must be applied before this one.
 	Needs []string `json:"needs,omitempty"`
+	// Labels are key: value pairs that pick the release on the command line, as kaji plan -l
+	// team=payments does. Keys and values follow the syntax of Kubernetes labels. They stay in
+	// kaji.yaml: kaji does not put them on the release or its objects.
+	Labels map[string]string `json:"labels,omitempty"`
 	// CreateNamespace creates the namespace when missing. Default true.
 	CreateNamespace *bool `json:"createNamespace,omitempty"`
 	// Wait makes apply wait until the release's objects are ready, overriding --wait.

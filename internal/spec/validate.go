@@ -127,6 +127,7 @@ func (v *validator) validateReleases() {
 		v.validateMaxHistory(p.with("maxHistory"), r.MaxHistory)
 		v.validateIgnoreDifferences(p.with("ignoreDifferences"), r.IgnoreDifferences)
 		v.validateCRDs(p.with("crds"), r.CRDs)
+		v.validateLabels(p.with("labels"), r.Labels)
 	}
 	v.validateNeeds()
 }
