@@ -132,7 +132,7 @@ else.`,
 				if err != nil {
 					return err
 				}
-				s.prepareValues(ctx, streams, nil)
+				s.prepareValues(ctx, streams, names)
 				tx := &apply.Transaction{Planner: planner, Runner: rn, Flights: l}
 				s.review(tx, streams, f)
 				res, err := tx.Run(ctx, s.resolved, plan.Options{Releases: names, Prune: f.prune, Adopt: f.adopt, ForceConflicts: f.forceConflicts, ForceCRDs: f.forceCRDs})

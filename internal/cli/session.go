@@ -43,7 +43,8 @@ type session struct {
 	// eks is the EKS cluster the session will dial, if it dials one: ECR tokens asked for
 	// before (apply validates its charts first) are asked as the same identity.
 	eks *spec.EKS
-	// warnings are said once the values are prepared.
+	// warnings are said once the values are prepared; mu guards them.
+	mu       sync.Mutex
 	warnings []string
 }
 
@@ -58,7 +59,6 @@ func (s *session) addSecret(value, label string) error {
 // with the session's AWS configuration, every such value registered as a secret.
 func (s *session) newValues() *values.Set {
 	shortIn := map[string]int{}
-	var mu sync.Mutex
 	return values.NewSet(values.Options{
 		Decrypter: sopsvalues.Decrypter{},
 		Resolver:  secrets.NewLazy(s.awsConfig, s.secrets),
@@ -68,12 +68,12 @@ func (s *session) newValues() *values.Set {
 			if err := s.addSecret(value, secrets.LabelFile(name)); errors.As(err, &short) {
 				// SOPS encrypts every value of a file by default, short settings included:
 				// they are not refused, but the user is told that they show.
-				mu.Lock()
+				s.mu.Lock()
 				shortIn[name]++
 				if shortIn[name] == 1 {
 					s.warnings = append(s.warnings, fmt.Sprintf("%s: values shorter than %d bytes are not hidden in output; keep secrets longer, or leave settings unencrypted (unencrypted_suffix or encrypted_regex)", name, secrets.MinLength))
 				}
-				mu.Unlock()
+				s.mu.Unlock()
 			}
 			return nil
 		},
@@ -101,10 +101,13 @@ func (s *session) prepareValues(ctx context.Context, streams Streams, names []st
 		}
 	}
 	_ = s.values.Prepare(ctx, rels)
-	for _, w := range s.warnings {
+	s.mu.Lock()
+	warnings := s.warnings
+	s.warnings = nil
+	s.mu.Unlock()
+	for _, w := range warnings {
 		fmt.Fprintln(streams.Err, "warning: "+w)
 	}
-	s.warnings = nil
 }
 
 // awsConfig is what references are resolved with: the EKS connection's configuration, or

@@ -26,7 +26,9 @@ chart, the version kaji.yaml asks for, the version deployed (the one that runs, 
 when a later revision failed or is pending), the latest revision and when it was
 made, and the state as kaji plan computes it (install, upgrade, in-sync, drifted,
 pending, failed, unmanaged or orphan). Status skips plan's server-side dry runs, so
-it is cheap: a few requests whatever the number of releases.
+it is cheap: a few requests to the API server whatever the number of releases. Like
+plan, it reads the references to secrets in values and decrypts SOPS files (in
+memory, to compare values), so it needs the same AWS and KMS permissions.
 
 Release names, and label selectors (-l) over the labels of kaji.yaml, limit the rows
 to those releases and the releases they need (--skip-needs leaves these out); orphans

@@ -47,8 +47,14 @@ func (p *Planner) load(ctx context.Context, w *work) (*chartv2.Chart, map[string
 	if err != nil {
 		return nil, nil, err
 	}
-	if sv, ok := p.values().(values.Secrets); ok && w.hist.latest != nil {
-		sv.Previous(w.spec.Name, w.hist.latest.Config)
+	if sv, ok := p.values().(values.Secrets); ok {
+		// The diff is against the base revision, the live objects may hold the deployed one's
+		// values, and the latest may be a failed upgrade: all of them are previous values.
+		for _, r := range []*rspb.Release{w.hist.latest, w.hist.deployed} {
+			if r != nil {
+				sv.Previous(w.spec.Name, r.Config)
+			}
+		}
 	}
 	w.out.Loaded, w.out.Values = ch, vals
 	if ch.Metadata != nil {

@@ -32,6 +32,8 @@ type layer struct {
 	docs []*yaml.Node
 	// inline is, for inline values, the field path of the values mapping in kaji.yaml.
 	inline []any
+	// sops is set for a SOPS-encrypted file, whose values read as placeholders offline.
+	sops bool
 }
 
 // readLayers reads the values layers of release r. It returns the layers and, when a values
@@ -84,7 +86,8 @@ func (v *validator) readFile(release string, src spec.ValuesLayer) (*layer, *Fin
 		}
 	}
 	read := data
-	if sopsvalues.IsSOPS(data) {
+	encrypted := sopsvalues.IsSOPS(data)
+	if encrypted {
 		// Offline, a SOPS file's keys are checked, not its values: they read as placeholders.
 		if read, err = sopsvalues.Placeholders(data); err != nil {
 			return nil, &Finding{Severity: Error, Code: CodeValuesYAML, Release: release, Pos: spec.Pos{File: name},
@@ -102,7 +105,7 @@ func (v *validator) readFile(release string, src spec.ValuesLayer) (*layer, *Fin
 			Message: oneLine(msg + "; Helm rejects this file too"),
 		}
 	}
-	return &layer{src: src, vals: vals, file: name, docs: yamlDocs(data)}, nil
+	return &layer{src: src, vals: vals, file: name, docs: yamlDocs(data), sops: encrypted}, nil
 }
 
 // displayPath names a values file the way findings show it: relative to kaji.yaml's directory,

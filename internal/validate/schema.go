@@ -19,6 +19,7 @@ import (
 	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
 
 	"kaji.dev/kaji/internal/render"
+	"kaji.dev/kaji/internal/secrets"
 	"kaji.dev/kaji/internal/spec"
 )
 
@@ -58,15 +59,39 @@ func (v *validator) checkSchema(r spec.ResolvedRelease, prep *render.Prepared, l
 		}
 		seen[key] = true
 		pos := r.Pos
+		sev, note := Error, ""
 		if w := winner(layers, x.path); w != nil {
 			pos, _ = w.pos(v.doc, x.path)
+			if standIn(w, x.path) {
+				// Offline, the value is a reference or a SOPS placeholder, not the secret:
+				// the schema checks the real value at plan and apply.
+				sev, note = Info, "; the value is a secret that validate does not read, so plan and apply check it"
+			}
 		}
 		out = append(out, Finding{
-			Severity: Error, Code: CodeSchema, Release: r.Name, Pos: pos, Path: x.path,
-			Message: oneLine(fmt.Sprintf("%s (values.schema.json of chart %s)", x.message, x.chart)),
+			Severity: sev, Code: CodeSchema, Release: r.Name, Pos: pos, Path: x.path,
+			Message: oneLine(fmt.Sprintf("%s (values.schema.json of chart %s)%s", x.message, x.chart, note)),
 		})
 	}
 	return out
+}
+
+// standIn reports whether the value of l at path stands in for a secret offline: a value of
+// a SOPS file, or a reference.
+func standIn(l *layer, path []string) bool {
+	if l.sops {
+		return true
+	}
+	s, ok := valueAt(l.vals, path)
+	if !ok {
+		return false
+	}
+	str, ok := s.(string)
+	if !ok {
+		return false
+	}
+	_, isRef, _ := secrets.Parse(str)
+	return isRef
 }
 
 // violations validates vals against the schema of ch and, for each subchart that has values,

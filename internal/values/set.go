@@ -352,7 +352,11 @@ func (s *Set) resolve(ctx context.Context, merged map[string]map[string]any) map
 	resolved, err := s.opts.Resolver.Resolve(ctx, all)
 	if err == nil {
 		for k := range all {
-			v, _ := resolved[k].(map[string]any)
+			v, ok := resolved[k].(map[string]any)
+			if !ok {
+				out[k] = &relEntry{err: fmt.Errorf("resolving the references gave no values for the release")}
+				continue
+			}
 			out[k] = &relEntry{vals: v}
 		}
 		return out

@@ -2,7 +2,6 @@ package view
 
 import (
 	"fmt"
-	"html"
 	"io"
 	"strings"
 
@@ -58,14 +57,15 @@ func MarkdownMarker(project, environment string) string {
 // markdownBlocks splits the Markdown of a plan into the blocks that fit cuts.
 func markdownBlocks(p *plan.Plan, opts MarkdownOptions) *mdDoc {
 	d := &mdDoc{command: "plan", redact: opts.Redact}
+	hide := opts.redactor()
 	var head strings.Builder
 	head.WriteString(MarkdownMarker(p.Project, p.Environment) + "\n")
-	head.WriteString("### kaji plan: project " + codeSpan(p.Project))
+	head.WriteString("### kaji plan: project " + mdCode(hide, p.Project))
 	if p.Environment != "" {
-		head.WriteString(", environment " + codeSpan(p.Environment))
+		head.WriteString(", environment " + mdCode(hide, p.Environment))
 	}
 	if opts.Context != "" {
-		head.WriteString(", context " + codeSpan(opts.Context))
+		head.WriteString(", context " + mdCode(hide, opts.Context))
 	}
 	head.WriteString("\n\n")
 	if len(p.Releases) == 0 {
@@ -75,24 +75,24 @@ func markdownBlocks(p *plan.Plan, opts MarkdownOptions) *mdDoc {
 		head.WriteString("| Release | Namespace | Chart | State | Action | Changes |\n|---|---|---|---|---|---|\n")
 		d.add(mdBlock{kind: mdFixed, text: head.String()})
 		for _, r := range p.Releases {
-			row := "| " + strings.Join([]string{cellText(r.Name), cellText(r.Namespace), cellText(chartOf(r)),
-				cellText(string(r.State)), cellText(string(r.Action)), cellText(changeCounts(r))}, " | ") + " |\n"
+			row := "| " + strings.Join([]string{mdCell(hide, r.Name), mdCell(hide, r.Namespace), mdCell(hide, chartOf(r)),
+				mdCell(hide, string(r.State)), mdCell(hide, string(r.Action)), mdCell(hide, changeCounts(r))}, " | ") + " |\n"
 			d.add(mdBlock{kind: mdRow, release: r.Name, text: row})
 		}
 	}
 	var tail strings.Builder
-	fmt.Fprintf(&tail, "\n**%s**\n", escapeText(Footer(p)))
+	fmt.Fprintf(&tail, "\n**%s**\n", mdEsc(hide, Footer(p)))
 	if h := p.Lock; h != nil {
 		state := "a kaji run is changing the project now"
 		if h.Expired {
 			state = "renewed longer ago than its lease: that run looks stopped without releasing it"
 		}
-		fmt.Fprintf(&tail, "\n**Lock:** held by %s (%s)\n", escapeText(h.String()), state)
+		fmt.Fprintf(&tail, "\n**Lock:** held by %s (%s)\n", mdEsc(hide, h.String()), state)
 	}
 	if len(p.Warnings) > 0 {
 		tail.WriteString("\n")
 		for _, w := range p.Warnings {
-			fmt.Fprintf(&tail, "- **Warning:** %s\n", escapeText(w))
+			fmt.Fprintf(&tail, "- **Warning:** %s\n", mdEsc(hide, w))
 		}
 	}
 	d.add(mdBlock{kind: mdFixed, text: tail.String()})
@@ -103,8 +103,8 @@ func markdownBlocks(p *plan.Plan, opts MarkdownOptions) *mdDoc {
 		d.sections++
 		section := d.sections
 		d.add(mdBlock{kind: mdSectionHead, release: r.Name, section: section,
-			text: "\n<details><summary>" + summaryHTML(r) + "</summary>\n\n"})
-		if details := releaseDetails(r, p); details != "" {
+			text: "\n<details><summary>" + summaryHTML(hide, r) + "</summary>\n\n"})
+		if details := releaseDetails(hide, r, p); details != "" {
 			d.add(mdBlock{kind: mdDetails, release: r.Name, section: section, text: details,
 				cut: "*Details cut to fit the comment.*\n\n"})
 		}
@@ -158,7 +158,7 @@ func changeCounts(r plan.Release) string {
 
 // summaryHTML is the one line a collapsed section shows: the text view's release header,
 // in HTML, since GitHub renders no Markdown inside <summary>.
-func summaryHTML(r plan.Release) string {
+func summaryHTML(hide func(string) string, r plan.Release) string {
 	h := releaseHeader(r)
 	sym := symbol(r)
 	if r.Action == plan.ActionUninstall {
@@ -166,21 +166,21 @@ func summaryHTML(r plan.Release) string {
 		h = sym + " " + r.Name + " (" + r.Namespace + "): uninstall, as --prune says"
 	}
 	_, rest, _ := strings.Cut(h, "): ")
-	return fmt.Sprintf("<code>%s</code> <b>%s</b> (%s): %s", html.EscapeString(sym), html.EscapeString(r.Name),
-		html.EscapeString(r.Namespace), html.EscapeString(rest))
+	return fmt.Sprintf("<code>%s</code> <b>%s</b> (%s): %s", mdHTML(hide, sym), mdHTML(hide, r.Name),
+		mdHTML(hide, r.Namespace), mdHTML(hide, rest))
 }
 
 // releaseDetails is what a section says before its diff: why the release is in its state,
 // then its errors, conflicts, hooks, warnings and ignored fields, which a cut diff leaves
 // in place.
-func releaseDetails(r plan.Release, p *plan.Plan) string {
+func releaseDetails(hide func(string) string, r plan.Release, p *plan.Plan) string {
 	var b strings.Builder
 	if r.Err == nil {
-		fmt.Fprintf(&b, "%s\n\n", escapeText(reasonOf(r, p.Time)))
+		fmt.Fprintf(&b, "%s\n\n", mdEsc(hide, reasonOf(r, p.Time)))
 	}
 	var items []string
 	if r.Err != nil {
-		items = append(items, "**Error:** "+escapeText(r.Err.Error()))
+		items = append(items, "**Error:** "+mdEsc(hide, r.Err.Error()))
 	}
 	unchanged := 0
 	for _, c := range r.Changes {
@@ -189,20 +189,20 @@ func releaseDetails(r plan.Release, p *plan.Plan) string {
 			continue
 		}
 		if c.Err != nil {
-			items = append(items, fmt.Sprintf("**Error:** %s: %s", objectName(c.Object), escapeText(c.Err.Error())))
+			items = append(items, fmt.Sprintf("**Error:** %s: %s", objectName(hide, c.Object), mdEsc(hide, c.Err.Error())))
 		}
 		for _, conflict := range c.Conflicts {
-			items = append(items, fmt.Sprintf("**Conflict:** %s: %s (%s)", objectName(c.Object), escapeText(conflict.String()), escapeText(verdict(r, conflict))))
+			items = append(items, fmt.Sprintf("**Conflict:** %s: %s (%s)", objectName(hide, c.Object), mdEsc(hide, conflict.String()), mdEsc(hide, verdict(r, conflict))))
 		}
 	}
 	for _, h := range r.Hooks {
-		items = append(items, escapeText(fmt.Sprintf("hook %s %s runs %s (not dry-run)", h.Kind, h.Name, strings.Join(h.Events, " and "))))
+		items = append(items, mdEsc(hide, fmt.Sprintf("hook %s %s runs %s (not dry-run)", h.Kind, h.Name, strings.Join(h.Events, " and "))))
 	}
 	for _, w := range r.Warnings {
-		items = append(items, "**Warning:** "+escapeText(w))
+		items = append(items, "**Warning:** "+mdEsc(hide, w))
 	}
 	for _, f := range r.Ignored {
-		items = append(items, fmt.Sprintf("ignored: %s %s (ignoreDifferences)", objectName(f.Object), escapeText(f.Path)))
+		items = append(items, fmt.Sprintf("ignored: %s %s (ignoreDifferences)", objectName(hide, f.Object), mdEsc(hide, f.Path)))
 	}
 	if unchanged > 0 {
 		items = append(items, fmt.Sprintf("%d object(s) unchanged", unchanged))
@@ -258,10 +258,10 @@ func releaseDiff(r plan.Release) string {
 }
 
 // objectName is an object in Markdown: "`Deployment.apps web` (apps)".
-func objectName(ref plan.ObjectRef) string {
-	s := codeSpan(ref.String())
+func objectName(hide func(string) string, ref plan.ObjectRef) string {
+	s := mdCode(hide, ref.String())
 	if ref.Namespace != "" {
-		s += " (" + escapeText(ref.Namespace) + ")"
+		s += " (" + mdEsc(hide, ref.Namespace) + ")"
 	}
 	return s
 }

@@ -2,6 +2,7 @@ package view
 
 import (
 	"fmt"
+	"html"
 	"strings"
 )
 
@@ -214,6 +215,22 @@ func escapeText(s string) string { return markdownEscaper.Replace(strings.TrimRi
 
 // cellText is text for a cell of a table.
 func cellText(s string) string { return escapeText(s) }
+
+// mdEsc, mdCode, mdCell and mdHTML are escapeText, codeSpan, cellText and html.EscapeString of s
+// with the run's secrets replaced by their labels first: escaped, a secret would no longer
+// match any form the registry knows.
+func mdEsc(hide func(string) string, s string) string  { return escapeText(hide(s)) }
+func mdCode(hide func(string) string, s string) string { return codeSpan(hide(s)) }
+func mdCell(hide func(string) string, s string) string { return cellText(hide(s)) }
+func mdHTML(hide func(string) string, s string) string { return html.EscapeString(hide(s)) }
+
+// redactor returns opts.Redact, or a function that changes nothing.
+func (o MarkdownOptions) redactor() func(string) string {
+	if o.Redact == nil {
+		return func(s string) string { return s }
+	}
+	return o.Redact
+}
 
 // codeSpan is s as inline code, with enough backticks around it that those in s do not end it.
 func codeSpan(s string) string {

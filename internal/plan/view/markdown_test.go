@@ -3,6 +3,7 @@ package view
 import (
 	"bytes"
 	"cmp"
+	"errors"
 	"fmt"
 	"html"
 	"regexp"
@@ -362,5 +363,30 @@ func TestStatusMarkdownGolden(t *testing.T) {
 	golden(t, "status.md", out.String())
 	if rows := parseMarkdown(t, out.String()).rows; len(rows) != len(everyState().Releases) {
 		t.Errorf("%d rows, want %d", len(rows), len(everyState().Releases))
+	}
+}
+
+// A secret quoted in an error or a warning is hidden although Markdown escapes its characters:
+// it is replaced before it is escaped.
+func TestMarkdownRedactsBeforeEscaping(t *testing.T) {
+	const value = "db_pass*word&1<x>"
+	label := secrets.LabelRef("ref+awsssm:///shop/db")
+	reg := secrets.NewRegistry()
+	if err := reg.Add(value, label); err != nil {
+		t.Fatal(err)
+	}
+	p := inSyncPlan()
+	r := configMapRelease("api", "a\n", "b\n")
+	r.Err = errors.New(`the API server refused ConfigMap api: data.dsn: "postgres://u:` + value + `@h"`)
+	r.Warnings = append(r.Warnings, "value "+value+" looks odd")
+	p.Releases = append(p.Releases, r)
+	out := markdown(t, p, MarkdownOptions{Redact: reg.Redact})
+	for _, form := range []string{"pass", `pass\*word`, "word&amp;1"} {
+		if strings.Contains(out, form) {
+			t.Errorf("markdown shows %q of the secret:\n%s", form, out)
+		}
+	}
+	if strings.Count(out, label) < 2 {
+		t.Errorf("want the label in the error and the warning:\n%s", out)
 	}
 }

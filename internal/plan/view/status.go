@@ -127,6 +127,7 @@ func orDash(s string) string {
 // StatusMarkdown writes the status table in Markdown, for a pull request or an issue, within
 // opts.Limit as Markdown keeps a plan (only rows can be cut: status has no diffs).
 func StatusMarkdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
+	hide := opts.redactor()
 	if opts.Limit == 0 {
 		opts.Limit = CommentLimit
 	}
@@ -134,12 +135,12 @@ func StatusMarkdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
 		opts.Redact = func(s string) string { return s }
 	}
 	d := &mdDoc{command: "status", redact: opts.Redact}
-	head := "### kaji status: project " + codeSpan(p.Project)
+	head := "### kaji status: project " + mdCode(hide, p.Project)
 	if p.Environment != "" {
-		head += ", environment " + codeSpan(p.Environment)
+		head += ", environment " + mdCode(hide, p.Environment)
 	}
 	if opts.Context != "" {
-		head += ", context " + codeSpan(opts.Context)
+		head += ", context " + mdCode(hide, opts.Context)
 	}
 	d.add(mdBlock{kind: mdFixed, text: head + "\n\n| Name | Namespace | Chart | Desired | Deployed | Revision | State | Last deployed |\n" +
 		"|---|---|---|---|---|---|---|---|\n"})
@@ -154,24 +155,24 @@ func StatusMarkdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
 		}
 		cells := []string{r.Name, r.Namespace, orDash(row.Chart), orDash(row.DesiredVersion), orDash(row.DeployedVersion), revision, row.State, last}
 		for i, c := range cells {
-			cells[i] = cellText(c)
+			cells[i] = mdCell(hide, c)
 		}
 		d.add(mdBlock{kind: mdRow, release: r.Name, text: "| " + strings.Join(cells, " | ") + " |\n"})
 	}
 	var tail strings.Builder
 	for _, r := range p.Releases {
 		if r.Err != nil {
-			fmt.Fprintf(&tail, "\n- **Error:** %s: %s", codeSpan(r.Name), escapeText(r.Err.Error()))
+			fmt.Fprintf(&tail, "\n- **Error:** %s: %s", mdCode(hide, r.Name), mdEsc(hide, r.Err.Error()))
 		}
 	}
 	if h := p.Lock; h != nil {
-		fmt.Fprintf(&tail, "\n- **Lock:** held by %s", escapeText(h.String()))
+		fmt.Fprintf(&tail, "\n- **Lock:** held by %s", mdEsc(hide, h.String()))
 		if h.Expired {
 			tail.WriteString(" (expired)")
 		}
 	}
 	for _, w := range p.Warnings {
-		fmt.Fprintf(&tail, "\n- **Warning:** %s", escapeText(w))
+		fmt.Fprintf(&tail, "\n- **Warning:** %s", mdEsc(hide, w))
 	}
 	if tail.Len() > 0 {
 		d.add(mdBlock{kind: mdFixed, text: "\n" + strings.TrimPrefix(tail.String(), "\n") + "\n"})

@@ -64,8 +64,18 @@ func collect(v any, set map[string]bool) {
 func match(enc, plain any, set map[string]bool) {
 	switch e := enc.(type) {
 	case string:
-		if s, ok := plain.(string); ok && s != "" && strings.HasPrefix(e, "ENC[AES256_GCM,") {
-			set[s] = true
+		if !strings.HasPrefix(e, "ENC[AES256_GCM,") {
+			return
+		}
+		switch p := plain.(type) {
+		case string:
+			if p != "" {
+				set[p] = true
+			}
+		case int, int64, uint64, float64:
+			// A number written unquoted (password: 48213977) is as secret as a string; short
+			// ones are left to the registry's minimum length.
+			set[fmt.Sprint(p)] = true
 		}
 	case map[string]any:
 		for k, c := range e {
