@@ -222,7 +222,7 @@ func TestSetDecryptsSOPSAndTellsPreviousSecrets(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("values = %v, want %v", got, want)
 	}
-	if !reflect.DeepEqual(told, map[string]string{"sops-password-1": file}) {
+	if !reflect.DeepEqual(told, map[string]string{"sops-password-1": file, "5432": file}) {
 		t.Errorf("OnSecret told %v", told)
 	}
 	// The file is read once per run: a change on disk is not seen by a second release.
