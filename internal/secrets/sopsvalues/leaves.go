@@ -20,8 +20,8 @@ func Leaves(decrypted map[string]any) []string {
 	return sorted(set)
 }
 
-// EncryptedLeaves is Leaves restricted to the values that the SOPS file holds encrypted as
-// strings: a file written with encrypted_regex, unencrypted_suffix and the like keeps other
+// EncryptedLeaves lists the values that the SOPS file holds encrypted, strings and the text of
+// numbers: a file written with encrypted_regex, unencrypted_suffix and the like keeps other
 // values in the clear, and those are not secret. encrypted is the file as read; decrypted is the
 // result of Decrypt, parsed. Values are matched by their path in the two documents.
 func EncryptedLeaves(file string, encrypted []byte, decrypted map[string]any) ([]string, error) {

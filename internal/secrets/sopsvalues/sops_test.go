@@ -326,7 +326,7 @@ func TestEncryptedLeaves(t *testing.T) {
 			return sops.Metadata{KeyGroups: []sops.KeyGroup{g}}
 		}, []string{
 			"-----BEGIN PRIVATE KEY-----\nnot-a-real-key-4d5e\n-----END PRIVATE KEY-----\n",
-			"10Gi", "GF_DATABASE_PASSWORD", "GF_LOG_LEVEL", "admin", "db-pass-9c2b", "info",
+			"0.25", "10Gi", "2", "GF_DATABASE_PASSWORD", "GF_LOG_LEVEL", "admin", "db-pass-9c2b", "info",
 			"s3cr3t-grafana-admin-7f1e", "tok-été-東京-31ab",
 		}},
 	}
