@@ -26,7 +26,14 @@ type KMSKey struct {
 	Profile string
 	// Context is the encryption context the data key was encrypted with; nil for none.
 	Context map[string]string
+	// OtherKeys: every key group that lists the key lists other keys too (age, PGP, another
+	// KMS key, ...), any of which can stand in for it. When it is false, decrypting the file
+	// needs this key.
+	OtherKeys bool
 }
+
+// kmsKeysGroupFields are the master key lists SOPS writes into a key group.
+var kmsKeysGroupFields = []string{"kms", "age", "pgp", "gcp_kms", "azure_kv", "hc_vault", "hckms"}
 
 // KMSKeys lists the AWS KMS keys of a SOPS-encrypted YAML or JSON document: those of its
 // sops.kms list and of the kms lists of its sops.key_groups, in file order, each once. It reads
@@ -39,19 +46,23 @@ func KMSKeys(data []byte) ([]KMSKey, error) {
 		return nil, err
 	}
 	var out []KMSKey
-	seen := map[string]bool{}
-	add := func(where string, list any) error {
-		keys, err := kmsKeysList(where, list)
+	seen := map[string]int{}
+	add := func(where string, group map[string]any) error {
+		keys, err := kmsKeysList(where, group["kms"])
+		others := kmsKeysInGroup(group) > 1
 		for _, k := range keys {
 			id := kmsKeysIdentity(k)
-			if !seen[id] {
-				seen[id] = true
-				out = append(out, k)
+			if i, ok := seen[id]; ok {
+				out[i].OtherKeys = out[i].OtherKeys && others
+				continue
 			}
+			seen[id] = len(out)
+			k.OtherKeys = others
+			out = append(out, k)
 		}
 		return err
 	}
-	if err := add("sops.kms", meta["kms"]); err != nil {
+	if err := add("sops.kms", meta); err != nil {
 		return nil, err
 	}
 	groups, ok := meta["key_groups"].([]any)
@@ -63,7 +74,7 @@ func KMSKeys(data []byte) ([]KMSKey, error) {
 		if !ok {
 			return nil, fmt.Errorf("sops.key_groups[%d] is not a mapping", i)
 		}
-		if err := add(fmt.Sprintf("sops.key_groups[%d].kms", i), gm["kms"]); err != nil {
+		if err := add(fmt.Sprintf("sops.key_groups[%d].kms", i), gm); err != nil {
 			return nil, err
 		}
 	}
@@ -131,6 +142,17 @@ func kmsKeysList(where string, list any) ([]KMSKey, error) {
 		out = append(out, k)
 	}
 	return out, nil
+}
+
+// kmsKeysInGroup counts the master keys of a key group, of every type.
+func kmsKeysInGroup(group map[string]any) int {
+	n := 0
+	for _, f := range kmsKeysGroupFields {
+		if list, ok := group[f].([]any); ok {
+			n += len(list)
+		}
+	}
+	return n
 }
 
 // kmsKeysMapping accepts a mapping with string keys, as JSON and YAML decode them.

@@ -25,6 +25,7 @@ type keysCase struct {
 		Role    string            `json:"role"`
 		Profile string            `json:"profile"`
 		Context map[string]string `json:"context"`
+		Others  bool              `json:"otherKeys"`
 	} `json:"keys"`
 	Err string `json:"err"`
 }
@@ -75,7 +76,7 @@ func TestKMSKeys(t *testing.T) {
 			}
 			var want []KMSKey
 			for _, k := range c.Keys {
-				want = append(want, KMSKey{ARN: k.ARN, Role: k.Role, Profile: k.Profile, Context: k.Context})
+				want = append(want, KMSKey{ARN: k.ARN, Role: k.Role, Profile: k.Profile, Context: k.Context, OtherKeys: k.Others})
 			}
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("keys:\n got %+v\nwant %+v", got, want)
@@ -152,7 +153,7 @@ func TestKMSKeysOfEncryptedFile(t *testing.T) {
 		t.Fatal("the fixture has no top-level sops key to add a KMS key to")
 	}
 	keys, err = KMSKeys([]byte(withKMS))
-	if err != nil || !reflect.DeepEqual(keys, []KMSKey{{ARN: arn}}) {
+	if err != nil || !reflect.DeepEqual(keys, []KMSKey{{ARN: arn, OtherKeys: true}}) {
 		t.Fatalf("KMSKeys = %+v, %v", keys, err)
 	}
 }
