@@ -1,0 +1,188 @@
+package doctor
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"kaji.dev/kaji/internal/eks/awsauth"
+	"kaji.dev/kaji/internal/iampolicy"
+	"kaji.dev/kaji/internal/secrets"
+)
+
+// secretsFinding decides the status from what the simulations said, lists every permission
+// with what needs it and where, and writes the policy to attach.
+func secretsFinding(inv secretInventory, readers []*reader) Finding {
+	var denied, warned, unknown, broken, evidence []string
+	explicit := false
+	for _, r := range readers {
+		evidence = append(evidence, fmt.Sprintf("read as %s", r.who))
+		for _, n := range r.needs {
+			res, simulated := r.result(n)
+			state := "not checked"
+			switch {
+			case !simulated:
+				unknown = append(unknown, n.Action+" on "+n.Resource)
+			case res.Decision == iampolicy.Allow:
+				state = "allowed"
+			case res.Decision == iampolicy.Unknown:
+				state = describeResult(res)
+				unknown = append(unknown, n.Action+" on "+n.Resource)
+			default:
+				state = "denied: " + describeResult(res)
+				explicit = explicit || res.Decision == iampolicy.ExplicitDeny
+				item := n.Action + " for " + strings.Join(n.For, ", ")
+				if r.optional[n.Resource] {
+					warned = append(warned, item)
+				} else {
+					denied = append(denied, item)
+				}
+			}
+			for _, label := range n.For {
+				line := label
+				if where := inv.describeUses(label); where != "" {
+					line += " (" + where + ")"
+				}
+				evidence = append(evidence, fmt.Sprintf("%s: %s on %s: %s", line, n.Action, n.Resource, state))
+			}
+		}
+		if r.batch != nil {
+			if r.batch.Decision == iampolicy.Allow {
+				evidence = append(evidence, "secretsmanager:BatchGetSecretValue: allowed, kaji reads up to 20 secrets a call")
+			} else {
+				evidence = append(evidence, "secretsmanager:BatchGetSecretValue: not allowed, kaji reads secret by secret with GetSecretValue (enough)")
+			}
+		}
+		if r.problem != "" {
+			evidence = append(evidence, "cannot simulate the policies of "+r.who+": "+r.problem)
+		}
+		unknown = append(unknown, r.unplaced...)
+		broken = append(broken, r.broken...)
+		evidence = append(evidence, r.unplaced...)
+		evidence = append(evidence, r.broken...)
+		evidence = append(evidence, r.notes...)
+	}
+	evidence = append(evidence, inv.notes...)
+
+	f := Finding{Evidence: evidence}
+	refs := fmt.Sprintf("%d reference(s)", len(inv.refs))
+	if len(inv.keys) > 0 {
+		refs += fmt.Sprintf(" and %d SOPS KMS key(s)", len(inv.keys))
+	}
+	switch {
+	case len(denied) > 0 || len(broken) > 0:
+		f.Status = Fail
+		var parts []string
+		if len(denied) > 0 {
+			parts = append(parts, fmt.Sprintf("%d permission(s) missing: %s", len(denied), someOf(denied, 3)))
+		}
+		if len(broken) > 0 {
+			parts = append(parts, fmt.Sprintf("%d cannot be read whatever the permissions: %s", len(broken), someOf(broken, 2)))
+		}
+		f.Summary = "kaji cannot read all of the " + refs + ": " + strings.Join(parts, "; ")
+	case len(unknown) > 0:
+		f.Status = Unknown
+		f.Summary = fmt.Sprintf("could not check %d permission(s) of the %s: %s", len(unknown), refs, someOf(unknown, 2))
+		for _, r := range readers {
+			if r.problem != "" {
+				f.Summary = fmt.Sprintf("could not check the permissions of the %s: %s", refs, r.problem)
+				break
+			}
+		}
+	case len(warned) > 0:
+		f.Status = Warn
+		f.Summary = fmt.Sprintf("%d SOPS KMS key(s) denied (%s); other keys of the files can stand in", len(warned), someOf(warned, 2))
+	default:
+		f.Status = OK
+		f.Summary = "kaji may read the " + refs
+		return f
+	}
+	f.Fix = secretsFix(readers, broken, explicit)
+	return f
+}
+
+// secretsFix is the policy to attach to each reader, with all it needs, so that attaching it
+// again later takes nothing away.
+func secretsFix(readers []*reader, broken []string, explicit bool) *Fix {
+	fix := &Fix{}
+	var summaries []string
+	for _, r := range readers {
+		var needs []secrets.Need
+		for _, n := range r.needs {
+			if !strings.Contains(n.Resource, ":alias/") {
+				needs = append(needs, n)
+			}
+		}
+		if len(needs) == 0 {
+			continue
+		}
+		text, err := secrets.Policy(needs).JSON()
+		if err != nil {
+			summaries = append(summaries, err.Error())
+			continue
+		}
+		file := r.policyName + ".json"
+		kind, name := principalKindName(r.arn)
+		target := r.who
+		if fix.Snippet == nil {
+			fix.Snippet = &Snippet{Format: "json", File: file, Text: text}
+			summaries = append(summaries, "attach this policy to "+target+": it allows all that kaji reads, what is missing included")
+			if name != "" {
+				fix.Commands = append(fix.Commands, fmt.Sprintf("aws iam put-%s-policy --%s-name %s --policy-name %s --policy-document file://%s", kind, kind, name, r.policyName, file))
+			}
+			continue
+		}
+		summaries = append(summaries, "attach the policy of the second command to "+target)
+		compact, err := compactJSON(text)
+		if err != nil {
+			summaries = append(summaries, err.Error())
+			continue
+		}
+		if name == "" {
+			kind, name = "role", "ROLE_NAME"
+		}
+		fix.Commands = append(fix.Commands, fmt.Sprintf("aws iam put-%s-policy --%s-name %s --policy-name %s --policy-document '%s'", kind, kind, name, r.policyName, compact))
+	}
+	if explicit {
+		summaries = append(summaries, "a Deny statement matches as well (see the evidence): remove or narrow it, since no Allow overrides a Deny")
+	}
+	if len(broken) > 0 {
+		summaries = append(summaries, "create what does not exist, or fix the reference's name or ?region=")
+	}
+	for _, r := range readers {
+		summaries = append(summaries, r.unplaced...)
+	}
+	if len(summaries) == 0 {
+		summaries = append(summaries, "see the evidence")
+	}
+	fix.Summary = strings.Join(summaries, "; ")
+	return fix
+}
+
+// principalKindName splits a user or role ARN for `aws iam put-user-policy` or
+// `put-role-policy`; both are empty for anything else.
+func principalKindName(arn string) (string, string) {
+	p, err := awsauth.ParsePrincipalARN(arn)
+	if err != nil || (p.Kind != "user" && p.Kind != "role") {
+		return "", ""
+	}
+	return p.Kind, p.Name
+}
+
+// compactJSON is a JSON document on one line, for a command's argument.
+func compactJSON(text string) (string, error) {
+	var b bytes.Buffer
+	if err := json.Compact(&b, []byte(text)); err != nil {
+		return "", fmt.Errorf("compact the policy: %w", err)
+	}
+	return b.String(), nil
+}
+
+// someOf joins the first n items, and says how many more there are.
+func someOf(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, "; ")
+	}
+	return fmt.Sprintf("%s; and %d more", strings.Join(items[:n], "; "), len(items)-n)
+}
