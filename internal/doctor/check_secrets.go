@@ -59,6 +59,9 @@ type reader struct {
 	// region); unplaced are permissions doctor cannot write down (a key known by its alias);
 	// notes are the rest.
 	broken, unplaced, notes []string
+	// keysUnknown: doctor could not learn whether some parameters or secrets are under a
+	// customer managed KMS key.
+	keysUnknown bool
 }
 
 func (r *reader) probeOf(n secrets.Need) string {
@@ -299,6 +302,7 @@ func mergeReader(readers []*reader, r *reader) []*reader {
 			maps.Copy(o.optional, r.optional)
 			o.unplaced = append(o.unplaced, r.unplaced...)
 			o.notes = append(o.notes, r.notes...)
+			o.keysUnknown = o.keysUnknown || r.keysUnknown
 			return readers
 		}
 	}

@@ -107,6 +107,7 @@ func (c secretsCheck) describeParameters(ctx context.Context, r *reader, refs []
 		if err != nil {
 			r.notes = append(r.notes, fmt.Sprintf("a SecureString parameter in %s under a customer managed KMS key needs kms:Decrypt on that key too; ssm:DescribeParameters, which tells the key, failed: %s",
 				region, errorText(err)))
+			r.keysUnknown = true
 			continue
 		}
 		for _, p := range places {
@@ -156,6 +157,7 @@ func (c secretsCheck) describeSecrets(ctx context.Context, r *reader, refs []sec
 		}
 	}
 	if len(denied) > 0 {
+		r.keysUnknown = true
 		r.notes = append(r.notes, fmt.Sprintf("a secret under a customer managed KMS key needs kms:Decrypt on that key too; secretsmanager:DescribeSecret, which tells the key, failed for %s: %s",
 			strings.Join(denied, ", "), errorText(firstErr)))
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"kaji.dev/kaji/internal/eks/awsauth"
@@ -14,9 +15,12 @@ import (
 // secretsFinding decides the status from what the simulations said, lists every permission
 // with what needs it and where, and writes the policy to attach.
 func secretsFinding(inv secretInventory, readers []*reader) Finding {
-	var denied, warned, unknown, broken, evidence []string
-	explicit := false
+	var warned, unknown, broken, evidence []string
+	denied := map[string][]string{} // by action: what needs it
+	deniedLabels := map[string]bool{}
+	explicit, keysUnknown := false, false
 	for _, r := range readers {
+		keysUnknown = keysUnknown || r.keysUnknown
 		evidence = append(evidence, fmt.Sprintf("read as %s", r.who))
 		for _, n := range r.needs {
 			res, simulated := r.result(n)
@@ -32,11 +36,15 @@ func secretsFinding(inv secretInventory, readers []*reader) Finding {
 			default:
 				state = "denied: " + describeResult(res)
 				explicit = explicit || res.Decision == iampolicy.ExplicitDeny
-				item := n.Action + " for " + strings.Join(n.For, ", ")
 				if r.optional[n.Resource] {
-					warned = append(warned, item)
-				} else {
-					denied = append(denied, item)
+					warned = append(warned, n.Action+" for "+strings.Join(n.For, ", "))
+					break
+				}
+				for _, label := range n.For {
+					if !slices.Contains(denied[n.Action], label) {
+						denied[n.Action] = append(denied[n.Action], label)
+					}
+					deniedLabels[label] = true
 				}
 			}
 			for _, label := range n.For {
@@ -66,39 +74,55 @@ func secretsFinding(inv secretInventory, readers []*reader) Finding {
 	evidence = append(evidence, inv.notes...)
 
 	f := Finding{Evidence: evidence}
-	refs := fmt.Sprintf("%d reference(s)", len(inv.refs))
+	what := fmt.Sprintf("%d reference(s)", len(inv.refs))
 	if len(inv.keys) > 0 {
-		refs += fmt.Sprintf(" and %d SOPS KMS key(s)", len(inv.keys))
+		what += fmt.Sprintf(" and SOPS KMS key(s) of %d file(s)", inv.sopsFiles)
 	}
 	switch {
 	case len(denied) > 0 || len(broken) > 0:
 		f.Status = Fail
 		var parts []string
 		if len(denied) > 0 {
-			parts = append(parts, fmt.Sprintf("%d permission(s) missing: %s", len(denied), someOf(denied, 3)))
+			var missing []string
+			for _, action := range []string{secrets.ActionGetParameters, secrets.ActionGetSecretValue, secrets.ActionDecrypt} {
+				if labels := denied[action]; len(labels) > 0 {
+					missing = append(missing, action+" for "+someOf(labels, 2, ", "))
+				}
+			}
+			parts = append(parts, fmt.Sprintf("%d of the %s lack permissions: %s", len(deniedLabels), what, strings.Join(missing, "; ")))
 		}
 		if len(broken) > 0 {
-			parts = append(parts, fmt.Sprintf("%d cannot be read whatever the permissions: %s", len(broken), someOf(broken, 2)))
+			of := ""
+			if len(parts) == 0 {
+				of = " of the " + what
+			}
+			parts = append(parts, fmt.Sprintf("%d%s cannot be read whatever the permissions: %s", len(broken), of, someOf(broken, 2, "; ")))
 		}
-		f.Summary = "kaji cannot read all of the " + refs + ": " + strings.Join(parts, "; ")
+		f.Summary = strings.Join(parts, "; ")
 	case len(unknown) > 0:
 		f.Status = Unknown
-		f.Summary = fmt.Sprintf("could not check %d permission(s) of the %s: %s", len(unknown), refs, someOf(unknown, 2))
+		f.Summary = fmt.Sprintf("could not check %d permission(s) of the %s: %s", len(unknown), what, someOf(unknown, 2, ", "))
 		for _, r := range readers {
 			if r.problem != "" {
-				f.Summary = fmt.Sprintf("could not check the permissions of the %s: %s", refs, r.problem)
+				f.Summary = fmt.Sprintf("could not check the permissions of the %s: %s", what, r.problem)
 				break
 			}
 		}
 	case len(warned) > 0:
 		f.Status = Warn
-		f.Summary = fmt.Sprintf("%d SOPS KMS key(s) denied (%s); other keys of the files can stand in", len(warned), someOf(warned, 2))
+		f.Summary = fmt.Sprintf("%d SOPS KMS key(s) denied (%s); other keys of the files can stand in", len(warned), someOf(warned, 2, "; "))
 	default:
 		f.Status = OK
-		f.Summary = "kaji may read the " + refs
+		f.Summary = "kaji may read the " + what
+		if keysUnknown {
+			f.Summary += ", unless some are under a customer managed KMS key, which doctor could not tell (see the evidence)"
+		}
 		return f
 	}
 	f.Fix = secretsFix(readers, broken, explicit)
+	if keysUnknown {
+		f.Fix.Summary += "; a parameter or secret under a customer managed KMS key needs kms:Decrypt on that key too, which doctor could not tell (see the evidence)"
+	}
 	return f
 }
 
@@ -125,6 +149,9 @@ func secretsFix(readers []*reader, broken []string, explicit bool) *Fix {
 		file := r.policyName + ".json"
 		kind, name := principalKindName(r.arn)
 		target := r.who
+		if r.arn != "" {
+			target = r.arn
+		}
 		if fix.Snippet == nil {
 			fix.Snippet = &Snippet{Format: "json", File: file, Text: text}
 			summaries = append(summaries, "attach this policy to "+target+": it allows all that kaji reads, what is missing included")
@@ -179,10 +206,10 @@ func compactJSON(text string) (string, error) {
 	return b.String(), nil
 }
 
-// someOf joins the first n items, and says how many more there are.
-func someOf(items []string, n int) string {
+// someOf joins the first n items with sep, and says how many more there are.
+func someOf(items []string, n int, sep string) string {
 	if len(items) <= n {
-		return strings.Join(items, "; ")
+		return strings.Join(items, sep)
 	}
-	return fmt.Sprintf("%s; and %d more", strings.Join(items[:n], "; "), len(items)-n)
+	return fmt.Sprintf("%s%sand %d more", strings.Join(items[:n], sep), sep, len(items)-n)
 }
