@@ -22,7 +22,8 @@ func secretsFinding(inv secretInventory, readers []*reader) Finding {
 	for _, r := range readers {
 		keysUnknown = keysUnknown || r.keysUnknown
 		evidence = append(evidence, fmt.Sprintf("read as %s", r.who))
-		for _, n := range r.needs {
+		lines := map[string][]string{} // by what needs the permission
+		for _, n := range inActionOrder(r.needs) {
 			res, simulated := r.result(n)
 			state := "not checked"
 			switch {
@@ -48,11 +49,16 @@ func secretsFinding(inv secretInventory, readers []*reader) Finding {
 				}
 			}
 			for _, label := range n.For {
-				line := label
+				lines[label] = append(lines[label], fmt.Sprintf("%s on %s: %s", n.Action, n.Resource, state))
+			}
+		}
+		for _, label := range inv.labels() {
+			for _, l := range lines[label] {
+				head := label
 				if where := inv.describeUses(label); where != "" {
-					line += " (" + where + ")"
+					head += " (" + where + ")"
 				}
-				evidence = append(evidence, fmt.Sprintf("%s: %s on %s: %s", line, n.Action, n.Resource, state))
+				evidence = append(evidence, head+": "+l)
 			}
 		}
 		if r.batch != nil {
@@ -84,7 +90,7 @@ func secretsFinding(inv secretInventory, readers []*reader) Finding {
 		var parts []string
 		if len(denied) > 0 {
 			var missing []string
-			for _, action := range []string{secrets.ActionGetParameters, secrets.ActionGetSecretValue, secrets.ActionDecrypt} {
+			for _, action := range actionOrder {
 				if labels := denied[action]; len(labels) > 0 {
 					missing = append(missing, action+" for "+someOf(labels, 2, ", "))
 				}
@@ -124,6 +130,18 @@ func secretsFinding(inv secretInventory, readers []*reader) Finding {
 		f.Fix.Summary += "; a parameter or secret under a customer managed KMS key needs kms:Decrypt on that key too, which doctor could not tell (see the evidence)"
 	}
 	return f
+}
+
+// actionOrder is the order kaji uses permissions in: it reads, then decrypts.
+var actionOrder = []string{secrets.ActionGetParameters, secrets.ActionGetSecretValue, secrets.ActionDecrypt}
+
+// inActionOrder sorts needs by actionOrder, keeping the order of resources.
+func inActionOrder(needs []secrets.Need) []secrets.Need {
+	out := slices.Clone(needs)
+	slices.SortStableFunc(out, func(a, b secrets.Need) int {
+		return slices.Index(actionOrder, a.Action) - slices.Index(actionOrder, b.Action)
+	})
+	return out
 }
 
 // secretsFix is the policy to attach to each reader, with all it needs, so that attaching it
@@ -167,7 +185,8 @@ func secretsFix(readers []*reader, broken []string, explicit bool) *Fix {
 			continue
 		}
 		if name == "" {
-			kind, name = "role", "ROLE_NAME"
+			fix.Commands = append(fix.Commands, fmt.Sprintf("# attach to %s (its IAM user or role) the policy %s", target, compact))
+			continue
 		}
 		fix.Commands = append(fix.Commands, fmt.Sprintf("aws iam put-%s-policy --%s-name %s --policy-name %s --policy-document '%s'", kind, kind, name, r.policyName, compact))
 	}

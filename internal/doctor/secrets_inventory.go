@@ -107,6 +107,21 @@ func collectSecrets(res *spec.Resolved) secretInventory {
 	return inv
 }
 
+// labels lists what needs permissions, as secrets.Need.For names it: the references in the
+// order first met, then the SOPS files.
+func (inv secretInventory) labels() []string {
+	var out []string
+	for _, r := range inv.refs {
+		out = append(out, r.Raw)
+	}
+	for _, k := range inv.keys {
+		if !slices.Contains(out, k.label()) {
+			out = append(out, k.label())
+		}
+	}
+	return out
+}
+
 // describeUses says where a reference or a SOPS key is used.
 func (inv secretInventory) describeUses(label string) string {
 	if where, ok := inv.refWhere[label]; ok {

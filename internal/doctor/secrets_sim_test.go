@@ -365,3 +365,72 @@ func valuesOf(t *testing.T, text string) map[string]any {
 	res := kubeconfigProject(t, text, nil)
 	return res.Releases[0].Values[0].Inline
 }
+
+// eksProject writes a kaji.yaml with cluster.eks through the deployer role of the shared
+// fixture, with inline values and values files, and resolves it.
+func eksProject(t *testing.T, values string, files map[string]string) *spec.Resolved {
+	t.Helper()
+	res := kubeconfigProject(t, values, files)
+	res.Cluster = spec.Cluster{EKS: &spec.EKS{Name: "prod", Region: region, RoleARN: deployerARN, ExternalID: "kaji-e2e", SessionName: "kaji-e2e-user"}}
+	return res
+}
+
+// TestSecretsEKSRole: with cluster.eks.roleArn, references are read as the role and SOPS data
+// keys as the caller; each gets its own policy. Without credentials, the role's policy is
+// still given, in the role's account.
+func TestSecretsEKSRole(t *testing.T) {
+	fx, err := awssim.LoadFixture(fixturePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx.Parameters = append(fx.Parameters, awssim.Parameter{Account: "111122223333", Region: region, Name: "/app/greeting", Value: "hello-world"})
+	sim, err := awssim.Start(fx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Close)
+	w := &world{sim: sim}
+	w.useSim(t)
+	t.Setenv("AWS_MAX_ATTEMPTS", "1")
+	res := eksProject(t, "greeting: ref+awsssm://app/greeting\n", map[string]string{"db.sops.yaml": sopsFile(sopsKeyARN, "", false)})
+
+	f := secretsOf(t, res)
+	wantStatus(t, f, doctor.Fail)
+	wantEvidence(t, f,
+		"read as the role "+deployerARN+" (cluster.eks.roleArn)",
+		"ref+awsssm://app/greeting (release api: greeting): ssm:GetParameters on arn:aws:ssm:eu-west-1:111122223333:parameter/app/greeting: denied: implicitDeny",
+		"read as you ("+aliceARN+"): SOPS decrypts with your own credentials, not cluster.eks.roleArn",
+		"SOPS file db.sops.yaml (release api): kms:Decrypt on "+sopsKeyARN+": denied: implicitDeny")
+	if f.Fix == nil || f.Fix.Snippet == nil || len(f.Fix.Commands) != 2 ||
+		f.Fix.Commands[0] != "aws iam put-role-policy --role-name kaji-deployer --policy-name kaji-secrets --policy-document file://kaji-secrets.json" ||
+		!strings.HasPrefix(f.Fix.Commands[1], `aws iam put-user-policy --user-name alice --policy-name kaji-sops-keys --policy-document '{"Version":"2012-10-17","Statement":[{"Sid":"KajiDecrypts"`) {
+		t.Fatalf("fix = %+v", f.Fix)
+	}
+	if strings.Contains(f.Fix.Snippet.Text, sopsKeyARN) {
+		t.Errorf("the role's policy allows the SOPS key, which the role never uses:\n%s", f.Fix.Snippet.Text)
+	}
+
+	// The role's policy, attached, settles the references; the SOPS key still fails.
+	var doc awssim.PolicyDocument
+	if err := json.Unmarshal([]byte(f.Fix.Snippet.Text), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.UpdateRole(deployerARN, func(r *awssim.Role) {
+		r.Policies = append(r.Policies, awssim.Policy{Name: "kaji-secrets", Document: doc})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f = secretsOf(t, res)
+	wantStatus(t, f, doctor.Fail)
+	if f.Summary != "1 of the 1 reference(s) and SOPS KMS key(s) of 1 file(s) lack permissions: kms:Decrypt for SOPS file db.sops.yaml" {
+		t.Errorf("summary = %q", f.Summary)
+	}
+
+	signAs(t, sim, "")
+	f = secretsOf(t, res)
+	wantStatus(t, f, doctor.Unknown)
+	if !strings.Contains(f.Summary, "no usable AWS credentials (see aws-identity)") || f.Fix == nil || f.Fix.Snippet == nil ||
+		!strings.Contains(f.Fix.Snippet.Text, "arn:aws:ssm:eu-west-1:111122223333:parameter/app/greeting") {
+		t.Fatalf("finding = %s; fix %+v", f.Summary, f.Fix)
+	}
+}
