@@ -72,6 +72,11 @@ func TestE2ESecretsMissingGetSecretValue(t *testing.T) {
 		t.Fatalf("doctor: %s", text)
 	}
 	golden(t, "secrets-missing", text.out)
+	for _, value := range []string{"production-s9", "debug-level-s9", "sentinel-s9-token"} {
+		if strings.Contains(text.out+text.err, value) {
+			t.Errorf("doctor printed the value of a reference (%s)", value)
+		}
+	}
 	rep = doctorJSON(t, 1, file)
 	wantStatuses(t, rep, map[string]doctor.Status{
 		"aws-identity": doctor.OK, "role-trust": doctor.OK, "cluster": doctor.OK, "who-am-i": doctor.OK, "rbac": doctor.OK, "secrets": doctor.Fail,
