@@ -11,9 +11,10 @@
 //     ListAssociatedAccessPolicies.
 //   - SSM Parameter Store (JSON 1.1): GetParameter and GetParameters, with String,
 //     StringList and SecureString parameters; kms:Decrypt is checked for SecureStrings under
-//     a customer managed key.
+//     a customer managed key. DescribeParameters tells their type and KMS key.
 //   - Secrets Manager (JSON 1.1): GetSecretValue and BatchGetSecretValue, with version
-//     stages (AWSCURRENT, AWSPREVIOUS, ...) and version ids.
+//     stages (AWSCURRENT, AWSPREVIOUS, ...) and version ids; DescribeSecret tells a
+//     secret's ARN and KMS key.
 //   - KMS (JSON 1.1): Encrypt, Decrypt and GenerateDataKey with symmetric keys of the
 //     fixture, by id, ARN or alias, binding the encryption context; the key policies are the
 //     default ones, so the caller's identity policies decide (kms:Encrypt, kms:Decrypt,

@@ -22,9 +22,11 @@ func (s *Server) serveSecretsManager(w http.ResponseWriter, req *request) {
 		s.getSecretValue(w, req)
 	case "BatchGetSecretValue":
 		s.batchGetSecretValue(w, req)
+	case "DescribeSecret":
+		s.describeSecret(w, req)
 	default:
 		s.fail(w, req, &apiError{status: http.StatusBadRequest, code: "UnknownOperationException",
-			message: "the simulator serves GetSecretValue and BatchGetSecretValue of Secrets Manager"})
+			message: "the simulator serves GetSecretValue, BatchGetSecretValue and DescribeSecret of Secrets Manager"})
 	}
 }
 

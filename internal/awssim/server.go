@@ -162,6 +162,12 @@ func (s *Server) UpdateRole(arn string, fn func(*Role)) error {
 	return s.world.updateRole(arn, fn)
 }
 
+// UpdateUser changes a user in place, under the simulator's lock: its identity policies, say.
+// arn is the user's full ARN, path included.
+func (s *Server) UpdateUser(arn string, fn func(*User)) error {
+	return s.world.updateUser(arn, fn)
+}
+
 // Calls returns the calls answered so far, oldest first.
 func (s *Server) Calls() []Call {
 	s.mu.Lock()

@@ -25,9 +25,11 @@ func (s *Server) serveSSM(w http.ResponseWriter, req *request) {
 		s.getParameter(w, req)
 	case "GetParameters":
 		s.getParameters(w, req)
+	case "DescribeParameters":
+		s.describeParameters(w, req)
 	default:
 		s.fail(w, req, &apiError{status: http.StatusBadRequest, code: "UnknownOperationException",
-			message: "the simulator serves GetParameter and GetParameters of SSM"})
+			message: "the simulator serves GetParameter, GetParameters and DescribeParameters of SSM"})
 	}
 }
 

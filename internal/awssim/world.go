@@ -309,6 +309,24 @@ func (w *world) updateRole(arn string, fn func(*Role)) error {
 	return fmt.Errorf("no role %s in the fixture", arn)
 }
 
+func (w *world) updateUser(arn string, fn func(*User)) error {
+	p, err := parseIAMARN(arn)
+	if err != nil || p.Kind != "user" {
+		return fmt.Errorf("%q is not a user ARN", arn)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if a, ok := w.accounts[p.Account]; ok {
+		for i := range a.Users {
+			if u := &a.Users[i]; u.Name == p.Name && u.Path == p.Path {
+				fn(u)
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("no user %s in the fixture", arn)
+}
+
 func (w *world) accessPolicyGroups() map[string]AccessPolicyGroup {
 	w.mu.Lock()
 	defer w.mu.Unlock()

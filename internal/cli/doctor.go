@@ -26,8 +26,9 @@ func newDoctorCommand(g *globalFlags, streams Streams) *cobra.Command {
 		Long: `Check, in order, every link kaji needs to apply kaji.yaml: the kubeconfig and its
 exec plugin, the AWS identity, the role's trust policy, the EKS cluster and its
 endpoint, the authentication mode, aws-auth or access entries, who the API server
-thinks you are, and the RBAC each release needs. Each check says what it saw and
-the exact fix. A broken link does not stop the checks that can still run.
+thinks you are, the RBAC each release needs, and the IAM permissions that the
+references to secrets and the SOPS files' KMS keys need. Each check says what it
+saw and the exact fix. A broken link does not stop the checks that can still run.
 
 doctor exits 1 when a check fails. It never prints secrets or tokens.`,
 		Example: `  kaji doctor

@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	awseks "github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	authnv1 "k8s.io/api/authentication/v1"
 	authzv1 "k8s.io/api/authorization/v1"
@@ -47,6 +49,16 @@ type AccessEntryAPI interface {
 	ListAssociatedAccessPolicies(ctx context.Context, in *awseks.ListAssociatedAccessPoliciesInput, optFns ...func(*awseks.Options)) (*awseks.ListAssociatedAccessPoliciesOutput, error)
 }
 
+// ParameterAPI describes SSM parameters: their type and KMS key, never their value.
+type ParameterAPI interface {
+	DescribeParameters(ctx context.Context, in *ssm.DescribeParametersInput, optFns ...func(*ssm.Options)) (*ssm.DescribeParametersOutput, error)
+}
+
+// SecretAPI describes Secrets Manager secrets: their ARN and KMS key, never their value.
+type SecretAPI interface {
+	DescribeSecret(ctx context.Context, in *secretsmanager.DescribeSecretInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.DescribeSecretOutput, error)
+}
+
 // AWS makes the AWS clients of the checks. Every field has a default (see New) that uses the
 // AWS SDK; tests replace them with fakes.
 type AWS struct {
@@ -58,6 +70,9 @@ type AWS struct {
 	IAM           func(aws.Config) RoleAPI
 	Cluster       func(aws.Config) eks.DescribeClusterAPI
 	AccessEntries func(aws.Config) AccessEntryAPI
+	// Parameters and Secrets describe what references name, in the configuration's region.
+	Parameters func(aws.Config) ParameterAPI
+	Secrets    func(aws.Config) SecretAPI
 }
 
 func defaultAWS() AWS {
@@ -68,6 +83,8 @@ func defaultAWS() AWS {
 		IAM:           func(c aws.Config) RoleAPI { return iam.NewFromConfig(c) },
 		Cluster:       func(c aws.Config) eks.DescribeClusterAPI { return awseks.NewFromConfig(c) },
 		AccessEntries: func(c aws.Config) AccessEntryAPI { return awseks.NewFromConfig(c) },
+		Parameters:    func(c aws.Config) ParameterAPI { return ssm.NewFromConfig(c) },
+		Secrets:       func(c aws.Config) SecretAPI { return secretsmanager.NewFromConfig(c) },
 	}
 }
 

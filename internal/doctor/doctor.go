@@ -97,6 +97,12 @@ func New(opts Options) *Doctor {
 	if a.AccessEntries == nil {
 		a.AccessEntries = def.AccessEntries
 	}
+	if a.Parameters == nil {
+		a.Parameters = def.Parameters
+	}
+	if a.Secrets == nil {
+		a.Secrets = def.Secrets
+	}
 	if opts.Resolver == nil {
 		opts.Resolver = net.DefaultResolver
 	}
@@ -148,6 +154,8 @@ func (d *Doctor) checks() []Check {
 		{Name: "access-entries", Title: "access entries", Run: accessCheck{}.run},
 		{Name: "who-am-i", Title: "who the cluster thinks you are", Run: whoAmICheck},
 		{Name: "rbac", Title: "RBAC for the releases", Run: rbacCheck},
+		{Name: "secrets", Title: "IAM for secret references", Run: secretsCheck{
+			load: o.AWS.Load, sts: o.AWS.STS, iam: o.AWS.IAM, parameters: o.AWS.Parameters, secrets: o.AWS.Secrets}.run},
 	}
 }
 

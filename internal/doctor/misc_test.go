@@ -120,7 +120,7 @@ func TestRegistry(t *testing.T) {
 	if seen != Fail || fs[2].Status != OK {
 		t.Errorf("a later check did not run or did not see the earlier status: %s, %+v", seen, fs[2])
 	}
-	if got := strings.Join(New(Options{}).Registry().Names(), " "); got != "kubeconfig aws-identity role-trust cluster authentication-mode aws-auth access-entries who-am-i rbac" {
+	if got := strings.Join(New(Options{}).Registry().Names(), " "); got != "kubeconfig aws-identity role-trust cluster authentication-mode aws-auth access-entries who-am-i rbac secrets" {
 		t.Errorf("default checks: %s", got)
 	}
 }
