@@ -41,29 +41,8 @@ accounts:
 // dials the cluster (apply validates its charts first); with a kubeconfig flag, as the
 // ambient identity.
 func TestECRTokenIdentity(t *testing.T) {
-	fx, err := awssim.ParseFixture([]byte(eksECRWorld))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim, err := awssim.Start(fx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sim.Close)
-	vars, err := sim.Env(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	creds, err := sim.CredentialsEnv("AKIADEPLOYER00000001")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range []map[string]string{vars, creds} {
-		for k, v := range m {
-			t.Setenv(k, v)
-		}
-	}
-	t.Setenv("AWS_REGION", "us-east-1")
+	sim := awssim.StartT(t, eksECRWorld)
+	sim.SetEnv(t, "AKIADEPLOYER00000001", "us-east-1")
 	file := filepath.Join(t.TempDir(), "kaji.yaml")
 	body := `apiVersion: kaji.dev/v1alpha1
 project: ecr-identity

@@ -99,30 +99,10 @@ func TestSecretsFromEachSourceAreNeverPrintedNorWritten(t *testing.T) {
 	ssmS, smS, sopsS := newSentinel("ssm"), newSentinel("sm"), newSentinel("sops")
 	rotated := newSentinel("sm-rotated")
 
-	world, err := awssim.ParseFixture([]byte(strings.NewReplacer(
+	sim := awssim.StartT(t, strings.NewReplacer(
 		"SSMVALUE", strconv.Quote(ssmS.value),
-		"SMVALUE", strconv.Quote(`{"username":"app","password":`+strconv.Quote(smS.value)+`}`)).Replace(secretsWorld)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim, err := awssim.Start(world)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sim.Close)
-	awsEnv, err := sim.Env(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	creds, err := sim.CredentialsEnv("AKIADEPLOYER00000001")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range []map[string]string{awsEnv, creds, {"AWS_REGION": "eu-west-1"}} {
-		for k, v := range e {
-			t.Setenv(k, v)
-		}
-	}
+		"SMVALUE", strconv.Quote(`{"username":"app","password":`+strconv.Quote(smS.value)+`}`)).Replace(secretsWorld))
+	sim.SetEnv(t, "AKIADEPLOYER00000001", "eu-west-1")
 	key := secretstest.NewAgeKey(t)
 	t.Setenv("SOPS_AGE_KEY", key.Identity())
 
@@ -318,29 +298,9 @@ releases:
 func TestSecretsDeniedNameTheAction(t *testing.T) {
 	env.Require(t)
 	isolate(t)
-	world, err := awssim.ParseFixture([]byte(strings.NewReplacer("SSMVALUE", `"a-long-enough-secret"`, "SMVALUE", `"x"`,
-		`arn:aws:ssm:eu-west-1:111122223333:parameter/kaji/*`, `arn:aws:ssm:eu-west-1:111122223333:parameter/other/*`).Replace(secretsWorld)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim, err := awssim.Start(world)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sim.Close)
-	awsEnv, err := sim.Env(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	creds, err := sim.CredentialsEnv("AKIADEPLOYER00000001")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range []map[string]string{awsEnv, creds, {"AWS_REGION": "eu-west-1"}} {
-		for k, v := range e {
-			t.Setenv(k, v)
-		}
-	}
+	sim := awssim.StartT(t, strings.NewReplacer("SSMVALUE", `"a-long-enough-secret"`, "SMVALUE", `"x"`,
+		`arn:aws:ssm:eu-west-1:111122223333:parameter/kaji/*`, `arn:aws:ssm:eu-west-1:111122223333:parameter/other/*`).Replace(secretsWorld))
+	sim.SetEnv(t, "AKIADEPLOYER00000001", "eu-west-1")
 	chart, err := filepath.Abs("testdata/secrets/charts/sentinel")
 	if err != nil {
 		t.Fatal(err)
