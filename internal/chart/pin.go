@@ -110,12 +110,18 @@ type PinMismatchError struct {
 	Pinned, Got string
 	// Seen says where Got was seen: a download URL, a repository index, an OCI reference.
 	Seen string
+	// Release is the release that pins the chart, when the caller knows it: the hint names it.
+	Release string
 }
 
 func (e *PinMismatchError) Error() string {
+	relock := "run kaji lock for the release"
+	if e.Release != "" {
+		relock = "run kaji lock " + e.Release
+	}
 	return fmt.Sprintf("%s %s has digest %s (from %s), but kaji.lock pins digest %s: the version was published again "+
-		"with other content, so it is refused (check with the chart's owner; to accept the new content, run kaji lock for this release)",
-		e.Chart, e.Version, e.Got, e.Seen, e.Pinned)
+		"with other content, so it is refused (check with the chart's owner; to accept the new content, %s)",
+		e.Chart, e.Version, e.Got, e.Seen, e.Pinned, relock)
 }
 
 // Location is where a repository or registry chart lives, independently of the name a
@@ -128,6 +134,10 @@ type Location struct {
 	Repository string
 	// Name is the chart name.
 	Name string
+	// Version is the version an oci:// reference fixes with its tag, or empty.
+	Version string
+	// Digest is the manifest digest an oci:// reference fixes, or empty.
+	Digest string
 }
 
 // Locate says where the chart ref (repo/name or an oci:// reference) lives, without any request.
@@ -144,7 +154,11 @@ func (l *Loader) Locate(ref string) (Location, error) {
 		return Location{Source: SourceRepo, Repository: strings.TrimSuffix(cacheKeyURL(r.repoURL), "/"), Name: r.name}, nil
 	default:
 		i := strings.LastIndex(r.oci.repository, "/")
-		return Location{Source: SourceOCI, Repository: ociPrefix + r.oci.repository[:i], Name: r.oci.repository[i+1:]}, nil
+		loc := Location{Source: SourceOCI, Repository: ociPrefix + r.oci.repository[:i], Name: r.oci.repository[i+1:], Digest: r.oci.digest}
+		if r.oci.tag != "" {
+			loc.Version = tagVersion(r.oci.tag)
+		}
+		return loc, nil
 	}
 }
 

@@ -231,10 +231,10 @@ func TestLocate(t *testing.T) {
 		ref  string
 		want Location
 	}{
-		{"stable/app", Location{SourceRepo, "https://charts.example.com/stable", "app"}},
-		{"reg/app", Location{SourceOCI, "oci://registry.example.com/team/charts", "app"}},
-		{"oci://registry.example.com/team/charts/app:1.2.3", Location{SourceOCI, "oci://registry.example.com/team/charts", "app"}},
-		{"oci://localhost:5000/app@sha256:" + strings.Repeat("0", 64), Location{SourceOCI, "oci://localhost:5000", "app"}},
+		{"stable/app", Location{Source: SourceRepo, Repository: "https://charts.example.com/stable", Name: "app"}},
+		{"reg/app", Location{Source: SourceOCI, Repository: "oci://registry.example.com/team/charts", Name: "app"}},
+		{"oci://registry.example.com/team/charts/app:1.2.3_b.7", Location{Source: SourceOCI, Repository: "oci://registry.example.com/team/charts", Name: "app", Version: "1.2.3+b.7"}},
+		{"oci://localhost:5000/app@sha256:" + strings.Repeat("0", 64), Location{Source: SourceOCI, Repository: "oci://localhost:5000", Name: "app", Digest: "sha256:" + strings.Repeat("0", 64)}},
 	}
 	for _, tt := range tests {
 		got, err := l.Locate(tt.ref)
