@@ -208,4 +208,3 @@ func hasScheme(u string) bool {
 	}
 	return false
 }
-

@@ -104,9 +104,9 @@ func TestLockerStaleReleases(t *testing.T) {
 
 	tests := []struct {
 		name, constraint, env string
-		entries              []Entry
-		mode                 Mode
-		want                 []string
+		entries               []Entry
+		mode                  Mode
+		want                  []string
 	}{
 		{"constraint no longer admits", "~1.1", "", []Entry{base}, ModeAuto,
 			[]string{`release api: kaji.lock pins version 1.0.0, which version "~1.1" in kaji.yaml does not admit`, "run kaji lock api to pin it, or pass --lock=update"}},
