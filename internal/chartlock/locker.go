@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 
 	"kaji.dev/kaji/internal/chart"
@@ -66,8 +68,9 @@ type Locker struct {
 	// has no kaji.lock.
 	unpinned map[string]bool
 
-	baseOnce sync.Once
-	base     map[string]spec.ResolvedRelease
+	envsOnce sync.Once
+	// envs holds the releases of every environment ("" for none) by name, for ModeUpdate.
+	envs map[string]map[string]spec.ResolvedRelease
 }
 
 // Open reads the kaji.lock beside the kaji.yaml of doc (a project without one is unlocked).
@@ -144,13 +147,58 @@ func (l *Locker) Pin(ctx context.Context, r spec.ResolvedRelease) (*chart.Pin, e
 	key.Environment = l.entryEnvironment(r)
 	n := newEntry(key, loc, loaded)
 	l.mu.Lock()
+	defer l.mu.Unlock()
+	if old, ok := l.cur.Get(key); ok && key.Environment == "" {
+		l.keepOtherEnvironments(old, n)
+	}
 	l.cur.Set(n)
 	if key.Environment == "" && l.opts.Environment != "" {
 		l.cur.Delete(Key{Release: r.Name, Environment: l.opts.Environment})
 	}
-	l.mu.Unlock()
 	p := n.Pin()
 	return &p, nil
+}
+
+// keepOtherEnvironments gives each other environment that the base entry old served, and that
+// its replacement n does not, an entry of its own with old's pin: --lock=update changes the
+// pins of the run's environment alone. l.mu is held.
+func (l *Locker) keepOtherEnvironments(old, n Entry) {
+	for env, releases := range l.environments() {
+		r, ok := releases[old.Release]
+		if env == "" || env == l.opts.Environment || !ok || r.ChartKind == spec.ChartLocal {
+			continue
+		}
+		key := Key{Release: old.Release, Environment: env}
+		if _, own := l.cur.Get(key); own {
+			continue
+		}
+		loc, err := l.opts.Loader.Locate(r.Chart)
+		if err != nil || serves(old, loc, r.Version) != "" || serves(n, loc, r.Version) == "" {
+			continue
+		}
+		kept := old
+		kept.Environment = env
+		l.cur.Set(kept)
+	}
+}
+
+// environments returns the releases of every environment of kaji.yaml ("" for none) by name.
+// An environment that does not resolve has none.
+func (l *Locker) environments() map[string]map[string]spec.ResolvedRelease {
+	l.envsOnce.Do(func() {
+		l.envs = map[string]map[string]spec.ResolvedRelease{}
+		for _, env := range append([]string{""}, slices.Sorted(maps.Keys(l.doc.File.Environments))...) {
+			l.envs[env] = map[string]spec.ResolvedRelease{}
+			res, err := l.doc.Resolve(env)
+			if err != nil {
+				continue
+			}
+			for _, r := range res.Releases {
+				l.envs[env][r.Name] = r
+			}
+		}
+	})
+	return l.envs
 }
 
 // Load loads the chart of release r at its pin (see Pin), or as kaji.yaml says when it has
@@ -198,17 +246,7 @@ func (l *Locker) entryEnvironment(r spec.ResolvedRelease) string {
 	if l.opts.Environment == "" {
 		return ""
 	}
-	l.baseOnce.Do(func() {
-		l.base = map[string]spec.ResolvedRelease{}
-		res, err := l.doc.Resolve("")
-		if err != nil {
-			return // no base to share: the environment gets entries of its own
-		}
-		for _, b := range res.Releases {
-			l.base[b.Name] = b
-		}
-	})
-	if b, ok := l.base[r.Name]; ok && b.Chart == r.Chart && b.Version == r.Version {
+	if b, ok := l.environments()[""][r.Name]; ok && b.Chart == r.Chart && b.Version == r.Version {
 		return ""
 	}
 	return l.opts.Environment

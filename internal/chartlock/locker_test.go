@@ -173,6 +173,26 @@ func TestLockerUpdate(t *testing.T) {
 			t.Errorf("a second Save = %v, %v; want nothing", again, err)
 		}
 	})
+	t.Run("other environments keep their pins", func(t *testing.T) {
+		// prod admits the old base pin but not the new one: it keeps the old as its own.
+		doc := project(t, kajiYAML(r.url(), "~1.1", ">=1.0.0 <1.1.0"), lockOf(t, base))
+		l, err := Open(doc, Options{Loader: newLoader(t, doc), Mode: ModeUpdate})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.Load(t.Context(), release(t, doc, "", "api")); err != nil {
+			t.Fatal(err)
+		}
+		changes, err := l.Save()
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept := base
+		kept.Environment = "prod"
+		if len(changes) != 2 || changes[0].New.Version != "1.1.0" || changes[1].Old != nil || *changes[1].New != kept {
+			t.Fatalf("changes = %+v, want the base at 1.1.0 and prod kept at 1.0.0 (test shares the base)", changes)
+		}
+	})
 	t.Run("environment with its own version", func(t *testing.T) {
 		doc := project(t, kajiYAML(r.url(), "~1.0", "^2"), lockOf(t, base))
 		l, err := Open(doc, Options{Loader: newLoader(t, doc), Mode: ModeUpdate, Environment: "prod"})

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"kaji.dev/kaji/internal/chartlock"
 	"kaji.dev/kaji/internal/secrets"
 )
 
@@ -20,6 +21,10 @@ type globalFlags struct {
 	inflight *inflight
 	// secrets are the run's secret values, which its streams redact.
 	secrets *secrets.Registry
+	// lockMode is --lock: what the run may do with kaji.lock; empty until given.
+	lockMode chartlock.Mode
+	// run holds the run's chart loader and kaji.lock, made on first use.
+	run *runCharts
 }
 
 // NewRootCommand builds the kaji command tree.
@@ -66,6 +71,7 @@ in-process with the Helm v4 SDK; the releases it makes are plain Helm releases.`
 	pf.StringVar(&g.kubeconfig, "kubeconfig", "", "kubeconfig file (overrides cluster.kubeconfig and KUBECONFIG)")
 	pf.StringVar(&g.kubeContext, "kube-context", "", "kubeconfig context (overrides cluster.kubeContext)")
 	pf.CountVarP(&g.verbosity, "verbose", "v", "more output: -v shows Helm's progress, -vv its debug logs")
+	pf.Var(lockModeValue{&g.lockMode}, "lock", lockModeUsage)
 
 	root.AddCommand(
 		newApplyCommand(g, streams),
@@ -76,11 +82,15 @@ in-process with the Helm v4 SDK; the releases it makes are plain Helm releases.`
 		newValidateCommand(g, streams),
 		newUnlockCommand(g, streams),
 		newImportCommand(g, streams),
+		newChartLockCommand(g, streams),
 		newVersionCommand(streams),
 	)
 	for _, c := range root.Commands() {
-		if c.Args == nil { // unlock and import take release names
+		if c.Args == nil { // unlock, import and lock take release names
 			c.Args = noArgs
+		}
+		if c.RunE != nil {
+			c.RunE = g.savingChartLock(streams, c.RunE)
 		}
 	}
 	return root

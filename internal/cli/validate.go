@@ -46,9 +46,11 @@ The JSON format is described in docs/validate-json.md.`,
 			if f.output != "text" && f.output != "json" {
 				return &UsageError{Err: fmt.Errorf("unknown output format %q: use -o text or -o json", f.output)}
 			}
-			rep, err := validate.Run(cmd.Context(), g.file, g.env, validate.Options{
-				KubeVersion: f.kubeVersion, Strict: f.strict,
-			})
+			opts, err := g.validateCharts(validate.Options{KubeVersion: f.kubeVersion, Strict: f.strict})
+			if err != nil {
+				return err
+			}
+			rep, err := validate.Run(cmd.Context(), g.file, g.env, opts)
 			if err != nil {
 				return err
 			}
@@ -75,6 +77,10 @@ The JSON format is described in docs/validate-json.md.`,
 // preflight runs the checks of kaji validate before apply touches the cluster. It prints the
 // findings, if any, to stderr, and stops apply when one of them is an error.
 func preflight(ctx context.Context, g *globalFlags, streams Streams, op string, opts validate.Options) error {
+	opts, err := g.validateCharts(opts)
+	if err != nil {
+		return err
+	}
 	rep, err := validate.Run(ctx, g.file, g.env, opts)
 	if err != nil {
 		return err
