@@ -31,8 +31,9 @@ does not know (unknown-key, with the key you most likely meant) and keys that ot
 turn off (no-effect). Each finding points at the file:line:col of the key you wrote, in a
 values file or in kaji.yaml.
 
-No Kubernetes API server is contacted. Charts come from local paths or the chart cache; a
-remote chart that is not cached yet is downloaded once. Charts render as helm template
+No Kubernetes API server is contacted. Charts come from local paths or the chart cache, at
+the versions kaji.lock pins when there is one (kaji lock --help); a remote chart that is not
+cached yet is downloaded once. Charts render as helm template
 renders them. kaji apply runs the same checks first.
 
 Exit status: 0 when no finding is an error (warnings and info do not count); 1 when at
