@@ -22,6 +22,14 @@
 // local chart, a version that is set is checked against Chart.yaml: a chart whose version
 // does not match it is an error, because a silently ignored version is a trap.
 //
+// # Pins
+//
+// LoadPinned loads an exact version whose content must have a known digest, as kaji.lock
+// records it: the sha256 of the archive for a chart repository, the manifest digest for an OCI
+// registry. A chart whose digest differs, because the same version was published again with
+// other content, is refused with a *PinMismatchError that names both digests. Locate says
+// where a chart lives (repository URL and chart name), which kaji.lock records with the pin.
+//
 // # Cache layout
 //
 // Under the cache directory (by default os.UserCacheDir()/kaji):

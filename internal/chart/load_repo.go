@@ -12,8 +12,9 @@ import (
 	repo "helm.sh/helm/v4/pkg/repo/v1"
 )
 
-// loadRepo loads repo/name from an https chart repository, through the archive cache.
-func (l *Loader) loadRepo(ctx context.Context, r reference, version string) (*Loaded, error) {
+// loadRepo loads repo/name from an https chart repository, through the archive cache. A pin
+// (the archive digest kaji.lock records, for an exact version) must match what is loaded.
+func (l *Loader) loadRepo(ctx context.Context, r reference, version, pin string) (*Loaded, error) {
 	cacheDir, err := l.cache()
 	if err != nil {
 		return nil, err
@@ -24,12 +25,12 @@ func (l *Loader) loadRepo(ctx context.Context, r reference, version string) (*Lo
 	// An exact version already in the cache needs neither the index nor the network.
 	if isExact(version) {
 		path := archivePath(dir, r.name, version)
-		if isFile(path) {
+		if isFile(path) && (pin == "" || hasDigest(path, pin)) {
 			l.log.Debug("chart archive found in cache", "chart", chartName, "version", version, "path", path)
 			return loadArchive(path, SourceRepo, readOrigin(path), true)
 		}
 		if l.offline {
-			return nil, &NotCachedError{What: fmt.Sprintf("chart %s %s", chartName, version), CacheDir: cacheDir}
+			return nil, &NotCachedError{What: fmt.Sprintf("chart %s %s%s", chartName, version, withDigest(pin)), CacheDir: cacheDir}
 		}
 	}
 
@@ -52,6 +53,9 @@ func (l *Loader) loadRepo(ctx context.Context, r reference, version string) (*Lo
 	}
 	path := archivePath(dir, r.name, cv.Version)
 	want := normalizeDigest(cv.Digest)
+	if pin != "" && want != "" && want != pin {
+		return nil, &PinMismatchError{Chart: chartName, Version: cv.Version, Pinned: pin, Got: want, Seen: "the index of repository " + r.repoName}
+	}
 
 	unlock, err := l.files.lock(ctx, path)
 	if err != nil {
@@ -64,7 +68,7 @@ func (l *Loader) loadRepo(ctx context.Context, r reference, version string) (*Lo
 		if err != nil {
 			return nil, err
 		}
-		if want == "" || got == want {
+		if (pin == "" && (want == "" || got == want)) || (pin != "" && got == pin) {
 			l.log.Debug("chart archive found in cache", "chart", chartName, "version", cv.Version, "path", path)
 			return loadArchive(path, SourceRepo, redactURL(u), true)
 		}
@@ -80,7 +84,11 @@ func (l *Loader) loadRepo(ctx context.Context, r reference, version string) (*Lo
 	if err != nil {
 		return nil, err
 	}
-	if got := sha256Digest(data); want != "" && got != want {
+	got := sha256Digest(data)
+	if pin != "" && got != pin {
+		return nil, &PinMismatchError{Chart: chartName, Version: cv.Version, Pinned: pin, Got: got, Seen: redactURL(u)}
+	}
+	if want != "" && got != want {
 		return nil, &DigestMismatchError{URL: redactURL(u), Want: want, Got: got}
 	}
 	if err := writeFileAtomic(path, data); err != nil {

@@ -150,7 +150,7 @@ func (l *Loader) load(ctx context.Context, ref, version string) (*Loaded, error)
 	case SourceLocal:
 		return loadLocal(r.path, version)
 	case SourceRepo:
-		return l.loadRepo(ctx, r, version)
+		return l.loadRepo(ctx, r, version, "")
 	default:
 		return l.loadOCI(ctx, r, version)
 	}

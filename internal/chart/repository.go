@@ -65,7 +65,7 @@ func (l *Loader) LoadFrom(ctx context.Context, repoName, repoURL, name, version 
 	if r.kind == SourceOCI {
 		loaded, err = l.loadOCI(ctx, r, version)
 	} else {
-		loaded, err = l.loadRepo(ctx, r, version)
+		loaded, err = l.loadRepo(ctx, r, version, "")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load chart %s from repository %s: %w", name, repoName, err)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"kaji.dev/kaji/internal/chartlock"
 	"kaji.dev/kaji/internal/ecr"
 	"kaji.dev/kaji/internal/secrets"
 )
@@ -23,6 +24,10 @@ type globalFlags struct {
 	secrets *secrets.Registry
 	// ecrAuth gives the chart loaders of the run the credentials of ECR registries.
 	ecrAuth *ecr.Auth
+	// lockMode is --lock: what the run may do with kaji.lock; empty until given.
+	lockMode chartlock.Mode
+	// run holds the run's chart loader and kaji.lock, made on first use.
+	run *runCharts
 }
 
 // NewRootCommand builds the kaji command tree.
@@ -69,6 +74,7 @@ in-process with the Helm v4 SDK; the releases it makes are plain Helm releases.`
 	pf.StringVar(&g.kubeconfig, "kubeconfig", "", "kubeconfig file (overrides cluster.kubeconfig and KUBECONFIG)")
 	pf.StringVar(&g.kubeContext, "kube-context", "", "kubeconfig context (overrides cluster.kubeContext)")
 	pf.CountVarP(&g.verbosity, "verbose", "v", "more output: -v shows Helm's progress, -vv its debug logs")
+	pf.Var(lockModeValue{&g.lockMode}, "lock", lockModeUsage)
 
 	root.AddCommand(
 		newApplyCommand(g, streams),
@@ -79,12 +85,16 @@ in-process with the Helm v4 SDK; the releases it makes are plain Helm releases.`
 		newValidateCommand(g, streams),
 		newUnlockCommand(g, streams),
 		newImportCommand(g, streams),
+		newChartLockCommand(g, streams),
 		newVersionCommand(streams),
 	)
 	g.completions(root)
 	for _, c := range root.Commands() {
 		if c.Args == nil { // those that take release names set their own
 			c.Args = noArgs
+		}
+		if c.RunE != nil {
+			c.RunE = g.savingChartLock(streams, c.RunE)
 		}
 	}
 	return root

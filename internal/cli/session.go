@@ -14,6 +14,7 @@ import (
 
 	"kaji.dev/kaji/internal/apply"
 	"kaji.dev/kaji/internal/chart"
+	"kaji.dev/kaji/internal/chartlock"
 	"kaji.dev/kaji/internal/cluster"
 	"kaji.dev/kaji/internal/ecr"
 	"kaji.dev/kaji/internal/eks"
@@ -30,6 +31,8 @@ type session struct {
 	resolved *spec.Resolved
 	conn     *cluster.Conn
 	loader   *chart.Loader
+	// charts loads each release's chart at the version kaji.lock pins.
+	charts   *chartlock.Locker
 	releases *release.Manager
 	// inflight learns when the session holds the project lock, for an abort to say so.
 	inflight *inflight
@@ -135,16 +138,24 @@ func (s *session) registryAWSConfig(ctx context.Context) (aws.Config, error) {
 
 // load reads kaji.yaml and applies the selected environment.
 func (g *globalFlags) load() (*spec.Resolved, error) {
-	doc, err := spec.Load(g.file)
-	if err != nil {
-		return nil, err
-	}
-	return doc.Resolve(g.env)
+	_, res, err := g.loadDocument()
+	return res, err
 }
 
-// prepare loads kaji.yaml and makes the chart loader. It makes no request to anything.
+// loadDocument reads kaji.yaml and applies the selected environment.
+func (g *globalFlags) loadDocument() (*spec.Document, *spec.Resolved, error) {
+	doc, err := spec.Load(g.file)
+	if err != nil {
+		return nil, nil, err
+	}
+	res, err := doc.Resolve(g.env)
+	return doc, res, err
+}
+
+// prepare loads kaji.yaml and kaji.lock and makes the chart loader. It makes no request to
+// anything.
 func (g *globalFlags) prepare() (*session, error) {
-	res, err := g.load()
+	doc, res, err := g.loadDocument()
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +168,11 @@ func (g *globalFlags) prepare() (*session, error) {
 	if g.ecrAuth == nil {
 		g.ecrAuth = ecr.NewAuth(s.registryAWSConfig, ecr.Options{})
 	}
-	s.loader = chart.NewLoader(chart.Options{Repositories: res.Repositories, RegistryAuth: g.ecrAuth})
+	rc, err := g.charts(doc)
+	if err != nil {
+		return nil, err
+	}
+	s.loader, s.charts = rc.loader, rc.lock
 	s.values = s.newValues()
 	return s, nil
 }
@@ -184,7 +199,7 @@ func (g *globalFlags) open(ctx context.Context, streams Streams) (*session, erro
 
 // planner returns a planner of the session's cluster over its charts and values.
 func (s *session) planner() (*plan.Planner, error) {
-	p, err := plan.ForCluster(s.conn, chartSource{s.loader})
+	p, err := plan.ForCluster(s.conn, chartSource{s.charts})
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +209,7 @@ func (s *session) planner() (*plan.Planner, error) {
 
 // runner returns an apply runner over the session's charts and releases.
 func (s *session) runner(observe apply.Observer) *apply.Runner {
-	return &apply.Runner{Charts: chartSource{s.loader}, Values: s.values, Releases: s.releases, Observe: observe}
+	return &apply.Runner{Charts: chartSource{s.charts}, Values: s.values, Releases: s.releases, Observe: observe}
 }
 
 // connect prepares the clients of the cluster: through EKS when kaji.yaml says cluster.eks and
@@ -239,11 +254,12 @@ func (g *globalFlags) logHandler(streams Streams) slog.Handler {
 	return slog.NewTextHandler(streams.Err, &slog.HandlerOptions{Level: level})
 }
 
-// chartSource adapts the chart loader to what the apply runner needs.
-type chartSource struct{ loader *chart.Loader }
+// chartSource adapts the run's charts, pinned by kaji.lock, to what the planner and the apply
+// runner need.
+type chartSource struct{ charts *chartlock.Locker }
 
 func (c chartSource) Chart(ctx context.Context, r spec.ResolvedRelease) (*chartv2.Chart, error) {
-	l, err := c.loader.Load(ctx, r.Chart, r.Version)
+	l, err := c.charts.Load(ctx, r)
 	if err != nil {
 		return nil, err
 	}

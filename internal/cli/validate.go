@@ -31,8 +31,9 @@ does not know (unknown-key, with the key you most likely meant) and keys that ot
 turn off (no-effect). Each finding points at the file:line:col of the key you wrote, in a
 values file or in kaji.yaml.
 
-No Kubernetes API server is contacted. Charts come from local paths or the chart cache; a
-remote chart that is not cached yet is downloaded once. Charts render as helm template
+No Kubernetes API server is contacted. Charts come from local paths or the chart cache, at
+the versions kaji.lock pins when there is one (kaji lock --help); a remote chart that is not
+cached yet is downloaded once. Charts render as helm template
 renders them. kaji apply runs the same checks first.
 
 Exit status: 0 when no finding is an error (warnings and info do not count); 1 when at
@@ -46,7 +47,10 @@ The JSON format is described in docs/validate-json.md.`,
 			if f.output != "text" && f.output != "json" {
 				return &UsageError{Err: fmt.Errorf("unknown output format %q: use -o text or -o json", f.output)}
 			}
-			opts := g.withLoader(validate.Options{KubeVersion: f.kubeVersion, Strict: f.strict})
+			opts, err := g.validateCharts(validate.Options{KubeVersion: f.kubeVersion, Strict: f.strict})
+			if err != nil {
+				return err
+			}
 			rep, err := validate.Run(cmd.Context(), g.file, g.env, opts)
 			if err != nil {
 				return err
@@ -71,22 +75,14 @@ The JSON format is described in docs/validate-json.md.`,
 	return cmd
 }
 
-// withLoader gives opts the chart loader of a session (with the credentials of ECR
-// registries) when it has none and kaji.yaml loads; else validation reports what is wrong
-// with kaji.yaml.
-func (g *globalFlags) withLoader(opts validate.Options) validate.Options {
-	if opts.Loader == nil {
-		if s, err := g.prepare(); err == nil {
-			opts.Loader = s.loader
-		}
-	}
-	return opts
-}
-
 // preflight runs the checks of kaji validate before apply touches the cluster. It prints the
 // findings, if any, to stderr, and stops apply when one of them is an error.
 func preflight(ctx context.Context, g *globalFlags, streams Streams, op string, opts validate.Options) error {
-	rep, err := validate.Run(ctx, g.file, g.env, g.withLoader(opts))
+	opts, err := g.validateCharts(opts)
+	if err != nil {
+		return err
+	}
+	rep, err := validate.Run(ctx, g.file, g.env, opts)
 	if err != nil {
 		return err
 	}

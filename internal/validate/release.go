@@ -12,7 +12,7 @@ func (v *validator) release(ctx context.Context, r spec.ResolvedRelease) []Findi
 	at := func(code Code, pos spec.Pos, format string, args ...any) Finding {
 		return Finding{Severity: Error, Code: code, Release: r.Name, Pos: pos, Message: oneLine(fmt.Sprintf(format, args...))}
 	}
-	ch, err := v.charts.load(ctx, r.Chart, r.Version)
+	ch, err := v.charts.load(ctx, r)
 	if err != nil {
 		return []Finding{at(CodeChart, v.doc.Pos("releases", v.fileIndex[r.Name], "chart"), "%v", err)}
 	}

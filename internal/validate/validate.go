@@ -33,6 +33,27 @@ type Options struct {
 	// Loader, when set, is used instead of a new chart loader, so that a command that goes on
 	// to apply fetches every repository index only once.
 	Loader *chart.Loader
+	// Charts, when set, loads the chart of each release instead of Loader: kaji passes the
+	// run's kaji.lock, so that validation checks the very charts that plan and apply load.
+	Charts ReleaseCharts
+}
+
+// ReleaseCharts loads the chart of a release, at the version it is pinned to.
+type ReleaseCharts interface {
+	// Pin returns the pin that r loads, or nil when it loads the version kaji.yaml gives. An
+	// error (a release that kaji.lock does not pin) is a finding of the release.
+	Pin(ctx context.Context, r spec.ResolvedRelease) (*chart.Pin, error)
+	// Load loads the chart of r.
+	Load(ctx context.Context, r spec.ResolvedRelease) (*chart.Loaded, error)
+}
+
+// loaderCharts loads each release's chart at the version kaji.yaml gives.
+type loaderCharts struct{ loader *chart.Loader }
+
+func (loaderCharts) Pin(context.Context, spec.ResolvedRelease) (*chart.Pin, error) { return nil, nil }
+
+func (c loaderCharts) Load(ctx context.Context, r spec.ResolvedRelease) (*chart.Loaded, error) {
+	return c.loader.Load(ctx, r.Chart, r.Version)
 }
 
 // Run validates the kaji.yaml at file (or file/kaji.yaml) with environment env (empty for
@@ -123,9 +144,13 @@ func newValidator(doc *spec.Document, res *spec.Resolved, opts Options) (*valida
 	if err != nil {
 		return nil, err
 	}
-	loader := opts.Loader
-	if loader == nil {
-		loader = chart.NewLoader(chart.Options{Repositories: res.Repositories, CacheDir: opts.ChartCache})
+	source := opts.Charts
+	if source == nil {
+		loader := opts.Loader
+		if loader == nil {
+			loader = chart.NewLoader(chart.Options{Repositories: res.Repositories, CacheDir: opts.ChartCache})
+		}
+		source = loaderCharts{loader}
 	}
 	v := &validator{
 		opts:      opts,
@@ -134,7 +159,7 @@ func newValidator(doc *spec.Document, res *spec.Resolved, opts Options) (*valida
 		docName:   doc.Pos().File,
 		env:       res.Environment,
 		fileIndex: map[string]int{},
-		charts:    &charts{loader: loader},
+		charts:    &charts{source: source},
 		values:    values.NewSet(values.Options{Decrypter: sopsvalues.Offline{}}),
 		renderer:  r,
 		analyzer:  a,
@@ -145,13 +170,14 @@ func newValidator(doc *spec.Document, res *spec.Resolved, opts Options) (*valida
 	return v, nil
 }
 
-// charts loads each distinct chart and version once per run, so that releases of the same
-// chart share one *chart.Chart and with it what the Renderer and the Analyzer learn about it.
+// charts loads each distinct chart and version (or pin) once per run, so that releases of the
+// same chart share one *chart.Chart and with it what the Renderer and the Analyzer learn about
+// it.
 type charts struct {
-	loader *chart.Loader
+	source ReleaseCharts
 
 	mu sync.Mutex
-	m  map[[2]string]*loadOnce
+	m  map[[3]string]*loadOnce
 }
 
 type loadOnce struct {
@@ -160,11 +186,19 @@ type loadOnce struct {
 	err   error
 }
 
-func (c *charts) load(ctx context.Context, ref, version string) (*chartv2.Chart, error) {
-	key := [2]string{ref, version}
+// load loads the chart of r: at its pin when it has one, else at the version kaji.yaml gives.
+func (c *charts) load(ctx context.Context, r spec.ResolvedRelease) (*chartv2.Chart, error) {
+	pin, err := c.source.Pin(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	key := [3]string{r.Chart, r.Version}
+	if pin != nil {
+		key = [3]string{r.Chart, pin.Version, pin.Digest}
+	}
 	c.mu.Lock()
 	if c.m == nil {
-		c.m = map[[2]string]*loadOnce{}
+		c.m = map[[3]string]*loadOnce{}
 	}
 	e, ok := c.m[key]
 	if !ok {
@@ -173,7 +207,7 @@ func (c *charts) load(ctx context.Context, ref, version string) (*chartv2.Chart,
 	}
 	c.mu.Unlock()
 	e.once.Do(func() {
-		l, err := c.loader.Load(ctx, ref, version)
+		l, err := c.source.Load(ctx, r)
 		if err != nil {
 			e.err = err
 			return
