@@ -12,6 +12,8 @@ package ecr
 import (
 	"net"
 	"strings"
+
+	"kaji.dev/kaji/internal/awspartition"
 )
 
 // PublicHost is the host of Amazon ECR Public, which serves public repositories to anyone.
@@ -114,24 +116,7 @@ func isRegion(s string) bool {
 	return true
 }
 
-// partition is the ARN partition of region.
-func partition(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	case strings.HasPrefix(region, "eusc-"):
-		return "aws-eusc"
-	case strings.HasPrefix(region, "us-iso-"):
-		return "aws-iso"
-	case strings.HasPrefix(region, "us-isob-"):
-		return "aws-iso-b"
-	}
-	return "aws"
-}
-
 // RepositoryARN is the ARN of repository (the path after the host) in r.
 func (r Registry) RepositoryARN(repository string) string {
-	return "arn:" + partition(r.Region) + ":ecr:" + r.Region + ":" + r.Account + ":repository/" + repository
+	return "arn:" + awspartition.Of(r.Region) + ":ecr:" + r.Region + ":" + r.Account + ":repository/" + repository
 }

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"kaji.dev/kaji/internal/awspartition"
 )
 
 // The IAM actions that reading references and SOPS data keys needs.
@@ -91,7 +93,7 @@ func ParameterARN(region, account, name string) string {
 	if strings.HasPrefix(name, "arn:") {
 		return name
 	}
-	return fmt.Sprintf("arn:%s:ssm:%s:%s:parameter/%s", Partition(region), region, orAny(account), strings.TrimPrefix(name, "/"))
+	return fmt.Sprintf("arn:%s:ssm:%s:%s:parameter/%s", awspartition.Of(region), region, orAny(account), strings.TrimPrefix(name, "/"))
 }
 
 // secretSuffix is the dash and six characters Secrets Manager appends to a secret's name in
@@ -109,7 +111,7 @@ func SecretResource(region, account, nameOrARN string) string {
 		}
 		return nameOrARN
 	}
-	return fmt.Sprintf("arn:%s:secretsmanager:%s:%s:secret:%s-??????", Partition(region), region, orAny(account), nameOrARN)
+	return fmt.Sprintf("arn:%s:secretsmanager:%s:%s:secret:%s-??????", awspartition.Of(region), region, orAny(account), nameOrARN)
 }
 
 // KeyARN is the ARN of a KMS key given by id or ARN, in a region and account; ok is false
@@ -121,19 +123,7 @@ func KeyARN(region, account, keyID string) (string, bool) {
 	case strings.HasPrefix(keyID, "alias/"):
 		return "", false
 	}
-	return fmt.Sprintf("arn:%s:kms:%s:%s:key/%s", Partition(region), region, orAny(account), keyID), true
-}
-
-// Partition is the ARN partition of a region: aws-cn for China, aws-us-gov for GovCloud,
-// else aws.
-func Partition(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	}
-	return "aws"
+	return fmt.Sprintf("arn:%s:kms:%s:%s:key/%s", awspartition.Of(region), region, orAny(account), keyID), true
 }
 
 func orAny(account string) string {

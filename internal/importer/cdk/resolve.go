@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"kaji.dev/kaji/internal/awspartition"
 )
 
 // placeholderPrefix starts every placeholder: text that stands for a value only known once a
@@ -140,7 +142,7 @@ func (r *resolver) ref(s *scope, name string) string {
 		return r.add(placeholder("Ref AWS::AccountId"), fmt.Sprintf("the account stack %s deploys to: pass --account", s.stack))
 	case "AWS::Partition":
 		if s.region != "" {
-			return partition(s.region)
+			return awspartition.Of(s.region)
 		}
 		return r.add(placeholder("Ref AWS::Partition"), fmt.Sprintf("the partition of the region stack %s deploys to: pass --region", s.stack))
 	case "AWS::URLSuffix":
@@ -305,20 +307,6 @@ func (j *jsonScanner) feed(text string) {
 			j.inString = !j.inString
 		}
 	}
-}
-
-func partition(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	case strings.HasPrefix(region, "us-iso-"):
-		return "aws-iso"
-	case strings.HasPrefix(region, "us-isob-"):
-		return "aws-iso-b"
-	}
-	return "aws"
 }
 
 func urlSuffix(region string) string {
