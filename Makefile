@@ -7,15 +7,25 @@ CACHE := $(CURDIR)/.cache
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X kaji.dev/kaji/internal/version.Version=$(VERSION)
 
-.PHONY: all build test test-short demo controlplane helm dev-cluster dev-cluster-down schema bench cdk-fixtures clean
+.PHONY: all build release test test-short demo controlplane controlplane-demo helm dev-cluster dev-cluster-down schema bench cdk-fixtures clean
 
 all: build
 
+# Static and with -trimpath, as the Helm CLI and the control plane are built: a cold `make demo`
+# compiles the packages they share once.
 build: ## build bin/kaji
-	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/kaji
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/kaji
+
+PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64
+
+release: ## build stripped, static binaries for $(PLATFORMS) into dist/, version stamped, with SHA256SUMS
+	@hack/release.sh $(VERSION) $(PLATFORMS)
 
 controlplane: ## build kube-apiserver, etcd, kubectl, kube-controller-manager, kube-scheduler and kwok from Go modules into .cache/controlplane (once)
 	@hack/build-controlplane.sh
+
+controlplane-demo: ## build only what the demo and the dev cluster run: kube-apiserver, etcd and kubectl
+	@hack/build-controlplane.sh demo
 
 helm: ## build the Helm v4 CLI of the same version into .cache/bin (demo and benchmarks only)
 	@hack/build-helm.sh
@@ -28,13 +38,15 @@ test: controlplane helm ## run every test (the Helm CLI installs the releases th
 test-short: ## unit tests only (no control plane)
 	$(GO) test -short ./...
 
-dev-cluster: controlplane ## start a local control plane in the background; kubeconfig in .cache/dev-cluster/kubeconfig
+dev-cluster: controlplane-demo ## start a local control plane in the background; kubeconfig in .cache/dev-cluster/kubeconfig
 	@hack/dev-cluster.sh up
 
 dev-cluster-down: ## stop the local control plane
 	@hack/dev-cluster.sh down
 
-demo: build controlplane helm ## apply examples/quickstart on a local control plane, show, destroy
+# In the cheapest order on a cold machine: kaji, then the Helm CLI (which shares most of kaji's
+# packages), then the smaller part of the control plane.
+demo: build helm controlplane-demo ## apply examples/quickstart on a local control plane, show, destroy
 	@hack/demo.sh
 
 bench: controlplane ## run the benchmarks and print a report for BENCHMARKS.md
@@ -47,4 +59,4 @@ cdk-fixtures: ## synthesize the CDK app of internal/importer/cdk/testdata/app wi
 	@hack/cdk-fixtures.sh
 
 clean:
-	rm -rf bin
+	rm -rf bin dist

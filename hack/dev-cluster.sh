@@ -54,7 +54,7 @@ up() {
 		usage_hint
 		return
 	fi
-	"$root/hack/build-controlplane.sh" >/dev/null
+	"$root/hack/build-controlplane.sh" demo >/dev/null
 	mkdir -p "$state"
 	rm -f "$pidfile" "$kubeconfig"
 	(cd "$root" && GOWORK=off go build -o "$state/devcluster" ./hack/devcluster)
