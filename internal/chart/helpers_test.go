@@ -1,52 +1,26 @@
 package chart
 
 import (
-	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 
-	"helm.sh/helm/v4/pkg/chart/v2/loader"
-	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
 	repo "helm.sh/helm/v4/pkg/repo/v1"
+	"kaji.dev/kaji/internal/chart/charttest"
 )
 
 // writeChartDir writes a tiny chart into parent/name and returns its path.
 func writeChartDir(t *testing.T, parent, name, version string) string {
 	t.Helper()
-	dir := filepath.Join(parent, name)
-	files := map[string]string{
-		"Chart.yaml":               fmt.Sprintf("apiVersion: v2\nname: %s\nversion: %s\ntype: application\n", name, version),
-		"values.yaml":              fmt.Sprintf("greeting: hello from %s %s\n", name, version),
-		"templates/configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  greeting: {{ .Values.greeting }}\n",
-	}
-	for rel, body := range files {
-		p := filepath.Join(dir, rel)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	return charttest.WriteDir(t, parent, name, version, "hello from "+name+" "+version)
 }
 
 // packageChart writes name-version.tgz into outDir with Helm's own packager and returns its path.
 func packageChart(t *testing.T, outDir, name, version string) string {
 	t.Helper()
-	src := writeChartDir(t, t.TempDir(), name, version)
-	ch, err := loader.LoadDir(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path, err := chartutil.Save(ch, outDir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	path, _ := charttest.Package(t, outDir, name, version, "hello from "+name+" "+version)
 	return path
 }
 

@@ -53,7 +53,7 @@ func newOCIRegistry(t *testing.T) *ociRegistry {
 // manifest digest.
 func (o *ociRegistry) push(t *testing.T, r *chartRepo, name, version string) string {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(r.docroot, name+"-"+version+".tgz"))
+	data, err := os.ReadFile(r.repo.ArchivePath(name, version))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,87 +1,31 @@
 package chartlock
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"helm.sh/helm/v4/pkg/chart/v2/loader"
-	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
-	repo "helm.sh/helm/v4/pkg/repo/v1"
-
 	"kaji.dev/kaji/internal/chart"
+	"kaji.dev/kaji/internal/chart/charttest"
 	"kaji.dev/kaji/internal/spec"
 )
 
 // chartRepo is an https chart repository served in-process, whose charts can be published
 // and published again while it runs.
-type chartRepo struct {
-	srv     *httptest.Server
-	docroot string
-}
+type chartRepo struct{ repo *charttest.Repo }
 
 func newChartRepo(t *testing.T) *chartRepo {
 	t.Helper()
-	r := &chartRepo{docroot: t.TempDir()}
-	r.srv = httptest.NewServer(http.FileServer(http.Dir(r.docroot)))
-	t.Cleanup(r.srv.Close)
-	r.index(t)
-	return r
+	return &chartRepo{repo: charttest.NewRepo(t, "")}
 }
 
-func (r *chartRepo) url() string { return r.srv.URL }
+func (r *chartRepo) url() string { return r.repo.URL() }
 
 // publish packages name-version with a greeting in its values, replacing any archive of that
 // version, regenerates the index as `helm repo index` does and returns the archive's digest.
 func (r *chartRepo) publish(t *testing.T, name, version, greeting string) string {
 	t.Helper()
-	src := filepath.Join(t.TempDir(), name)
-	files := map[string]string{
-		"Chart.yaml":               fmt.Sprintf("apiVersion: v2\nname: %s\nversion: %s\n", name, version),
-		"values.yaml":              fmt.Sprintf("greeting: %q\n", greeting),
-		"templates/configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  greeting: {{ .Values.greeting }}\n",
-	}
-	for rel, body := range files {
-		p := filepath.Join(src, rel)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ch, err := loader.LoadDir(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path, err := chartutil.Save(ch, r.docroot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.index(t)
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(data)
-	return "sha256:" + hex.EncodeToString(sum[:])
-}
-
-func (r *chartRepo) index(t *testing.T) {
-	t.Helper()
-	idx, err := repo.IndexDirectory(r.docroot, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	idx.SortEntries()
-	if err := idx.WriteFile(filepath.Join(r.docroot, "index.yaml"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	return r.repo.Publish(t, name, version, greeting)
 }
 
 // project writes kaji.yaml (and, when lock is not empty, kaji.lock) into a new directory and

@@ -1,79 +1,36 @@
 package cli_test
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"helm.sh/helm/v4/pkg/chart/v2/loader"
-	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
-	repo "helm.sh/helm/v4/pkg/repo/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"kaji.dev/kaji/internal/chart/charttest"
 	"kaji.dev/kaji/internal/cli"
 )
 
 // greeterRepo is an https chart repository (plain HTTP here) served in-process, whose chart
 // greeter, a ConfigMap, can be published and published again while it runs.
 type greeterRepo struct {
-	url, dir string
+	url  string
+	repo *charttest.Repo
 }
 
 func newGreeterRepo(t *testing.T) *greeterRepo {
 	t.Helper()
-	r := &greeterRepo{dir: t.TempDir()}
-	srv := httptest.NewServer(http.FileServer(http.Dir(r.dir)))
-	t.Cleanup(srv.Close)
-	r.url = srv.URL
-	return r
+	r := charttest.NewRepo(t, "")
+	return &greeterRepo{url: r.URL(), repo: r}
 }
 
 // publish packages greeter at version, greeting with greeting, replacing any archive of that
 // version, indexes the repository as helm repo index does, and returns the archive's digest.
 func (r *greeterRepo) publish(t *testing.T, version, greeting string) string {
 	t.Helper()
-	src := filepath.Join(t.TempDir(), "greeter")
-	for rel, body := range map[string]string{
-		"Chart.yaml":               "apiVersion: v2\nname: greeter\nversion: " + version + "\n",
-		"values.yaml":              fmt.Sprintf("greeting: %q\n", greeting),
-		"templates/configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  greeting: {{ .Values.greeting | quote }}\n",
-	} {
-		p := filepath.Join(src, rel)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ch, err := loader.LoadDir(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path, err := chartutil.Save(ch, r.dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	idx, err := repo.IndexDirectory(r.dir, r.url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	idx.SortEntries()
-	if err := idx.WriteFile(filepath.Join(r.dir, "index.yaml"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(data)
-	return "sha256:" + hex.EncodeToString(sum[:])
+	return r.repo.Publish(t, "greeter", version, greeting)
 }
 
 // lockProject writes kaji.yaml with the release api of greeter (version constraint), a
