@@ -54,7 +54,7 @@ func ecrPassword(t *testing.T, sim *Server, keyID, region string) string {
 }
 
 func TestGetAuthorizationToken(t *testing.T) {
-	clock := &fakeClock{now: time.Now().Truncate(time.Second)} // signatures are checked against it
+	clock := NewManualClock(time.Now().Truncate(time.Second)) // signatures are checked against it
 	sim := startECRSim(t, WithClock(clock.Now))
 
 	out, err := ecr.NewFromConfig(sdkConfig(t, sim, pullerKey)).GetAuthorizationToken(ctxT(t), &ecr.GetAuthorizationTokenInput{})
@@ -92,7 +92,7 @@ func registryBackend() http.Handler {
 }
 
 func TestECRRegistry(t *testing.T) {
-	clock := &fakeClock{now: time.Now().Truncate(time.Second)} // signatures are checked against it
+	clock := NewManualClock(time.Now().Truncate(time.Second)) // signatures are checked against it
 	sim := startECRSim(t, WithClock(clock.Now))
 	front := httptest.NewServer(sim.ECRRegistry(registryBackend()))
 	t.Cleanup(front.Close)

@@ -117,7 +117,7 @@ func TestAssumeRoleValidation(t *testing.T) {
 }
 
 func TestSignatureErrors(t *testing.T) {
-	clock := &fakeClock{now: time.Now()}
+	clock := NewManualClock(time.Now())
 	sim := startSim(t, WithClock(clock.Now))
 	ctx := ctxT(t)
 	call := func(creds aws.CredentialsProvider) error {

@@ -1,6 +1,10 @@
 package awssim
 
-import "testing"
+import (
+	"sync"
+	"testing"
+	"time"
+)
 
 // StartT starts the simulator on the fixture written in YAML, for a test: it fails t on an
 // error and closes the simulator when t ends.
@@ -35,4 +39,35 @@ func (s *Server) SetEnv(t testing.TB, accessKeyID, region string) {
 			t.Setenv(k, v)
 		}
 	}
+}
+
+// ManualClock is a clock that a test sets, for the simulator and the code under test to share
+// (Option WithClock): credentials and tokens expire when the test says.
+type ManualClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewManualClock returns a clock that reads now until it is moved.
+func NewManualClock(now time.Time) *ManualClock { return &ManualClock{now: now} }
+
+// Now is the clock's time.
+func (c *ManualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward by d.
+func (c *ManualClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// Set moves the clock to t.
+func (c *ManualClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
 }

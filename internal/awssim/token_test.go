@@ -39,7 +39,7 @@ func presignToken(t *testing.T, cfg aws.Config, cluster string, headers map[stri
 }
 
 func TestVerifyToken(t *testing.T) {
-	clock := &fakeClock{now: time.Now()}
+	clock := NewManualClock(time.Now())
 	sim := startSim(t, WithClock(clock.Now))
 	cfg := sdkConfig(t, sim, carolKey)
 	good := presignToken(t, cfg, "prod", nil)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"kaji.dev/kaji/internal/awssim"
 	"kaji.dev/kaji/internal/ecr"
 )
 
@@ -74,28 +75,10 @@ func TestCredentialsOncePerHost(t *testing.T) {
 	}
 }
 
-// clock is a settable clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
 func TestCredentialsRenewedBeforeExpiry(t *testing.T) {
 	sim := startSim(t)
 	start := time.Now()
-	c := &clock{now: start}
+	c := awssim.NewManualClock(start)
 	a := ecr.NewAuth(newConfigs(t, sim, pullerKey).config, ecr.Options{Now: c.Now})
 	_, first, _, err := a.Credentials(t.Context(), hostEU)
 	if err != nil {

@@ -19,7 +19,7 @@ import (
 )
 
 // tokenSource connects to prod through kaji-deployer and returns the connection's tokens.
-func connectTokens(t *testing.T, sim *awssim.Server, clock *fakeClock) *eks.Connection {
+func connectTokens(t *testing.T, sim *awssim.Server, clock *awssim.ManualClock) *eks.Connection {
 	t.Helper()
 	if err := sim.SetClusterEndpoint("prod", "https://127.0.0.1:6443", []byte("ca")); err != nil {
 		t.Fatal(err)
@@ -99,7 +99,7 @@ func redact(q url.Values) url.Values {
 }
 
 func TestTokenRefresh(t *testing.T) {
-	clock := &fakeClock{now: time.Now()}
+	clock := awssim.NewManualClock(time.Now())
 	sim := startSim(t, awssim.WithClock(clock.Now))
 	conn := connectTokens(t, sim, clock)
 	ctx := ctxT(t)
@@ -136,7 +136,7 @@ func TestTokenRefresh(t *testing.T) {
 }
 
 func TestTransportAddsTokenAndDropsRejectedOnes(t *testing.T) {
-	clock := &fakeClock{now: time.Now()}
+	clock := awssim.NewManualClock(time.Now())
 	sim := startSim(t, awssim.WithClock(clock.Now))
 	conn := connectTokens(t, sim, clock)
 	var seen []string
