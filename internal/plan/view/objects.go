@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"sigs.k8s.io/yaml"
+	"go.yaml.in/yaml/v3"
 
 	"kaji.dev/kaji/internal/plan"
 )
@@ -161,11 +161,11 @@ func driftText(ref plan.ObjectRef, f plan.FieldChange, showSecrets bool) string 
 
 // scalar formats a value on one line, as YAML flow would.
 func scalar(v any) string {
-	out, err := yaml.Marshal(v)
+	out, err := marshalYAML(v)
 	if err != nil {
 		return fmt.Sprint(v)
 	}
-	s := strings.TrimSpace(string(out))
+	s := strings.TrimSpace(out)
 	if strings.Contains(s, "\n") {
 		return fmt.Sprintf("%v", v)
 	}
@@ -176,11 +176,28 @@ func toYAML(obj map[string]any) string {
 	if obj == nil {
 		return ""
 	}
-	out, err := yaml.Marshal(obj)
+	out, err := marshalYAML(obj)
 	if err != nil {
 		return fmt.Sprintf("# cannot show the object: %v\n", err)
 	}
-	return string(out)
+	return out
+}
+
+// marshalYAML writes v as YAML with two-space indents and, unlike sigs.k8s.io/yaml, without
+// folding long strings over several lines: a secret that is printed whole on one line is one
+// that redaction finds.
+func marshalYAML(v any) (string, error) {
+	var b strings.Builder
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	enc.CompactSeqIndent()
+	if err := enc.Encode(v); err != nil {
+		return "", err
+	}
+	if err := enc.Close(); err != nil {
+		return "", err
+	}
+	return b.String(), nil
 }
 
 // indentRest indents every line of s but the first.
