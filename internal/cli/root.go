@@ -86,6 +86,7 @@ in-process with the Helm v4 SDK; the releases it makes are plain Helm releases.`
 		newUnlockCommand(g, streams),
 		newImportCommand(g, streams),
 		newChartLockCommand(g, streams),
+		newExportCommand(g, streams),
 		newVersionCommand(streams),
 	)
 	g.completions(root)
