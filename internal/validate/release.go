@@ -20,7 +20,7 @@ func (v *validator) release(ctx context.Context, r spec.ResolvedRelease) []Findi
 	if bad != nil {
 		return bad
 	}
-	refs := v.references(r.Name, layers)
+	refs := append(v.references(r.Name, layers), duplicateKeys(r.Name, layers)...)
 	merged, err := v.values.Values(ctx, r)
 	if err != nil {
 		return append(refs, at(CodeValues, r.Pos, "the values cannot be merged: %v", err))
