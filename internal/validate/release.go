@@ -43,5 +43,6 @@ func (v *validator) release(ctx context.Context, r spec.ResolvedRelease) []Findi
 		return append(out, at(CodeRender, r.Pos, "%v", err))
 	}
 	out = append(out, checkManifests(r.Name, files)...)
-	return append(out, v.unusedKeys(ctx, r, ch, merged, prep, layers)...)
+	out = append(out, v.unusedKeys(ctx, r, ch, merged, prep, layers)...)
+	return append(out, v.against(ctx, r, ch, merged, layers)...)
 }
