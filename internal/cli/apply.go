@@ -26,6 +26,7 @@ type applyFlags struct {
 	prune             bool
 	adopt             bool
 	forceConflicts    bool
+	acceptDropped     bool
 	forceCRDs         bool
 	deleteCRDs        bool
 	lock              lockFlags
@@ -62,6 +63,12 @@ manager (a controller such as the HPA's, an operator, a webhook, another tool) k
 its fields: apply refuses the release and names them, unless --force-conflicts, or
 forceConflicts: true on the release in kaji.yaml, says to take them. ignoreDifferences
 in kaji.yaml leaves such fields to their owner for good.
+
+When a release's chart version changes, the keys that kaji.yaml sets are checked
+against both versions: a key the deployed version reads and the new one ignores
+(removed, renamed or moved) would stop working without a word. apply refuses such
+an upgrade and names the keys, unless --accept-dropped-keys, or acceptDroppedKeys
+on the release in kaji.yaml, accepts the loss.
 
 A release whose needs failed is skipped, and says why; the others go on. Running
 apply again converges. apply holds the project lock (a Lease) while it runs, so two
@@ -135,7 +142,7 @@ else.`,
 				s.prepareValues(ctx, streams, names)
 				tx := &apply.Transaction{Planner: planner, Runner: rn, Flights: l}
 				s.review(tx, streams, f)
-				res, err := tx.Run(ctx, s.resolved, plan.Options{Releases: names, Prune: f.prune, Adopt: f.adopt, ForceConflicts: f.forceConflicts, ForceCRDs: f.forceCRDs})
+				res, err := tx.Run(ctx, s.resolved, plan.Options{Releases: names, Prune: f.prune, Adopt: f.adopt, ForceConflicts: f.forceConflicts, ForceCRDs: f.forceCRDs, AcceptDroppedKeys: f.acceptDropped})
 				switch {
 				case res != nil && res.InSync && f.output == "text":
 					fmt.Fprintln(streams.Out, "Nothing to do: every release is in sync.")
@@ -158,6 +165,7 @@ else.`,
 	fs.BoolVar(&f.adopt, "adopt", false, "take over declared releases that helm made or another kaji project owns, without a new revision when in sync (without it they are left alone); kaji.yaml can set it per release with adopt")
 	fs.BoolVar(&f.rollbackOnFailure, "rollback-on-failure", false, "roll a failed upgrade back, and uninstall a failed install (implies --wait); kaji.yaml can set it per release with rollbackOnFailure")
 	fs.BoolVar(&f.forceConflicts, "force-conflicts", false, "take fields that other field managers (controllers, operators, other tools) own; kaji.yaml can set it per release with forceConflicts")
+	fs.BoolVar(&f.acceptDropped, "accept-dropped-keys", false, "upgrade releases even when the new chart version ignores keys of kaji.yaml that the deployed version reads; kaji.yaml can accept keys per release with acceptDroppedKeys")
 	fs.BoolVar(&f.forceCRDs, "force-crds", false, "apply the CRDs of charts' crds/ even when they remove or stop serving a stored version, or belong to another release (see docs/crds.md)")
 	fs.BoolVar(&f.deleteCRDs, "delete-crds", false, "with --prune, also delete the CRDs of the uninstalled releases, and every custom resource of theirs (kept by default)")
 	f.lock.add(fs)

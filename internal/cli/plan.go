@@ -28,6 +28,7 @@ type planFlags struct {
 	prune            bool
 	adopt            bool
 	forceConflicts   bool
+	acceptDropped    bool
 }
 
 func newPlanCommand(g *globalFlags, streams Streams) *cobra.Command {
@@ -48,6 +49,10 @@ admission and immutable-field errors show up now rather than during apply. Field
 that other field managers own are shown as conflicts, with the manager's name:
 kubectl's are drift that apply repairs; for any other, apply refuses the release
 (action refused) unless --force-conflicts or forceConflicts: true says to take them.
+When a release's chart version changes, a key of kaji.yaml that the deployed version
+reads and the new one ignores is an error, with the key the new chart most likely
+reads instead; apply refuses the release (action refused) unless
+--accept-dropped-keys or acceptDroppedKeys on the release accepts the loss.
 The values of Secrets are hidden unless --show-secrets is given. References to
 secrets in values (ref+awsssm://, ref+awssecrets://) and SOPS-encrypted values files
 are read in memory; wherever they would be printed, plan shows (secret: REF) or
@@ -91,7 +96,7 @@ docs/pull-requests.md).`,
 			if err := preflight(cmd.Context(), g, streams, "plan", validate.Options{}); err != nil {
 				return err
 			}
-			run, err := g.plan(cmd.Context(), streams, f.lockNamespace, sel, plan.Options{Prune: f.prune, Adopt: f.adopt, ForceConflicts: f.forceConflicts, ForceCRDs: f.forceCRDs})
+			run, err := g.plan(cmd.Context(), streams, f.lockNamespace, sel, plan.Options{Prune: f.prune, Adopt: f.adopt, ForceConflicts: f.forceConflicts, ForceCRDs: f.forceCRDs, AcceptDroppedKeys: f.acceptDropped})
 			if err != nil {
 				return err
 			}
@@ -125,6 +130,7 @@ docs/pull-requests.md).`,
 	cmd.Flags().BoolVar(&f.prune, "prune", false, "plan to uninstall orphans, as kaji apply --prune would")
 	cmd.Flags().BoolVar(&f.adopt, "adopt", false, "plan to take over releases that helm made or another kaji project owns, as kaji apply --adopt would")
 	cmd.Flags().BoolVar(&f.forceConflicts, "force-conflicts", false, "plan to take fields that other field managers own, as kaji apply --force-conflicts would")
+	cmd.Flags().BoolVar(&f.acceptDropped, "accept-dropped-keys", false, "plan to upgrade releases whose new chart version ignores settings of kaji.yaml that the deployed version reads, as kaji apply --accept-dropped-keys would")
 	cmd.Flags().BoolVar(&f.forceCRDs, "force-crds", false, "plan to apply the CRDs of charts' crds/ that the safety rules refuse, as kaji apply --force-crds would")
 	cmd.Flags().StringVar(&f.lockNamespace, "lock-namespace", lock.DefaultNamespace, "namespace of the project lock (a Lease), whose holder plan shows")
 	return cmd

@@ -16,6 +16,7 @@ type validateFlags struct {
 	output      string
 	strict      bool
 	kubeVersion string
+	against     []string
 }
 
 func newValidateCommand(g *globalFlags, streams Streams) *cobra.Command {
@@ -39,15 +40,26 @@ renders them. kaji apply runs the same checks first.
 Exit status: 0 when no finding is an error (warnings and info do not count); 1 when at
 least one is, when validation cannot run (no kaji.yaml, an unknown --env), or when kaji is
 called wrongly (such as an unknown --output). With --strict, unknown keys are errors.
-The JSON format is described in docs/validate-json.md.`,
+The JSON format is described in docs/validate-json.md.
+
+--against-version RELEASE=VERSION (repeatable) checks an upgrade before it is made:
+it takes VERSION of the release's chart, from the chart cache or its repository, to
+be the one deployed, and reports each key of kaji.yaml that VERSION reads and the
+version in kaji.yaml ignores as a dropped-key error, as kaji plan does for an
+upgrade. The chart must come from a repository or registry.`,
 		Example: `  kaji validate
   kaji validate --env prod --strict
-  kaji validate -o json | jq '.findings[] | select(.severity == "error")'`,
+  kaji validate -o json | jq '.findings[] | select(.severity == "error")'
+  kaji validate --against-version prometheus=18.4.0`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.output != "text" && f.output != "json" {
 				return &UsageError{Err: fmt.Errorf("unknown output format %q: use -o text or -o json", f.output)}
 			}
-			opts, err := g.validateCharts(validate.Options{KubeVersion: f.kubeVersion, Strict: f.strict})
+			against, err := againstVersions(f.against)
+			if err != nil {
+				return err
+			}
+			opts, err := g.validateCharts(validate.Options{KubeVersion: f.kubeVersion, Strict: f.strict, AgainstVersions: against})
 			if err != nil {
 				return err
 			}
@@ -72,7 +84,24 @@ The JSON format is described in docs/validate-json.md.`,
 	fl.StringVarP(&f.output, "output", "o", f.output, "output format: text or json")
 	fl.BoolVar(&f.strict, "strict", false, "treat unknown values keys as errors")
 	fl.StringVar(&f.kubeVersion, "kube-version", "", "Kubernetes version to render for, like helm template --kube-version (default: Helm's)")
+	fl.StringArrayVar(&f.against, "against-version", nil, "RELEASE=VERSION: report the keys that VERSION of the release's chart reads and the version in kaji.yaml ignores (repeatable)")
 	return cmd
+}
+
+// againstVersions parses the RELEASE=VERSION values of --against-version.
+func againstVersions(args []string) (map[string]string, error) {
+	if len(args) == 0 {
+		return nil, nil
+	}
+	out := map[string]string{}
+	for _, a := range args {
+		name, version, ok := strings.Cut(a, "=")
+		if !ok || name == "" || version == "" {
+			return nil, &UsageError{Err: fmt.Errorf("--against-version %q: write RELEASE=VERSION, such as prometheus=18.4.0", a)}
+		}
+		out[name] = version
+	}
+	return out, nil
 }
 
 // preflight runs the checks of kaji validate before apply touches the cluster. It prints the

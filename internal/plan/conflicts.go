@@ -161,11 +161,20 @@ type ConflictError struct {
 
 // RefusedError returns the error apply fails the release with, or nil when it is not refused.
 func (r *Release) RefusedError() error {
-	refused := r.Refused()
-	if len(refused) == 0 {
+	if r.Action != ActionRefused {
 		return nil
 	}
-	return &ConflictError{Name: r.Name, Namespace: r.Namespace, Conflicts: refused}
+	var errs []error
+	if refused := r.Refused(); len(refused) > 0 {
+		errs = append(errs, &ConflictError{Name: r.Name, Namespace: r.Namespace, Conflicts: refused})
+	}
+	if dropped := r.Unaccepted(); len(dropped) > 0 {
+		errs = append(errs, &DroppedError{Name: r.Name, Namespace: r.Namespace, Dropped: dropped})
+	}
+	if len(errs) == 1 {
+		return errs[0]
+	}
+	return errors.Join(errs...)
 }
 
 func (e *ConflictError) Error() string {

@@ -35,6 +35,7 @@ func (p *Planner) prepare(ctx context.Context, w *work, caps *chartcommon.Capabi
 		return
 	}
 	w.rendered = true
+	p.checkDropped(ctx, w, ch, vals)
 }
 
 // load loads the chart of w and merges its values.

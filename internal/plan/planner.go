@@ -17,6 +17,7 @@ import (
 	"kaji.dev/kaji/internal/cluster"
 	"kaji.dev/kaji/internal/lock"
 	"kaji.dev/kaji/internal/spec"
+	"kaji.dev/kaji/internal/upgrade"
 	"kaji.dev/kaji/internal/values"
 )
 
@@ -48,6 +49,10 @@ type Planner struct {
 	Locks Locks
 	// Now is the clock. Nil means time.Now.
 	Now func() time.Time
+
+	cmpOnce sync.Once
+	cmp     *upgrade.Comparer
+	cmpErr  error
 }
 
 // Locks reads the project lock that apply takes while it runs.
@@ -94,6 +99,10 @@ type Options struct {
 	// ForceCRDs plans to apply the CRDs of charts' crds/ even when release.CheckCRD refuses
 	// them, as kaji apply --force-crds does.
 	ForceCRDs bool
+	// AcceptDroppedKeys accepts every setting of kaji.yaml that a change of chart version
+	// drops, as kaji apply --accept-dropped-keys does. Without it, a release whose upgrade
+	// drops a setting that its acceptDroppedKeys does not name is refused (ActionRefused).
+	AcceptDroppedKeys bool
 	// Recover are the flights that the previous holder of the project lock left (see
 	// lock.Lock.Left): a release whose latest revision is pending and is one of them is that
 	// run's own unfinished operation. It is planned as if the revision had failed, with
@@ -185,6 +194,7 @@ func (p *Planner) Plan(ctx context.Context, res *spec.Resolved, opts Options) (*
 	p.planChanges(ctx, works, live, opts)
 
 	for _, w := range works {
+		settleDropped(w, opts.AcceptDroppedKeys)
 		if w.out.State == StateUnmanaged && !w.adopt {
 			// The changes stay: they show what adopting it would do.
 			w.out.Action, w.out.Revision, w.out.Hooks, w.out.ForceConflicts = ActionBlocked, 0, nil, false

@@ -56,7 +56,9 @@ const (
 	ActionUninstall Action = "uninstall"
 	// ActionRefused: apply refuses the release, which it would otherwise upgrade or install:
 	// fields it would change are owned by field managers other than helm and kubectl (see
-	// Release.Refused), and neither --force-conflicts nor forceConflicts: true says to take them.
+	// Release.Refused), and neither --force-conflicts nor forceConflicts: true says to take
+	// them; or the upgrade drops settings of kaji.yaml that nobody accepted (see
+	// Release.Unaccepted).
 	ActionRefused Action = "refused"
 )
 
@@ -116,6 +118,10 @@ type Release struct {
 	// chart renders, which apply does not send, and of the live objects, which the plan does
 	// not compare.
 	Ignored []IgnoredField
+	// Dropped are the settings of kaji.yaml that the change of chart version drops: the
+	// deployed version reads them and the new one ignores them. Those not accepted make apply
+	// refuse the release (ActionRefused).
+	Dropped []DroppedKey
 	// Err is why the release could not be planned (a chart that does not load or render);
 	// apply would fail on it too.
 	Err error

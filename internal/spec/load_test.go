@@ -70,7 +70,7 @@ func TestLoadProblems(t *testing.T) {
 				{Pos: Pos{Line: 11, Column: 5}, Path: "releases[0].namspace", Hint: `did you mean "namespace"?`},
 				{Pos: Pos{Line: 13, Column: 5}, Path: "releases[0].valueFiles", Hint: `did you mean "valuesFiles"?`},
 				{Pos: Pos{Line: 17, Column: 5}, Path: "releases[0].colour", Message: `unknown field "colour"`,
-					Hint: "fields allowed in releases[0]: name, namespace, chart, version, values, valuesFiles, needs, labels, createNamespace, wait, timeout, maxHistory, forceConflicts, ignoreDifferences, crds, enabled, rollbackOnFailure, adopt"},
+					Hint: "fields allowed in releases[0]: name, namespace, chart, version, values, valuesFiles, needs, labels, createNamespace, wait, timeout, maxHistory, forceConflicts, ignoreDifferences, crds, enabled, rollbackOnFailure, adopt, acceptDroppedKeys"},
 				{Pos: Pos{Line: 20, Column: 5}, Path: "environments.prod.relases", Hint: `did you mean "releases"?`},
 				// project is missing, because it was spelled Project.
 				{Path: "project", Message: "project is required"},

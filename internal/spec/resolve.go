@@ -184,6 +184,7 @@ func (d *Document) resolveRelease(i int, env string, o ReleaseOverride) (Resolve
 		CRDs:              crds,
 		RollbackOnFailure: r.RollbackOnFailure,
 		Adopt:             r.Adopt,
+		AcceptDroppedKeys: slices.Concat(r.AcceptDroppedKeys, o.AcceptDroppedKeys),
 		Pos:               d.Pos("releases", i),
 	}, nil
 }

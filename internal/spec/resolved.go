@@ -136,6 +136,9 @@ type ResolvedRelease struct {
 	// Adopt takes the release over when helm made it or another kaji project owns it, as
 	// --adopt does for every release.
 	Adopt bool
+	// AcceptDroppedKeys are the keys, written with dots, that a change of chart version may
+	// drop (acceptDroppedKeys of the release and of the environment).
+	AcceptDroppedKeys []string
 	// Pos is where the release is declared.
 	Pos Pos
 }

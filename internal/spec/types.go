@@ -128,6 +128,11 @@ type Release struct {
 	// when the release is in sync, apply only labels it as this project's, without a new
 	// revision. Once the release is the project's, it has no effect.
 	Adopt bool `json:"adopt,omitempty"`
+	// AcceptDroppedKeys names keys of the release's values, such as server.enabled, that a
+	// change of chart version is known to drop: the deployed version reads them and the new
+	// one ignores them. Without it, plan reports such a key as an error and apply refuses the
+	// upgrade; kaji apply --accept-dropped-keys accepts every one for one run.
+	AcceptDroppedKeys []string `json:"acceptDroppedKeys,omitempty"`
 }
 
 // IgnoreDifference names fields of some of a release's objects.
@@ -169,4 +174,6 @@ type ReleaseOverride struct {
 	IgnoreDifferences []IgnoreDifference `json:"ignoreDifferences,omitempty"`
 	// CRDs replaces the release's crds (and the project's default) in this environment.
 	CRDs CRDMode `json:"crds,omitempty" jsonschema:"enum=apply,enum=create,enum=skip"`
+	// AcceptDroppedKeys are added to the release's own.
+	AcceptDroppedKeys []string `json:"acceptDroppedKeys,omitempty"`
 }

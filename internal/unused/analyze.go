@@ -223,7 +223,7 @@ func knownDepth(m *chartModel, p []string) (int, bool) {
 	free, dyn := false, false
 	s, r := m.static, m.refs.root
 	for i, seg := range p {
-		if s.freeForm() || r != nil && r.has[useWhole] {
+		if s.freeForm() || r.wholeBelow(seg) {
 			free = true
 		}
 		if r != nil && r.has[useDynamic] {

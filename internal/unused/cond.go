@@ -32,6 +32,8 @@ type result struct {
 	known bool
 	v     any
 	src   []string
+	// compound says that src alone does not decide the value: an and or or of several keys.
+	compound bool
 }
 
 func (r result) truth() truth {
@@ -68,7 +70,7 @@ func (e *condEval) compute(c *cond) result {
 		if !a.known {
 			return result{src: a.src}
 		}
-		return result{known: true, v: !truthy(a.v), src: a.src}
+		return result{known: true, v: !truthy(a.v), src: a.src, compound: a.compound}
 	case opAnd, opOr:
 		return e.andOr(c)
 	case opEq, opNe:
@@ -114,32 +116,47 @@ func (e *condEval) compute(c *cond) result {
 	return result{}
 }
 
-// andOr evaluates and/or by truth: the argument that decides becomes the result and its key
-// the source.
+// andOr evaluates and/or by truth. The result is the argument that decides; when several
+// could, the one that decides on its own (a key, not an and or or of several) is named as the
+// source, so that a gate is the key whose value turns the code off, not the first operand of
+// a nested or.
 func (e *condEval) andOr(c *cond) result {
 	decisive := truthFalse // and is false as soon as one argument is false
 	if c.op == opOr {
 		decisive = truthTrue
 	}
 	all := true
-	var first result
+	rs := make([]result, len(c.args))
+	var decided *result
 	for i, a := range c.args {
-		r := e.eval(a)
-		if i == 0 {
-			first = r
-		}
-		switch r.truth() {
+		rs[i] = e.eval(a)
+		switch rs[i].truth() {
 		case decisive:
-			return r
+			if decided == nil || decided.compound && !rs[i].compound {
+				decided = &rs[i]
+			}
 		case truthUnknown:
 			all = false
 		}
+		if decided != nil && !decided.compound {
+			break
+		}
+	}
+	if decided != nil {
+		return *decided
 	}
 	if !all || len(c.args) == 0 {
 		return result{}
 	}
-	last := e.eval(c.args[len(c.args)-1])
-	return result{known: true, v: last.v, src: first.src}
+	// No argument decides: every one has the other truth, and the last is the value.
+	src := rs[0]
+	for _, r := range rs {
+		if !r.compound {
+			src = r
+			break
+		}
+	}
+	return result{known: true, v: rs[len(rs)-1].v, src: src.src, compound: len(rs) > 1}
 }
 
 // compare evaluates eq and ne on basic values.

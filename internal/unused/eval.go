@@ -94,6 +94,10 @@ func (w *walker) call(f *frame, fn string, args []aval) aval {
 		}
 	case "lookup":
 		return aval{}
+	case "omit":
+		if len(args) >= 1 {
+			return w.omit(f, args[0], args[1:])
+		}
 	}
 	if inspects(fn) {
 		return aval{}
@@ -173,8 +177,8 @@ func (w *walker) hasKey(f *frame, m, k aval) aval {
 		w.consume(f, m, false)
 		return aval{}
 	}
-	for _, p := range m.paths {
-		w.record(concat(p, key), useRead, f)
+	for i, p := range m.paths {
+		w.record(concat(p, key), useRead, w.both(f.guard, m.guardOf(i)))
 	}
 	return aval{expr: &cond{op: opHasKey, lit: key, args: []*cond{m.cond()}}}
 }
@@ -185,8 +189,8 @@ func (w *walker) index(f *frame, v aval, keys []aval) aval {
 	for _, k := range keys {
 		key, ok := k.str()
 		if !ok {
-			for _, p := range v.paths {
-				w.record(p, useDynamic, f)
+			for i, p := range v.paths {
+				w.record(p, useDynamic, w.both(f.guard, v.guardOf(i)))
 			}
 			for _, e := range v.dict {
 				w.consume(f, e, false)
@@ -196,6 +200,28 @@ func (w *walker) index(f *frame, v aval, keys []aval) aval {
 		v = w.field(f, v, key)
 	}
 	return v
+}
+
+// omit uses m whole except the keys it drops, when they are literal strings.
+func (w *walker) omit(f *frame, m aval, keys []aval) aval {
+	drop := map[string]bool{}
+	for _, k := range keys {
+		key, ok := k.str()
+		if !ok {
+			w.consume(f, m, false)
+			return aval{}
+		}
+		drop[key] = true
+	}
+	for i, p := range m.paths {
+		w.recordOmit(p, drop, w.both(f.guard, m.guardOf(i)))
+	}
+	for k, e := range m.dict {
+		if !drop[k] {
+			w.consume(f, e, false)
+		}
+	}
+	return aval{}
 }
 
 // dict builds a dict whose keys are literal strings; otherwise its values count as used whole.

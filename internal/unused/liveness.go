@@ -19,6 +19,9 @@ type guard struct {
 	// entry marks the guard of a named template's body; callers are the guards of its calls.
 	entry   bool
 	callers []*guard
+	// also is set on the guard of code under parent that uses a value only the code under
+	// also set: it runs when both run.
+	also *guard
 }
 
 // verdict is whether guarded code runs, and the key that turns it off when it does not.
@@ -126,6 +129,9 @@ func (l *liveness) chain(g *guard) verdict {
 	if p := l.chain(g.parent); p.dead {
 		return p
 	}
+	if g.also != nil {
+		return l.chain(g.also)
+	}
 	return l.check(g)
 }
 
@@ -143,7 +149,11 @@ func (l *liveness) verdict(g *guard) verdict {
 		return v
 	}
 	v := l.verdict(g.parent)
-	if !v.dead {
+	switch {
+	case v.dead:
+	case g.also != nil:
+		v = l.verdict(g.also)
+	default:
 		v = l.check(g)
 	}
 	l.memo[g] = v

@@ -25,6 +25,10 @@ type refNode struct {
 	has [useKinds]bool
 	// probes are literals the templates compare the key with.
 	probes []any
+	// omits are the keys that every omit of this key drops: an omit uses the key whole but
+	// for them.
+	omits    map[string]bool
+	omitSeen bool
 }
 
 // use is how a template uses a key.
@@ -34,6 +38,8 @@ const (
 	useRead use = iota
 	useWhole
 	useDynamic
+	// useOmit uses the key whole except the keys its omits drop.
+	useOmit
 	useKinds
 )
 
@@ -90,6 +96,26 @@ func (n *refNode) addProbe(v any) {
 		return
 	}
 	n.probes = append(n.probes, v)
+}
+
+// addOmit remembers the keys that one omit of the key drops; only those that every omit drops
+// stay out of its whole use.
+func (n *refNode) addOmit(keys map[string]bool) {
+	if !n.omitSeen {
+		n.omitSeen, n.omits = true, keys
+		return
+	}
+	for k := range n.omits {
+		if !keys[k] {
+			delete(n.omits, k)
+		}
+	}
+}
+
+// wholeBelow reports whether a template uses the key with the child k: whole, or through an
+// omit that keeps k.
+func (n *refNode) wholeBelow(k string) bool {
+	return n != nil && (n.has[useWhole] || n.has[useOmit] && !n.omits[k])
 }
 
 // probesAt returns the literals the templates compare the key at p with.
@@ -176,6 +202,9 @@ func (st *refState) covering(p []string) coverage {
 	for _, k := range p {
 		c.add(st.uses[cur.id][useWhole])
 		c.add(st.uses[cur.id][useDynamic])
+		if !cur.omits[k] {
+			c.add(st.uses[cur.id][useOmit])
+		}
 		if cur = cur.child(k); cur == nil {
 			return c
 		}

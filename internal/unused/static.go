@@ -136,9 +136,12 @@ func schemaProperties(doc, s any, depth int) (map[string]any, bool) {
 	if _, ok := m["patternProperties"]; ok {
 		open = true
 	}
+	// "additionalProperties": true only turns the schema check off for keys it does not list
+	// (external-dns puts it at the top): it does not say the chart reads them. A schema for the
+	// other keys (a map of strings) does say that they are content.
 	switch ap := m["additionalProperties"].(type) {
 	case bool:
-		open = open || ap
+		open = open || ap && len(props) == 0 && m["$ref"] == nil
 	case map[string]any:
 		open = true
 	}

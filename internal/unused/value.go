@@ -17,6 +17,10 @@ type aval struct {
 	root *scope
 	// paths are the .Values keys this may be, in the terms of the root chart's values.
 	paths [][]string
+	// pg are, for each of paths, the guard of the code that set it, when only that code did
+	// (a variable assigned in a block); nil when the value holds wherever it is used. Nil
+	// when none has one.
+	pg []*guard
 	// dict holds the entries of a dict literal this may be.
 	dict map[string]aval
 	// expr computes the value; nil when the walk cannot tell.
@@ -59,14 +63,20 @@ func union(vs ...aval) aval {
 			out = v
 			out.dict = maps.Clone(v.dict)
 			out.paths = slices.Clone(v.paths)
+			out.pg = slices.Clone(v.pg)
 			continue
 		}
 		if out.root == nil {
 			out.root = v.root
 		}
-		for _, p := range v.paths {
-			if !slices.ContainsFunc(out.paths, func(q []string) bool { return slices.Equal(p, q) }) {
+		for j, p := range v.paths {
+			k := slices.IndexFunc(out.paths, func(q []string) bool { return slices.Equal(p, q) })
+			switch {
+			case k < 0:
 				out.paths = append(out.paths, p)
+				out.setGuard(len(out.paths)-1, v.guardOf(j))
+			case v.guardOf(j) == nil:
+				out.setGuard(k, nil) // set by code that always runs: the value holds anywhere
 			}
 		}
 		for k, e := range v.dict {
@@ -89,6 +99,48 @@ func sameLiteral(a, b *cond) bool {
 	return a != nil && b != nil && a.op == opLit && b.op == opLit && reflect.DeepEqual(a.lit, b.lit)
 }
 
+// guardOf returns the guard of the code that set the i-th path, or nil.
+func (v aval) guardOf(i int) *guard {
+	if i < len(v.pg) {
+		return v.pg[i]
+	}
+	return nil
+}
+
+// setGuard sets the guard of the i-th path.
+func (v *aval) setGuard(i int, g *guard) {
+	if g == nil && i >= len(v.pg) {
+		return
+	}
+	for len(v.pg) <= i {
+		v.pg = append(v.pg, nil)
+	}
+	v.pg[i] = g
+}
+
+// setUnder returns v as a block guarded by g hands it on to the code after it, guarded by
+// outer: each path that no inner block set gets g, so that its uses after the block count only
+// when the block ran.
+func (v aval) setUnder(g, outer *guard) aval {
+	if g == nil || g == outer {
+		return v
+	}
+	out := v
+	out.pg = slices.Clone(v.pg)
+	for i := range v.paths {
+		if out.guardOf(i) == nil {
+			out.setGuard(i, g)
+		}
+	}
+	if v.dict != nil {
+		out.dict = make(map[string]aval, len(v.dict))
+		for k, e := range v.dict {
+			out.dict[k] = e.setUnder(g, outer)
+		}
+	}
+	return out
+}
+
 // fingerprint identifies what the walk knows of v, for memoizing walks of named templates.
 func (v aval) fingerprint() string {
 	var b strings.Builder
@@ -101,10 +153,13 @@ func (v aval) writeFingerprint(b *strings.Builder) {
 		b.WriteByte('r')
 		b.WriteString(strconv.Itoa(v.root.id))
 	}
-	for _, p := range v.paths {
+	for i, p := range v.paths {
 		b.WriteByte('p')
 		for _, seg := range p {
 			b.WriteString(strconv.Quote(seg))
+		}
+		if g := v.guardOf(i); g != nil {
+			fmt.Fprintf(b, "g%p", g)
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(v.dict)) {

@@ -17,6 +17,8 @@ type walker struct {
 	seen map[occKey]int
 	// memo holds the entry guard of each named template walked, by name, scope and argument.
 	memo map[string]*guard
+	// pairs holds the guards made by both, by their two parts.
+	pairs map[[2]*guard]*guard
 	// depth counts nested calls of named templates; a template that calls itself with an
 	// ever larger argument would otherwise never repeat a memo key.
 	depth int
@@ -34,14 +36,14 @@ const maxDepth = 32
 // walkChart walks the templates of every chart in the tree of m, each subchart under the
 // guard of its scope, and records the keys that Helm reads to enable subcharts.
 func walkChart(m *chartModel) *refIndex {
-	w := &walker{m: m, idx: newRefIndex(), seen: map[occKey]int{}, memo: map[string]*guard{}}
+	w := &walker{m: m, idx: newRefIndex(), seen: map[occKey]int{}, memo: map[string]*guard{}, pairs: map[[2]*guard]*guard{}}
 	m.guards = map[*scope]*guard{m.root: nil}
 	for _, s := range m.scopes { // parents come before their subcharts
 		if s.parent != nil {
 			m.guards[s] = &guard{parent: m.guards[s.parent], scope: s}
 			pf := &frame{scope: s.parent, guard: m.guards[s.parent]}
 			for _, p := range helmReads(s) {
-				w.record(concat(s.parent.prefix, p...), useRead, pf)
+				w.record(concat(s.parent.prefix, p...), useRead, pf.guard)
 			}
 		}
 		for _, e := range s.entries {
@@ -121,7 +123,7 @@ func (f *frame) merge(g *frame) {
 			if !cloned {
 				f.vars, cloned = slices.Clone(f.vars), true
 			}
-			f.vars[i].val = union(f.vars[i].val, g.vars[i].val)
+			f.vars[i].val = union(f.vars[i].val, g.vars[i].val.setUnder(g.guard, f.guard))
 			f.vars[i].set = g.vars[i].set
 		}
 	}
@@ -244,8 +246,15 @@ func (w *walker) evalCmd(f *frame, c *parse.CommandNode, final aval, hasFinal bo
 	}
 	if id, ok := c.Args[0].(*parse.IdentifierNode); ok {
 		args := make([]aval, 0, len(c.Args))
+		at := f
 		for _, a := range c.Args[1:] {
-			args = append(args, w.evalArg(f, a))
+			v := w.evalArg(at, a)
+			args = append(args, v)
+			if id.Ident == "and" || id.Ident == "or" {
+				// and and or stop at the first operand that decides: the next one is read
+				// only when this one has the other truth.
+				at = at.sub(v.cond(), id.Ident == "and", at.dot)
+			}
 		}
 		if hasFinal {
 			args = append(args, final)
@@ -316,21 +325,21 @@ func (w *walker) fields(f *frame, v aval, idents []string) aval {
 func (w *walker) field(f *frame, v aval, name string) aval {
 	// Most values are exactly one key; only unions need the list of alternatives.
 	if v.root == nil && v.dict == nil && len(v.paths) == 1 {
-		return w.valuesAt(f, concat(v.paths[0], name))
+		return w.valuesAt(f, concat(v.paths[0], name), v.guardOf(0))
 	}
 	var alts []aval
 	if s := v.root; s != nil {
 		switch name {
 		case "Values":
-			alts = append(alts, w.valuesAt(f, s.prefix))
+			alts = append(alts, w.valuesAt(f, s.prefix, nil))
 		case "Chart":
 			alts = append(alts, aval{dict: map[string]aval{"Name": litVal(s.name)}})
 		case "Template":
 			alts = append(alts, aval{dict: map[string]aval{"BasePath": litVal(s.fullPath + "/templates")}})
 		}
 	}
-	for _, p := range v.paths {
-		alts = append(alts, w.valuesAt(f, concat(p, name)))
+	for i, p := range v.paths {
+		alts = append(alts, w.valuesAt(f, concat(p, name), v.guardOf(i)))
 	}
 	if e, ok := v.dict[name]; ok {
 		alts = append(alts, e)
@@ -338,7 +347,7 @@ func (w *walker) field(f *frame, v aval, name string) aval {
 	if len(alts) == 0 && name == "Values" && v.root == nil && len(v.paths) == 0 && v.dict == nil {
 		// A context that the walk lost track of, such as .context.Values or $root.Values in a
 		// named template: take it to be the calling chart's.
-		alts = append(alts, w.valuesAt(f, f.scope.prefix))
+		alts = append(alts, w.valuesAt(f, f.scope.prefix, nil))
 	}
 	if len(alts) == 0 {
 		return aval{}
@@ -346,47 +355,78 @@ func (w *walker) field(f *frame, v aval, name string) aval {
 	return union(alts...)
 }
 
-// valuesAt is the value of the key at p; it records a read.
-func (w *walker) valuesAt(f *frame, p []string) aval {
+// valuesAt is the value of the key at p, taken from a value that only code under pg set (nil
+// when any code did); it records a read.
+func (w *walker) valuesAt(f *frame, p []string, pg *guard) aval {
 	if len(p) > 0 {
-		w.record(p, useRead, f)
+		w.record(p, useRead, w.both(f.guard, pg))
 	}
-	return aval{paths: [][]string{p}, expr: &cond{op: opPath, path: p}}
+	v := aval{paths: [][]string{p}, expr: &cond{op: opPath, path: p}}
+	if pg != nil {
+		v.pg = []*guard{pg}
+	}
+	return v
+}
+
+// both is the guard of code that runs under g with a value that only code under pg set: it
+// runs when both do.
+func (w *walker) both(g, pg *guard) *guard {
+	if pg == nil || pg == g {
+		return g
+	}
+	k := [2]*guard{g, pg}
+	if b, ok := w.pairs[k]; ok {
+		return b
+	}
+	b := &guard{parent: g, also: pg}
+	w.pairs[k] = b
+	return b
 }
 
 // record notes a reference to the key at p. A subchart's globals are also recorded at the top
 // level, where the user sets them.
-func (w *walker) record(p []string, u use, f *frame) {
-	w.recordAt(p, u, f)
+func (w *walker) record(p []string, u use, g *guard) {
+	w.recordAt(p, u, g)
 	for _, s := range w.m.scopes[1:] {
 		if n := len(s.prefix); len(p) > n && p[n] == "global" && hasPrefix(p, s.prefix) {
-			w.recordAt(concat([]string{"global"}, p[n+1:]...), u, f)
+			w.recordAt(concat([]string{"global"}, p[n+1:]...), u, g)
 		}
 	}
 }
 
-func (w *walker) recordAt(p []string, u use, f *frame) {
+// recordOmit notes a use of the key at p whole but for the keys in drop.
+func (w *walker) recordOmit(p []string, drop map[string]bool, g *guard) {
+	w.record(p, useOmit, g)
+	w.idx.node(p).addOmit(drop)
+	for _, s := range w.m.scopes[1:] {
+		if n := len(s.prefix); len(p) > n && p[n] == "global" && hasPrefix(p, s.prefix) {
+			w.idx.node(concat([]string{"global"}, p[n+1:]...)).addOmit(drop)
+		}
+	}
+}
+
+func (w *walker) recordAt(p []string, u use, g *guard) {
 	n := w.idx.node(p)
 	n.has[u] = true
-	k := occKey{node: n, use: u, guard: f.guard}
+	k := occKey{node: n, use: u, guard: g}
 	if i, ok := w.seen[k]; ok {
 		w.idx.occs[i].count++
 		return
 	}
 	w.seen[k] = len(w.idx.occs)
-	w.idx.occs = append(w.idx.occs, occurrence{node: n, use: u, guard: f.guard, count: 1})
+	w.idx.occs = append(w.idx.occs, occurrence{node: n, use: u, guard: g, count: 1})
 }
 
 // consume records that v is used whole: printed, passed on or iterated. A top-level context
 // counts only when it is serialized (serialize), not when it is passed on as a context.
 func (w *walker) consume(f *frame, v aval, serialize bool) {
-	for _, p := range v.paths {
-		w.record(p, useWhole, f)
+	for i, p := range v.paths {
+		w.record(p, useWhole, w.both(f.guard, v.guardOf(i)))
 	}
 	for _, e := range v.dict {
 		w.consume(f, e, serialize)
 	}
 	if v.root != nil && serialize {
-		w.record(v.root.prefix, useWhole, f)
+		w.record(v.root.prefix, useWhole, f.guard)
 	}
 }

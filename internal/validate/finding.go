@@ -46,6 +46,12 @@ const (
 	// CodeReference is a string that starts like a reference to a secret (ref+awsssm://,
 	// ref+awssecrets://, secretref+) but cannot be read as one.
 	CodeReference Code = "reference"
+	// CodeDuplicateKey is a key written twice in the same mapping of a values file: Helm keeps
+	// the last and drops the first without a word.
+	CodeDuplicateKey Code = "duplicate-key"
+	// CodeDroppedKey is a key that the version given with --against-version reads and the
+	// version of kaji.yaml ignores: upgrading from it drops the setting.
+	CodeDroppedKey Code = "dropped-key"
 	// CodeAnalysis is an unused-key analysis that could not finish; it is a warning, because
 	// the mistake, if any, is kaji's.
 	CodeAnalysis Code = "analysis"

@@ -20,7 +20,7 @@ func (v *validator) release(ctx context.Context, r spec.ResolvedRelease) []Findi
 	if bad != nil {
 		return bad
 	}
-	refs := v.references(r.Name, layers)
+	refs := append(v.references(r.Name, layers), duplicateKeys(r.Name, layers)...)
 	merged, err := v.values.Values(ctx, r)
 	if err != nil {
 		return append(refs, at(CodeValues, r.Pos, "the values cannot be merged: %v", err))
@@ -43,5 +43,6 @@ func (v *validator) release(ctx context.Context, r spec.ResolvedRelease) []Findi
 		return append(out, at(CodeRender, r.Pos, "%v", err))
 	}
 	out = append(out, checkManifests(r.Name, files)...)
-	return append(out, v.unusedKeys(ctx, r, ch, merged, prep, layers)...)
+	out = append(out, v.unusedKeys(ctx, r, ch, merged, prep, layers)...)
+	return append(out, v.against(ctx, r, ch, merged, layers)...)
 }

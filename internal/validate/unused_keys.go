@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"go.yaml.in/yaml/v3"
 	"helm.sh/helm/v4/pkg/chart/common"
 	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
 
@@ -83,7 +84,32 @@ func noEffectMessage(gate []string, coalesced map[string]any) string {
 	case !ok || val == nil:
 		return fmt.Sprintf("has no effect while %s is not set", KeyPath(gate))
 	default:
-		return fmt.Sprintf("has no effect while %s is %v", KeyPath(gate), val)
+		return fmt.Sprintf("has no effect while %s is %s", KeyPath(gate), yamlValue(val))
+	}
+}
+
+// yamlValue writes a value on one line as YAML flow writes it, the way users write values:
+// {} and "" rather than Go's map[] and nothing.
+func yamlValue(v any) string {
+	var n yaml.Node
+	if err := n.Encode(v); err != nil {
+		return fmt.Sprint(v)
+	}
+	flow(&n)
+	out, err := yaml.Marshal(&n)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// flow sets every mapping and list below n to flow style, on one line.
+func flow(n *yaml.Node) {
+	if n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode {
+		n.Style = yaml.FlowStyle
+	}
+	for _, c := range n.Content {
+		flow(c)
 	}
 }
 

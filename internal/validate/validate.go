@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 
 	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
@@ -36,6 +37,10 @@ type Options struct {
 	// Charts, when set, loads the chart of each release instead of Loader: kaji passes the
 	// run's kaji.lock, so that validation checks the very charts that plan and apply load.
 	Charts ReleaseCharts
+	// AgainstVersions maps a release name to another version of its chart, taken to be the
+	// one deployed: the keys of the release's values that it reads and the version of
+	// kaji.yaml ignores are dropped-key errors, as kaji plan reports them for an upgrade.
+	AgainstVersions map[string]string
 }
 
 // ReleaseCharts loads the chart of a release, at the version it is pinned to.
@@ -74,6 +79,11 @@ func Run(ctx context.Context, file, env string, opts Options) (*Report, error) {
 	res, err := doc.Resolve(env)
 	if err != nil {
 		return nil, err
+	}
+	for name := range opts.AgainstVersions {
+		if !slices.ContainsFunc(res.Releases, func(r spec.ResolvedRelease) bool { return r.Name == name }) {
+			return nil, fmt.Errorf("--against-version names release %q, which kaji.yaml does not declare for this environment", name)
+		}
 	}
 	v, err := newValidator(doc, res, opts)
 	if err != nil {
@@ -129,6 +139,8 @@ type validator struct {
 	renderer *render.Renderer
 	analyzer *unused.Analyzer
 	schemas  schemas
+	// loader loads the other versions of --against-version.
+	loader *chart.Loader
 }
 
 func newValidator(doc *spec.Document, res *spec.Resolved, opts Options) (*validator, error) {
@@ -144,12 +156,12 @@ func newValidator(doc *spec.Document, res *spec.Resolved, opts Options) (*valida
 	if err != nil {
 		return nil, err
 	}
+	loader := opts.Loader
+	if loader == nil {
+		loader = chart.NewLoader(chart.Options{Repositories: res.Repositories, CacheDir: opts.ChartCache})
+	}
 	source := opts.Charts
 	if source == nil {
-		loader := opts.Loader
-		if loader == nil {
-			loader = chart.NewLoader(chart.Options{Repositories: res.Repositories, CacheDir: opts.ChartCache})
-		}
 		source = loaderCharts{loader}
 	}
 	v := &validator{
@@ -163,6 +175,7 @@ func newValidator(doc *spec.Document, res *spec.Resolved, opts Options) (*valida
 		values:    values.NewSet(values.Options{Decrypter: sopsvalues.Offline{}}),
 		renderer:  r,
 		analyzer:  a,
+		loader:    loader,
 	}
 	for i, rel := range doc.File.Releases {
 		v.fileIndex[rel.Name] = i

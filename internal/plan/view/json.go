@@ -78,7 +78,24 @@ type ReleaseJSON struct {
 	Hooks          []HookJSON    `json:"hooks,omitempty"`
 	Warnings       []string      `json:"warnings"`
 	Ignored        []IgnoredJSON `json:"ignored,omitempty"`
+	Dropped        []DroppedJSON `json:"dropped,omitempty"`
 	Error          string        `json:"error,omitempty"`
+}
+
+// DroppedJSON is a setting of kaji.yaml that the release's change of chart version drops.
+type DroppedJSON struct {
+	// Path is the key, as segments.
+	Path []string `json:"path"`
+	// Kind is how the new chart ignores it: unknown-key or no-effect.
+	Kind string `json:"kind"`
+	From string `json:"from"`
+	To   string `json:"to"`
+	// Severity is error, or info once accepted.
+	Severity   string   `json:"severity"`
+	Accepted   bool     `json:"accepted"`
+	Message    string   `json:"message"`
+	Suggestion []string `json:"suggestion,omitempty"`
+	Gate       []string `json:"gate,omitempty"`
 }
 
 // IgnoredJSON is a field that the release's ignoreDifferences left out.
@@ -203,6 +220,14 @@ func releaseJSON(r plan.Release, opts JSONOptions) ReleaseJSON {
 	for _, f := range r.Ignored {
 		out.Ignored = append(out.Ignored, IgnoredJSON{APIVersion: apiVersionOf(f.Object), Kind: f.Object.Kind,
 			Namespace: f.Object.Namespace, Name: f.Object.Name, Path: f.Path})
+	}
+	for _, d := range r.Dropped {
+		sev := "error"
+		if d.Accepted {
+			sev = "info"
+		}
+		out.Dropped = append(out.Dropped, DroppedJSON{Path: d.Path, Kind: string(d.Kind), From: d.From, To: d.To,
+			Severity: sev, Accepted: d.Accepted, Message: d.Message(), Suggestion: d.Suggestion, Gate: d.Gate})
 	}
 	return out
 }

@@ -17,13 +17,20 @@ func writeRelease(b *strings.Builder, r plan.Release, opts TextOptions, p painte
 			changed++
 		}
 	}
-	if r.Err == nil && len(r.Warnings) == 0 && r.Action != plan.ActionRefused && r.Action != plan.ActionAdopt &&
+	if r.Err == nil && len(r.Warnings) == 0 && len(r.Dropped) == 0 && r.Action != plan.ActionRefused && r.Action != plan.ActionAdopt &&
 		(!r.NeedsApply() || changed == 0 && r.State == plan.StateInSync) {
 		return
 	}
 	fmt.Fprintf(b, "\n%s\n", p.paint(bold, releaseHeader(r)))
 	if r.Err != nil {
 		fmt.Fprintf(b, "  %s %s\n", p.paint(red, "! error:"), indentRest(r.Err.Error(), "    "))
+	}
+	for _, d := range r.Dropped {
+		if d.Accepted {
+			fmt.Fprintf(b, "  %s %s\n", p.paint(faint, "accepted:"), d.Message())
+			continue
+		}
+		fmt.Fprintf(b, "  %s %s\n", p.paint(red, "! error:"), d.Message())
 	}
 	unchanged := 0
 	for _, c := range r.Changes {
@@ -55,6 +62,9 @@ func releaseHeader(r plan.Release) string {
 		target = fmt.Sprintf(" %s %s, revision %d", r.Chart, r.Version, r.Revision)
 	}
 	if r.Action == plan.ActionRefused {
+		if len(r.Refused()) == 0 {
+			return h + fmt.Sprintf("refused: the upgrade to %s %s drops settings of kaji.yaml", r.Chart, r.Version)
+		}
 		return h + "refused: other field managers own fields that apply would change"
 	}
 	switch r.State {

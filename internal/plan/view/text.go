@@ -98,7 +98,7 @@ func Footer(p *plan.Plan) string {
 		parts = append(parts, fmt.Sprintf("%d not this project's (left alone without --adopt)", notOurs))
 	}
 	if n := refused(p); n > 0 {
-		parts = append(parts, fmt.Sprintf("%d refused (conflicts with other field managers)", n))
+		parts = append(parts, fmt.Sprintf("%d refused (%s)", n, refusedWhy(p)))
 	}
 	if n := s[plan.StateOrphan] - len(p.Pruned()); n > 0 {
 		parts = append(parts, fmt.Sprintf("%d orphaned (kept without --prune)", n))
@@ -176,6 +176,25 @@ func Age(d time.Duration) string {
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return line
+}
+
+// refusedWhy says why apply refuses releases: conflicts with other field managers, settings
+// that upgrades drop, or both.
+func refusedWhy(p *plan.Plan) string {
+	conflicts, dropped := false, false
+	for _, r := range p.Releases {
+		if r.Action == plan.ActionRefused {
+			conflicts = conflicts || len(r.Refused()) > 0
+			dropped = dropped || len(r.Unaccepted()) > 0
+		}
+	}
+	switch {
+	case conflicts && dropped:
+		return "conflicts with other field managers, settings that upgrades drop"
+	case dropped:
+		return "settings that upgrades drop"
+	}
+	return "conflicts with other field managers"
 }
 
 func refused(p *plan.Plan) int {
