@@ -67,6 +67,8 @@ func ForCluster(conn *cluster.Conn, charts Charts) (*Planner, error) {
 
 // Options change what a plan covers.
 type Options struct {
+	// Scope says how the command line picked Releases, for the plan to say (Plan.Scope).
+	Scope Scope
 	// Releases limits the plan to the releases of these names; orphans are then not looked
 	// for. A name that kaji.yaml does not declare, or that the environment leaves out, is an
 	// *UnknownReleaseError.
@@ -140,7 +142,7 @@ func (p *Planner) Plan(ctx context.Context, res *spec.Resolved, opts Options) (*
 	if opts.Parallel <= 0 {
 		opts.Parallel = DefaultParallel
 	}
-	plan := &Plan{Project: res.Project, Environment: res.Environment, Time: p.now()}
+	plan := &Plan{Project: res.Project, Environment: res.Environment, Time: p.now(), Scope: opts.Scope}
 
 	// The reads that need nothing else go at once: one round trip to a remote API server.
 	var (
@@ -183,6 +185,9 @@ func (p *Planner) Plan(ctx context.Context, res *spec.Resolved, opts Options) (*
 		crdWarnings(w, live, opts.Ignore)
 	}
 	p.planChanges(ctx, works, live, opts)
+	for _, w := range works {
+		w.fingerprint(live, opts.Ignore)
+	}
 
 	for _, w := range works {
 		if w.out.State == StateUnmanaged && !w.adopt {
