@@ -13,6 +13,8 @@ import (
 	"kaji.dev/kaji/internal/plan"
 	"kaji.dev/kaji/internal/plan/view"
 	"kaji.dev/kaji/internal/release"
+	"kaji.dev/kaji/internal/savedplan"
+	"kaji.dev/kaji/internal/spec"
 	"kaji.dev/kaji/internal/validate"
 )
 
@@ -30,6 +32,8 @@ type applyFlags struct {
 	deleteCRDs        bool
 	lock              lockFlags
 	selection         selectFlags
+	// plan is the saved plan to apply (--plan), empty to plan anew.
+	plan string
 }
 
 func newApplyCommand(g *globalFlags, streams Streams) *cobra.Command {
@@ -92,7 +96,14 @@ else.`,
 			if f.output != "text" && f.output != "json" {
 				return &UsageError{Err: fmt.Errorf("invalid --output %q: use text or json", f.output)}
 			}
-			sel, err := f.selection.selection(args)
+			var saved *savedplan.File
+			var sel spec.Selection
+			var err error
+			if f.plan != "" {
+				saved, sel, err = f.useSavedPlan(cmd, g, args)
+			} else {
+				sel, err = f.selection.selection(args)
+			}
 			if err != nil {
 				return err
 			}
@@ -119,6 +130,11 @@ else.`,
 			if err := s.dial(cmd.Context(), g, streams); err != nil {
 				return err
 			}
+			if saved != nil {
+				if err := s.checkCluster(saved); err != nil {
+					return err
+				}
+			}
 			p := newProgress(streams, "apply", f.output)
 			rn := s.runner(g.inflight.wrap(p.observe))
 			rn.Concurrency, rn.Wait, rn.Timeout, rn.RollbackOnFailure = f.concurrency, f.wait, f.timeout, f.rollbackOnFailure
@@ -135,7 +151,12 @@ else.`,
 				s.prepareValues(ctx, streams, names)
 				tx := &apply.Transaction{Planner: planner, Runner: rn, Flights: l}
 				s.review(tx, streams, f)
-				res, err := tx.Run(ctx, s.resolved, plan.Options{Releases: names, Prune: f.prune, Adopt: f.adopt, ForceConflicts: f.forceConflicts, ForceCRDs: f.forceCRDs})
+				if saved != nil {
+					// The saved plan was reviewed when it was made: apply it without asking, if the
+					// plan made now under the lock is still that plan.
+					tx.Check, tx.Confirm = saved.Check, nil
+				}
+				res, err := tx.Run(ctx, s.resolved, plan.Options{Releases: names, Scope: s.scope, Prune: f.prune, Adopt: f.adopt, ForceConflicts: f.forceConflicts, ForceCRDs: f.forceCRDs})
 				switch {
 				case res != nil && res.InSync && f.output == "text":
 					fmt.Fprintln(streams.Out, "Nothing to do: every release is in sync.")
@@ -160,6 +181,7 @@ else.`,
 	fs.BoolVar(&f.forceConflicts, "force-conflicts", false, "take fields that other field managers (controllers, operators, other tools) own; kaji.yaml can set it per release with forceConflicts")
 	fs.BoolVar(&f.forceCRDs, "force-crds", false, "apply the CRDs of charts' crds/ even when they remove or stop serving a stored version, or belong to another release (see docs/crds.md)")
 	fs.BoolVar(&f.deleteCRDs, "delete-crds", false, "with --prune, also delete the CRDs of the uninstalled releases, and every custom resource of theirs (kept by default)")
+	fs.StringVar(&f.plan, "plan", "", "apply the plan that kaji plan --out wrote to this file, without asking, or refuse if anything it was computed from changed (docs/saved-plans.md)")
 	f.lock.add(fs)
 	f.selection.add(fs)
 	return cmd

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	coordclient "k8s.io/client-go/kubernetes/typed/coordination/v1"
 
+	"kaji.dev/kaji/internal/chartlock"
 	"kaji.dev/kaji/internal/cluster"
 	"kaji.dev/kaji/internal/lock"
 	"kaji.dev/kaji/internal/plan"
@@ -28,6 +29,7 @@ type planFlags struct {
 	prune            bool
 	adopt            bool
 	forceConflicts   bool
+	out              string
 }
 
 func newPlanCommand(g *globalFlags, streams Streams) *cobra.Command {
@@ -88,10 +90,14 @@ docs/pull-requests.md).`,
 			if err := refusePrune(f.prune, sel); err != nil {
 				return err
 			}
+			if f.out != "" && g.chartLockMode() == chartlock.ModeUpdate {
+				return &UsageError{Err: errors.New("--out cannot go with --lock=update, which writes kaji.lock after the plan: run kaji lock first, then kaji plan --out")}
+			}
 			if err := preflight(cmd.Context(), g, streams, "plan", validate.Options{}); err != nil {
 				return err
 			}
-			run, err := g.plan(cmd.Context(), streams, f.lockNamespace, sel, plan.Options{Prune: f.prune, Adopt: f.adopt, ForceConflicts: f.forceConflicts, ForceCRDs: f.forceCRDs})
+			opts := plan.Options{Prune: f.prune, Adopt: f.adopt, ForceConflicts: f.forceConflicts, ForceCRDs: f.forceCRDs}
+			run, err := g.plan(cmd.Context(), streams, f.lockNamespace, sel, opts)
 			if err != nil {
 				return err
 			}
@@ -109,7 +115,16 @@ docs/pull-requests.md).`,
 				return err
 			}
 			if err := p.Err(); err != nil {
+				if f.out != "" {
+					fmt.Fprintf(streams.Err, "No plan was written to %s: apply would fail on the errors below.\n", f.out)
+				}
 				return err
+			}
+			if f.out != "" {
+				if err := run.save(f.out, sel, opts); err != nil {
+					return err
+				}
+				fmt.Fprintf(streams.Err, "Saved the plan to %s: kaji apply --plan %s applies exactly this plan, or refuses if anything it was computed from changed.\n", f.out, f.out)
 			}
 			if f.detailedExitCode && p.HasChanges() {
 				return &silentError{code: ExitChanges}
@@ -126,12 +141,14 @@ docs/pull-requests.md).`,
 	cmd.Flags().BoolVar(&f.adopt, "adopt", false, "plan to take over releases that helm made or another kaji project owns, as kaji apply --adopt would")
 	cmd.Flags().BoolVar(&f.forceConflicts, "force-conflicts", false, "plan to take fields that other field managers own, as kaji apply --force-conflicts would")
 	cmd.Flags().BoolVar(&f.forceCRDs, "force-crds", false, "plan to apply the CRDs of charts' crds/ that the safety rules refuse, as kaji apply --force-crds would")
+	cmd.Flags().StringVar(&f.out, "out", "", "also write the plan to this file, with what it was computed from, for kaji apply --plan (docs/saved-plans.md)")
 	cmd.Flags().StringVar(&f.lockNamespace, "lock-namespace", lock.DefaultNamespace, "namespace of the project lock (a Lease), whose holder plan shows")
 	return cmd
 }
 
 // planRun is a plan and what it was made from.
 type planRun struct {
+	session  *session
 	resolved *spec.Resolved
 	conn     *cluster.Conn
 	plan     *plan.Plan
@@ -147,6 +164,7 @@ func (g *globalFlags) plan(ctx context.Context, streams Streams, lockNamespace s
 	if opts.Releases, err = s.narrow(sel); err != nil {
 		return nil, err
 	}
+	opts.Scope = s.scope
 	conn, cfg, err := g.connectAWS(ctx, s.resolved.Cluster)
 	if err != nil {
 		return nil, err
@@ -170,7 +188,7 @@ func (g *globalFlags) plan(ctx context.Context, streams Streams, lockNamespace s
 	if err != nil {
 		return nil, err
 	}
-	return &planRun{resolved: s.resolved, conn: conn, plan: p}, nil
+	return &planRun{session: s, resolved: s.resolved, conn: conn, plan: p}, nil
 }
 
 // header says what was planned, against which cluster.
@@ -179,7 +197,11 @@ func (r *planRun) header(w io.Writer, op string) {
 	if r.resolved.Environment != "" {
 		env = ", environment " + r.resolved.Environment
 	}
-	fmt.Fprintf(w, "kaji %s: project %s%s, context %s\n\n", op, r.resolved.Project, env, r.conn.Context())
+	scope := ""
+	if sc := r.plan.Scope.String(); sc != "" {
+		scope = ", " + sc
+	}
+	fmt.Fprintf(w, "kaji %s: project %s%s, context %s%s\n\n", op, r.resolved.Project, env, r.conn.Context(), scope)
 }
 
 // leaseLocks reads project locks from their Leases.
