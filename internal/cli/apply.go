@@ -120,6 +120,9 @@ else.`,
 				if names, err = s.narrow(sel); err != nil {
 					return err
 				}
+				if names != nil {
+					opts.Charts = s.charts.Within(names) // kaji.lock covers the selection
+				}
 			}
 			if err := preflight(cmd.Context(), g, streams, "apply", opts); err != nil {
 				return err

@@ -93,7 +93,11 @@ docs/pull-requests.md).`,
 			if f.out != "" && g.chartLockMode() == chartlock.ModeUpdate {
 				return &UsageError{Err: errors.New("--out cannot go with --lock=update, which writes kaji.lock after the plan: run kaji lock first, then kaji plan --out")}
 			}
-			if err := preflight(cmd.Context(), g, streams, "plan", validate.Options{}); err != nil {
+			vopts, err := g.selectionCharts(validate.Options{}, sel)
+			if err != nil {
+				return err
+			}
+			if err := preflight(cmd.Context(), g, streams, "plan", vopts); err != nil {
 				return err
 			}
 			opts := plan.Options{Prune: f.prune, Adopt: f.adopt, ForceConflicts: f.forceConflicts, ForceCRDs: f.forceCRDs}
