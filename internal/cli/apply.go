@@ -84,12 +84,23 @@ Before it changes releases, apply records them in the lock. When a run stopped
 without saying how its operations ended (killed, or cut off from the API server),
 the next apply finds the releases it left pending, marks them failed as kaji unlock
 would, and upgrades them. kaji unlock remains for releases left pending by anything
-else.`,
+else.
+
+--plan FILE applies the plan that kaji plan --out FILE saved, without asking: it was
+reviewed when it was made (as Terraform applies a saved plan). The environment, the
+selection, --prune, --adopt, --force-conflicts and --force-crds come from the file;
+giving others is a usage error. Before any request, apply checks that kaji.yaml, the
+values files and kaji.lock are as they were; then it plans again under the project lock
+and compares. If a release's latest revision, its live objects, its action or what
+apply would install (a secret that resolves differently included) changed, it names
+each change, applies nothing, and says to run kaji plan --out again
+(docs/saved-plans.md).`,
 		Example: `  kaji apply
   kaji apply --env prod --yes
   kaji apply web                 # web and the releases it needs
   kaji apply -l team=payments --skip-needs
   kaji apply --wait --timeout 10m --rollback-on-failure
+  kaji apply --plan prod.plan    # what kaji plan --out prod.plan showed, or nothing
   kaji apply -o json | jq .   # a JSON event per line, for CI`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {

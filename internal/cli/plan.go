@@ -68,12 +68,21 @@ hides the values of Secrets (--show-secrets is refused with it), and it keeps wi
 GitHub's limit of 65,536 characters by cutting the largest diffs first, saying which
 at the end. Its first line is an HTML comment that names the project and environment,
 for a CI job to find its earlier comment and update it (examples/ci/github-actions.yaml,
-docs/pull-requests.md).`,
+docs/pull-requests.md).
+
+--out FILE also writes the plan to FILE (readable by its owner alone), with what it was
+computed from: the digests of kaji.yaml, of the values files read and of kaji.lock, each
+release's latest revision, and digests of what apply would install and of the live
+objects compared. It holds no secret value, only references and digests. The output
+(-o text, json or markdown) is printed as usual. kaji apply --plan FILE applies exactly
+that plan, or refuses if any of it changed (docs/saved-plans.md). A plan with errors is
+not written.`,
 		Example: `  kaji plan
   kaji plan --env prod api web
   kaji plan -l team=payments --skip-needs
   kaji plan -o json > plan.json
   kaji plan --env prod -o markdown > plan.md
+  kaji plan --env prod --out prod.plan && kaji apply --plan prod.plan
   kaji plan --detailed-exitcode; case $? in 0) echo in sync;; 2) echo changes;; *) echo error;; esac`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
