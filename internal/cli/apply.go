@@ -170,7 +170,8 @@ each change, applies nothing, and says to run kaji plan --out again
 					// plan made now under the lock is still that plan.
 					tx.Check, tx.Confirm = saved.Check, nil
 				}
-				res, err := tx.Run(ctx, s.resolved, plan.Options{Releases: names, Scope: s.scope, Prune: f.prune, Adopt: f.adopt, ForceConflicts: f.forceConflicts, ForceCRDs: f.forceCRDs})
+				res, err := tx.Run(ctx, s.resolved, plan.Options{Releases: names, Scope: s.scope, Prune: f.prune, Adopt: f.adopt,
+					ForceConflicts: f.forceConflicts, ForceCRDs: f.forceCRDs, Fingerprint: saved != nil})
 				switch {
 				case res != nil && res.InSync && f.output == "text":
 					fmt.Fprintln(streams.Out, "Nothing to do: every release is in sync.")

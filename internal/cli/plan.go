@@ -109,7 +109,7 @@ not written.`,
 			if err := preflight(cmd.Context(), g, streams, "plan", vopts); err != nil {
 				return err
 			}
-			opts := plan.Options{Prune: f.prune, Adopt: f.adopt, ForceConflicts: f.forceConflicts, ForceCRDs: f.forceCRDs}
+			opts := plan.Options{Prune: f.prune, Adopt: f.adopt, ForceConflicts: f.forceConflicts, ForceCRDs: f.forceCRDs, Fingerprint: f.out != ""}
 			run, err := g.plan(cmd.Context(), streams, f.lockNamespace, sel, opts)
 			if err != nil {
 				return err

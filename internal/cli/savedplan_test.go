@@ -114,8 +114,17 @@ func TestSavedPlan(t *testing.T) {
 		t.Errorf("worker has %d revisions, want 1", st.revisions(t, "worker"))
 	}
 
-	// A plan with nothing to do: nothing to do.
+	// A plan with nothing to do: nothing to do, even after a controller wrote the status of a
+	// Deployment (a new resourceVersion, in a field the plan ignores).
 	kajiOK(t, flags, "plan", "--out", file("in-sync.yaml"))
+	dep, err := env.Client.AppsV1().Deployments(ns).Get(t.Context(), "app", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dep.Status.Replicas, dep.Status.ObservedGeneration = 1, dep.Generation
+	if _, err := env.Client.AppsV1().Deployments(ns).UpdateStatus(t.Context(), dep, metav1.UpdateOptions{FieldManager: "kube-controller-manager"}); err != nil {
+		t.Fatal(err)
+	}
 	r = kajiOK(t, flags, "apply", "--plan", file("in-sync.yaml"))
 	if !strings.Contains(r.out, "Nothing to do") {
 		t.Errorf("apply --plan of an in-sync plan:\n%s", r.out)

@@ -96,6 +96,10 @@ type Options struct {
 	// ForceCRDs plans to apply the CRDs of charts' crds/ even when release.CheckCRD refuses
 	// them, as kaji apply --force-crds does.
 	ForceCRDs bool
+	// Fingerprint records in each release what its plan was computed from
+	// (Release.Fingerprint), for a saved plan: digests of the chart and values, and of the
+	// live objects compared.
+	Fingerprint bool
 	// Recover are the flights that the previous holder of the project lock left (see
 	// lock.Lock.Left): a release whose latest revision is pending and is one of them is that
 	// run's own unfinished operation. It is planned as if the revision had failed, with
@@ -185,8 +189,10 @@ func (p *Planner) Plan(ctx context.Context, res *spec.Resolved, opts Options) (*
 		crdWarnings(w, live, opts.Ignore)
 	}
 	p.planChanges(ctx, works, live, opts)
-	for _, w := range works {
-		w.fingerprint(live, opts.Ignore)
+	if opts.Fingerprint {
+		for _, w := range works {
+			w.fingerprint(live, opts.Ignore)
+		}
 	}
 
 	for _, w := range works {

@@ -127,7 +127,8 @@ type Release struct {
 	// install exactly these, so that it does what the plan showed.
 	Loaded *chartv2.Chart
 	Values map[string]any
-	// Fingerprint is what the plan of the release was computed from, as digests.
+	// Fingerprint is what the plan of the release was computed from, as digests; set only
+	// when the plan was asked for it (Options.Fingerprint).
 	Fingerprint Fingerprint
 }
 
