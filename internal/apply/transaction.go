@@ -22,8 +22,12 @@ type Transaction struct {
 	Runner  *Runner
 	// Flights is the project lock, which this run holds.
 	Flights Flights
-	// Show receives the plan once it is made, before anything is checked or changed. Nil shows
-	// nothing.
+	// Check is given the plan once it is made, before it is shown and before anything is
+	// changed: an error ends the run with nothing changed. kaji apply --plan passes one that
+	// compares the plan with the saved one. Nil checks nothing.
+	Check func(*plan.Plan) error
+	// Show receives the plan once it is made (and checked), before anything is changed. Nil
+	// shows nothing.
 	Show func(*plan.Plan) error
 	// Confirm is asked once the plan has something to do; false ends the run with nothing
 	// changed (Result.Declined). Nil goes on without asking.
@@ -52,6 +56,11 @@ func (tx *Transaction) Run(ctx context.Context, res *spec.Resolved, opts plan.Op
 		return nil, err
 	}
 	out := &Result{Plan: pl}
+	if tx.Check != nil {
+		if err := tx.Check(pl); err != nil {
+			return out, err
+		}
+	}
 	if tx.Show != nil {
 		if err := tx.Show(pl); err != nil {
 			return out, err

@@ -260,3 +260,37 @@ func TestTransactionStopsBeforeRecording(t *testing.T) {
 		})
 	}
 }
+
+// A failing Check ends the run before the plan is shown, asked about, recorded or run; a
+// passing one lets it go on.
+func TestTransactionCheck(t *testing.T) {
+	loaded := &chartv2.Chart{Metadata: &chartv2.Metadata{Name: "c", Version: "1.0.0"}}
+	res := &spec.Resolved{Project: "p", Releases: []spec.ResolvedRelease{{Name: "a", Namespace: "ns"}}}
+	up := plan.Release{Name: "a", Namespace: "ns", State: plan.StateUpgrade, Action: plan.ActionUpgrade, Revision: 2, Loaded: loaded}
+	stale := errors.New("revision 1 → 2")
+	for _, checkErr := range []error{stale, nil} {
+		rels := &fakeReleases{}
+		fl := &fakeFlights{}
+		var checked *plan.Plan
+		var shown, asked bool
+		want := &plan.Plan{Releases: []plan.Release{up}}
+		tx := &apply.Transaction{Planner: &fakePlanner{plan: want},
+			Runner: &apply.Runner{Releases: rels}, Flights: fl,
+			Check:   func(p *plan.Plan) error { checked = p; return checkErr },
+			Show:    func(*plan.Plan) error { shown = true; return nil },
+			Confirm: func(context.Context, *plan.Plan) (bool, error) { asked = true; return true, nil }}
+		_, err := tx.Run(t.Context(), res, plan.Options{})
+		if checked != want {
+			t.Errorf("Check got %p, want the plan %p", checked, want)
+		}
+		if checkErr != nil {
+			if !errors.Is(err, stale) || shown || asked || fl.recorded != nil || rels.did != nil {
+				t.Errorf("failed check: err %v, shown %v, asked %v, recorded %v, did %v; want the check's error and nothing else", err, shown, asked, fl.recorded, rels.did)
+			}
+			continue
+		}
+		if err != nil || !shown || !asked || len(rels.did) != 1 {
+			t.Errorf("passed check: err %v, shown %v, asked %v, did %v; want the release applied", err, shown, asked, rels.did)
+		}
+	}
+}

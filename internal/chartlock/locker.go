@@ -208,6 +208,11 @@ func (l *Locker) Load(ctx context.Context, r spec.ResolvedRelease) (*chart.Loade
 	if err != nil {
 		return nil, err
 	}
+	return l.loadAt(ctx, r, pin)
+}
+
+// loadAt loads the chart of r at pin, or as kaji.yaml says when pin is nil.
+func (l *Locker) loadAt(ctx context.Context, r spec.ResolvedRelease, pin *chart.Pin) (*chart.Loaded, error) {
 	if pin == nil {
 		return l.opts.Loader.Load(ctx, r.Chart, r.Version)
 	}

@@ -13,6 +13,8 @@ import (
 	"kaji.dev/kaji/internal/plan"
 	"kaji.dev/kaji/internal/plan/view"
 	"kaji.dev/kaji/internal/release"
+	"kaji.dev/kaji/internal/savedplan"
+	"kaji.dev/kaji/internal/spec"
 	"kaji.dev/kaji/internal/validate"
 )
 
@@ -31,6 +33,8 @@ type applyFlags struct {
 	deleteCRDs        bool
 	lock              lockFlags
 	selection         selectFlags
+	// plan is the saved plan to apply (--plan), empty to plan anew.
+	plan string
 }
 
 func newApplyCommand(g *globalFlags, streams Streams) *cobra.Command {
@@ -87,19 +91,37 @@ Before it changes releases, apply records them in the lock. When a run stopped
 without saying how its operations ended (killed, or cut off from the API server),
 the next apply finds the releases it left pending, marks them failed as kaji unlock
 would, and upgrades them. kaji unlock remains for releases left pending by anything
-else.`,
+else.
+
+--plan FILE applies the plan that kaji plan --out FILE saved, without asking: it was
+reviewed when it was made (as Terraform applies a saved plan). The environment, the
+selection, --prune, --adopt, --force-conflicts and --force-crds come from the file;
+giving others is a usage error. Before any request, apply checks that kaji.yaml, the
+values files and kaji.lock are as they were; then it plans again under the project lock
+and compares. If a release's latest revision, its live objects, its action or what
+apply would install (a secret that resolves differently included) changed, it names
+each change, applies nothing, and says to run kaji plan --out again
+(docs/saved-plans.md).`,
 		Example: `  kaji apply
   kaji apply --env prod --yes
   kaji apply web                 # web and the releases it needs
   kaji apply -l team=payments --skip-needs
   kaji apply --wait --timeout 10m --rollback-on-failure
+  kaji apply --plan prod.plan    # what kaji plan --out prod.plan showed, or nothing
   kaji apply -o json | jq .   # a JSON event per line, for CI`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if f.output != "text" && f.output != "json" {
 				return &UsageError{Err: fmt.Errorf("invalid --output %q: use text or json", f.output)}
 			}
-			sel, err := f.selection.selection(args)
+			var saved *savedplan.File
+			var sel spec.Selection
+			var err error
+			if f.plan != "" {
+				saved, sel, err = f.useSavedPlan(cmd, g, args)
+			} else {
+				sel, err = f.selection.selection(args)
+			}
 			if err != nil {
 				return err
 			}
@@ -116,6 +138,9 @@ else.`,
 				if names, err = s.narrow(sel); err != nil {
 					return err
 				}
+				if names != nil {
+					opts.Charts = s.charts.Within(names) // kaji.lock covers the selection
+				}
 			}
 			if err := preflight(cmd.Context(), g, streams, "apply", opts); err != nil {
 				return err
@@ -125,6 +150,11 @@ else.`,
 			}
 			if err := s.dial(cmd.Context(), g, streams); err != nil {
 				return err
+			}
+			if saved != nil {
+				if err := s.checkCluster(saved); err != nil {
+					return err
+				}
 			}
 			p := newProgress(streams, "apply", f.output)
 			rn := s.runner(g.inflight.wrap(p.observe))
@@ -142,7 +172,13 @@ else.`,
 				s.prepareValues(ctx, streams, names)
 				tx := &apply.Transaction{Planner: planner, Runner: rn, Flights: l}
 				s.review(tx, streams, f)
-				res, err := tx.Run(ctx, s.resolved, plan.Options{Releases: names, Prune: f.prune, Adopt: f.adopt, ForceConflicts: f.forceConflicts, ForceCRDs: f.forceCRDs, AcceptDroppedKeys: f.acceptDropped})
+				if saved != nil {
+					// The saved plan was reviewed when it was made: apply it without asking, if the
+					// plan made now under the lock is still that plan.
+					tx.Check, tx.Confirm = saved.Check, nil
+				}
+				res, err := tx.Run(ctx, s.resolved, plan.Options{Releases: names, Scope: s.scope, Prune: f.prune, Adopt: f.adopt,
+					ForceConflicts: f.forceConflicts, ForceCRDs: f.forceCRDs, AcceptDroppedKeys: f.acceptDropped, Fingerprint: saved != nil})
 				switch {
 				case res != nil && res.InSync && f.output == "text":
 					fmt.Fprintln(streams.Out, "Nothing to do: every release is in sync.")
@@ -168,6 +204,7 @@ else.`,
 	fs.BoolVar(&f.acceptDropped, "accept-dropped-keys", false, "upgrade releases even when the new chart version ignores keys of kaji.yaml that the deployed version reads; kaji.yaml can accept keys per release with acceptDroppedKeys")
 	fs.BoolVar(&f.forceCRDs, "force-crds", false, "apply the CRDs of charts' crds/ even when they remove or stop serving a stored version, or belong to another release (see docs/crds.md)")
 	fs.BoolVar(&f.deleteCRDs, "delete-crds", false, "with --prune, also delete the CRDs of the uninstalled releases, and every custom resource of theirs (kept by default)")
+	fs.StringVar(&f.plan, "plan", "", "apply the plan that kaji plan --out wrote to this file, without asking, or refuse if anything it was computed from changed (docs/saved-plans.md)")
 	f.lock.add(fs)
 	f.selection.add(fs)
 	return cmd

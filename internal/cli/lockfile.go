@@ -101,6 +101,30 @@ func (g *globalFlags) validateCharts(opts validate.Options) (validate.Options, e
 	return opts, nil
 }
 
+// selectionCharts makes validation, in a run of a selection, load the charts as the run's
+// kaji.lock covers it: the releases of the selection (with those they need) as kaji.lock pins
+// them, any other at its pin when kaji.lock has one, else as kaji.yaml says (see
+// chartlock.Within). Without a selection, or when kaji.yaml does not load (validation says
+// why), opts is as given.
+func (g *globalFlags) selectionCharts(opts validate.Options, sel spec.Selection) (validate.Options, error) {
+	if sel.All() {
+		return opts, nil
+	}
+	if _, _, err := g.loadDocument(); err != nil {
+		return opts, nil
+	}
+	s, err := g.prepare()
+	if err != nil {
+		return opts, err
+	}
+	names, err := s.narrow(sel)
+	if err != nil {
+		return opts, err
+	}
+	opts.Charts = s.charts.Within(names)
+	return opts, nil
+}
+
 // savingChartLock runs a command and then writes the pins it recorded (with --lock=update), saying
 // on stderr what changed in kaji.lock, whether the command succeeded or not: what was resolved
 // stays resolved. Without kaji.lock, plan and apply say how to pin the charts.

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	coordclient "k8s.io/client-go/kubernetes/typed/coordination/v1"
 
+	"kaji.dev/kaji/internal/chartlock"
 	"kaji.dev/kaji/internal/cluster"
 	"kaji.dev/kaji/internal/lock"
 	"kaji.dev/kaji/internal/plan"
@@ -29,6 +30,7 @@ type planFlags struct {
 	adopt            bool
 	forceConflicts   bool
 	acceptDropped    bool
+	out              string
 }
 
 func newPlanCommand(g *globalFlags, streams Streams) *cobra.Command {
@@ -71,12 +73,21 @@ hides the values of Secrets (--show-secrets is refused with it), and it keeps wi
 GitHub's limit of 65,536 characters by cutting the largest diffs first, saying which
 at the end. Its first line is an HTML comment that names the project and environment,
 for a CI job to find its earlier comment and update it (examples/ci/github-actions.yaml,
-docs/pull-requests.md).`,
+docs/pull-requests.md).
+
+--out FILE also writes the plan to FILE (readable by its owner alone), with what it was
+computed from: the digests of kaji.yaml, of the values files read and of kaji.lock, each
+release's latest revision, and digests of what apply would install and of the live
+objects compared. It holds no secret value, only references and digests. The output
+(-o text, json or markdown) is printed as usual. kaji apply --plan FILE applies exactly
+that plan, or refuses if any of it changed (docs/saved-plans.md). A plan with errors is
+not written.`,
 		Example: `  kaji plan
   kaji plan --env prod api web
   kaji plan -l team=payments --skip-needs
   kaji plan -o json > plan.json
   kaji plan --env prod -o markdown > plan.md
+  kaji plan --env prod --out prod.plan && kaji apply --plan prod.plan
   kaji plan --detailed-exitcode; case $? in 0) echo in sync;; 2) echo changes;; *) echo error;; esac`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -93,10 +104,19 @@ docs/pull-requests.md).`,
 			if err := refusePrune(f.prune, sel); err != nil {
 				return err
 			}
-			if err := preflight(cmd.Context(), g, streams, "plan", validate.Options{}); err != nil {
+			if f.out != "" && g.chartLockMode() == chartlock.ModeUpdate {
+				return &UsageError{Err: errors.New("--out cannot go with --lock=update, which writes kaji.lock after the plan: run kaji lock first, then kaji plan --out")}
+			}
+			vopts, err := g.selectionCharts(validate.Options{}, sel)
+			if err != nil {
 				return err
 			}
-			run, err := g.plan(cmd.Context(), streams, f.lockNamespace, sel, plan.Options{Prune: f.prune, Adopt: f.adopt, ForceConflicts: f.forceConflicts, ForceCRDs: f.forceCRDs, AcceptDroppedKeys: f.acceptDropped})
+			if err := preflight(cmd.Context(), g, streams, "plan", vopts); err != nil {
+				return err
+			}
+			opts := plan.Options{Prune: f.prune, Adopt: f.adopt, ForceConflicts: f.forceConflicts, ForceCRDs: f.forceCRDs,
+				AcceptDroppedKeys: f.acceptDropped, Fingerprint: f.out != ""}
+			run, err := g.plan(cmd.Context(), streams, f.lockNamespace, sel, opts)
 			if err != nil {
 				return err
 			}
@@ -114,7 +134,16 @@ docs/pull-requests.md).`,
 				return err
 			}
 			if err := p.Err(); err != nil {
+				if f.out != "" {
+					fmt.Fprintf(streams.Err, "No plan was written to %s: apply would fail on the errors below.\n", f.out)
+				}
 				return err
+			}
+			if f.out != "" {
+				if err := run.save(f.out, sel, opts); err != nil {
+					return err
+				}
+				fmt.Fprintf(streams.Err, "Saved the plan to %s: kaji apply --plan %s applies exactly this plan, or refuses if anything it was computed from changed.\n", f.out, f.out)
 			}
 			if f.detailedExitCode && p.HasChanges() {
 				return &silentError{code: ExitChanges}
@@ -132,12 +161,14 @@ docs/pull-requests.md).`,
 	cmd.Flags().BoolVar(&f.forceConflicts, "force-conflicts", false, "plan to take fields that other field managers own, as kaji apply --force-conflicts would")
 	cmd.Flags().BoolVar(&f.acceptDropped, "accept-dropped-keys", false, "plan to upgrade releases whose new chart version ignores settings of kaji.yaml that the deployed version reads, as kaji apply --accept-dropped-keys would")
 	cmd.Flags().BoolVar(&f.forceCRDs, "force-crds", false, "plan to apply the CRDs of charts' crds/ that the safety rules refuse, as kaji apply --force-crds would")
+	cmd.Flags().StringVar(&f.out, "out", "", "also write the plan to this file, with what it was computed from, for kaji apply --plan (docs/saved-plans.md)")
 	cmd.Flags().StringVar(&f.lockNamespace, "lock-namespace", lock.DefaultNamespace, "namespace of the project lock (a Lease), whose holder plan shows")
 	return cmd
 }
 
 // planRun is a plan and what it was made from.
 type planRun struct {
+	session  *session
 	resolved *spec.Resolved
 	conn     *cluster.Conn
 	plan     *plan.Plan
@@ -153,6 +184,7 @@ func (g *globalFlags) plan(ctx context.Context, streams Streams, lockNamespace s
 	if opts.Releases, err = s.narrow(sel); err != nil {
 		return nil, err
 	}
+	opts.Scope = s.scope
 	conn, cfg, err := g.connectAWS(ctx, s.resolved.Cluster)
 	if err != nil {
 		return nil, err
@@ -176,7 +208,7 @@ func (g *globalFlags) plan(ctx context.Context, streams Streams, lockNamespace s
 	if err != nil {
 		return nil, err
 	}
-	return &planRun{resolved: s.resolved, conn: conn, plan: p}, nil
+	return &planRun{session: s, resolved: s.resolved, conn: conn, plan: p}, nil
 }
 
 // header says what was planned, against which cluster.
@@ -185,7 +217,11 @@ func (r *planRun) header(w io.Writer, op string) {
 	if r.resolved.Environment != "" {
 		env = ", environment " + r.resolved.Environment
 	}
-	fmt.Fprintf(w, "kaji %s: project %s%s, context %s\n\n", op, r.resolved.Project, env, r.conn.Context())
+	scope := ""
+	if sc := r.plan.Scope.String(); sc != "" {
+		scope = ", " + sc
+	}
+	fmt.Fprintf(w, "kaji %s: project %s%s, context %s%s\n\n", op, r.resolved.Project, env, r.conn.Context(), scope)
 }
 
 // leaseLocks reads project locks from their Leases.

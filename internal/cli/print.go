@@ -11,8 +11,12 @@ func printHeader(out io.Writer, op string, s *session) {
 	if s.resolved.Environment != "" {
 		env = fmt.Sprintf(", environment %s", s.resolved.Environment)
 	}
-	fmt.Fprintf(out, "kaji %s: project %s%s, context %s (%s), %d release(s)\n",
-		op, s.resolved.Project, env, s.conn.Context(), s.conn.Host(), len(s.resolved.Releases))
+	scope := ""
+	if sc := s.scope.String(); sc != "" {
+		scope = ", " + sc
+	}
+	fmt.Fprintf(out, "kaji %s: project %s%s, context %s (%s), %d release(s)%s\n",
+		op, s.resolved.Project, env, s.conn.Context(), s.conn.Host(), len(s.resolved.Releases), scope)
 }
 
 func round(d time.Duration) time.Duration {

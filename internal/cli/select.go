@@ -3,9 +3,11 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/spf13/pflag"
 
+	"kaji.dev/kaji/internal/plan"
 	"kaji.dev/kaji/internal/spec"
 )
 
@@ -66,8 +68,35 @@ func (s *session) narrow(sel spec.Selection) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.scope = scopeOf(s.resolved, sel, names)
 	s.resolved = s.resolved.Only(names)
 	return names, nil
+}
+
+// scopeOf says how sel picked names out of res, for a plan's heading.
+func scopeOf(res *spec.Resolved, sel spec.Selection, names []string) plan.Scope {
+	sc := plan.Scope{Names: sel.Names, SkipNeeds: sel.SkipNeeds, Picked: names}
+	for _, l := range sel.Selectors {
+		sc.Selectors = append(sc.Selectors, l.String())
+	}
+	if sel.SkipNeeds || sel.Dependents {
+		return sc
+	}
+	only := sel
+	only.SkipNeeds = true
+	picked, err := res.Select(only)
+	if err != nil {
+		return sc
+	}
+	sc.Picked, sc.Needs = nil, nil
+	for _, n := range names {
+		if slices.Contains(picked, n) {
+			sc.Picked = append(sc.Picked, n)
+		} else {
+			sc.Needs = append(sc.Needs, n)
+		}
+	}
+	return sc
 }
 
 // releaseNames returns the names of rs, in their order.

@@ -128,6 +128,17 @@ func TestSelectReleases(t *testing.T) {
 	if got := planNames(t, flags, "--release", "web"); !slices.Equal(got, []string{"cache", "web"}) {
 		t.Errorf("plan --release web planned %v, want cache web", got)
 	}
+	// The heading says what was selected, in text and in Markdown.
+	for _, c := range []struct{ args []string }{{[]string{"plan", "-l", "team=shop"}}, {[]string{"plan", "-l", "team=shop", "-o", "markdown"}}} {
+		r := kaji(t, "", false, append(c.args, flags...)...)
+		head, _, _ := strings.Cut(strings.TrimPrefix(r.out, "<!--"), "\n\n")
+		if !strings.Contains(head, ", selection -l team=shop: web, admin (+ needs: cache)") {
+			t.Errorf("%v: the heading does not say the selection:\n%s", c.args, r.out)
+		}
+	}
+	if r := kaji(t, "", false, append([]string{"plan"}, flags...)...); strings.Contains(r.out, "selection") || strings.Contains(r.out, "releases:") {
+		t.Errorf("plan of the whole project speaks of a selection:\n%s", r.out)
+	}
 
 	// apply web: cache first, then web, and nothing else.
 	events := eventOrder(t, flags, "apply", "web")

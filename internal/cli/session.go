@@ -29,8 +29,12 @@ import (
 // session is what a command that changes the cluster works with.
 type session struct {
 	resolved *spec.Resolved
-	conn     *cluster.Conn
-	loader   *chart.Loader
+	// path is the absolute path of kaji.yaml.
+	path string
+	// scope is how the command line picked the releases of resolved (see narrow).
+	scope  plan.Scope
+	conn   *cluster.Conn
+	loader *chart.Loader
 	// charts loads each release's chart at the version kaji.lock pins.
 	charts   *chartlock.Locker
 	releases *release.Manager
@@ -159,7 +163,7 @@ func (g *globalFlags) prepare() (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &session{resolved: res, inflight: g.inflight, secrets: g.secrets}
+	s := &session{resolved: res, path: doc.Path, inflight: g.inflight, secrets: g.secrets}
 	if res.Cluster.EKS != nil && g.kubeconfig == "" && g.kubeContext == "" {
 		s.eks = res.Cluster.EKS
 	}

@@ -72,6 +72,8 @@ func ForCluster(conn *cluster.Conn, charts Charts) (*Planner, error) {
 
 // Options change what a plan covers.
 type Options struct {
+	// Scope says how the command line picked Releases, for the plan to say (Plan.Scope).
+	Scope Scope
 	// Releases limits the plan to the releases of these names; orphans are then not looked
 	// for. A name that kaji.yaml does not declare, or that the environment leaves out, is an
 	// *UnknownReleaseError.
@@ -103,6 +105,10 @@ type Options struct {
 	// drops, as kaji apply --accept-dropped-keys does. Without it, a release whose upgrade
 	// drops a setting that its acceptDroppedKeys does not name is refused (ActionRefused).
 	AcceptDroppedKeys bool
+	// Fingerprint records in each release what its plan was computed from
+	// (Release.Fingerprint), for a saved plan: digests of the chart and values, and of the
+	// live objects compared.
+	Fingerprint bool
 	// Recover are the flights that the previous holder of the project lock left (see
 	// lock.Lock.Left): a release whose latest revision is pending and is one of them is that
 	// run's own unfinished operation. It is planned as if the revision had failed, with
@@ -149,7 +155,7 @@ func (p *Planner) Plan(ctx context.Context, res *spec.Resolved, opts Options) (*
 	if opts.Parallel <= 0 {
 		opts.Parallel = DefaultParallel
 	}
-	plan := &Plan{Project: res.Project, Environment: res.Environment, Time: p.now()}
+	plan := &Plan{Project: res.Project, Environment: res.Environment, Time: p.now(), Scope: opts.Scope}
 
 	// The reads that need nothing else go at once: one round trip to a remote API server.
 	var (
@@ -192,6 +198,11 @@ func (p *Planner) Plan(ctx context.Context, res *spec.Resolved, opts Options) (*
 		crdWarnings(w, live, opts.Ignore)
 	}
 	p.planChanges(ctx, works, live, opts)
+	if opts.Fingerprint {
+		for _, w := range works {
+			w.fingerprint(live, opts.Ignore)
+		}
+	}
 
 	for _, w := range works {
 		settleDropped(w, opts.AcceptDroppedKeys)

@@ -68,6 +68,9 @@ type Plan struct {
 	Environment string
 	// Time is when the plan was made; ages are relative to it.
 	Time time.Time
+	// Scope is the part of kaji.yaml planned, as the command line picked it; the zero value
+	// is the whole project.
+	Scope Scope
 	// Releases are in needs order, as apply handles them, followed by orphans.
 	Releases []Release
 	// Lock is who holds the project lock, which apply takes while it runs; nil when nobody
@@ -130,6 +133,9 @@ type Release struct {
 	// install exactly these, so that it does what the plan showed.
 	Loaded *chartv2.Chart
 	Values map[string]any
+	// Fingerprint is what the plan of the release was computed from, as digests; set only
+	// when the plan was asked for it (Options.Fingerprint).
+	Fingerprint Fingerprint
 }
 
 // Revision is one release record of Helm's storage.

@@ -67,6 +67,9 @@ func markdownBlocks(p *plan.Plan, opts MarkdownOptions) *mdDoc {
 	if opts.Context != "" {
 		head.WriteString(", context " + mdCode(hide, opts.Context))
 	}
+	if sc := p.Scope.String(); sc != "" {
+		head.WriteString(", " + mdEsc(hide, sc))
+	}
 	head.WriteString("\n\n")
 	if len(p.Releases) == 0 {
 		head.WriteString("kaji.yaml declares no releases.\n")

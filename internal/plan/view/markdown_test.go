@@ -144,12 +144,15 @@ func overLimitPlan() *plan.Plan {
 func TestMarkdownGolden(t *testing.T) {
 	fence := configMapRelease("docs", "# Usage\n\n```sh\nmake\n```\n", "# Usage\n\n````md\n```sh\nmake test\n```\n````\n")
 	fence.Changes[0].Note = "```"
+	selected := inSyncPlan()
+	selected.Scope = plan.Scope{Selectors: []string{"team=web_1"}, Picked: []string{"web"}, Needs: []string{"settings"}}
 	for _, tc := range []struct {
 		name string
 		plan *plan.Plan
 		opts MarkdownOptions
 	}{
 		{"no-changes", inSyncPlan(), MarkdownOptions{Context: "shop-prod"}},
+		{"selection", selected, MarkdownOptions{Context: "shop-prod"}},
 		{"every-state", everyState(), MarkdownOptions{Context: "shop-prod"}},
 		{"fence", &plan.Plan{Project: "shop", Time: now, Releases: []plan.Release{fence}}, MarkdownOptions{}},
 		{"over-limit", overLimitPlan(), MarkdownOptions{Context: "shop-prod", Limit: 2600}},

@@ -1,0 +1,147 @@
+package plan
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"hash"
+	"slices"
+	"strings"
+
+	chartcommon "helm.sh/helm/v4/pkg/chart/common"
+	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// Fingerprint is what the plan of a release was computed from, as digests: they tell
+// whether it changed, never what it holds. A saved plan keeps them, and applying it refuses
+// when a new plan's differ.
+type Fingerprint struct {
+	// Desired is the sha256 of what apply would install: the chart's content and the merged
+	// values, with secrets resolved, hashed as one. Empty when the chart did not load.
+	Desired string
+	// Live is the sha256 of the live objects the plan compared, each without the fields the
+	// plan ignores (status, resourceVersion, ignoreDifferences...), with the field managers
+	// that own their fields other than status. Empty when the plan read none.
+	Live string
+	// Objects are the live objects compared, in a stable order, by identity only: which of
+	// them changed can be named when Live differs.
+	Objects []LiveObject
+}
+
+// LiveObject identifies the version of one live object that a plan compared.
+type LiveObject struct {
+	Object ObjectRef
+	// UID and ResourceVersion are the object's; both are empty when it does not exist.
+	UID             string
+	ResourceVersion string
+}
+
+// fingerprint records what the plan of w was computed from.
+func (w *work) fingerprint(live *liveSet, ignore []FieldPath) {
+	if w.out.Loaded != nil {
+		w.out.Fingerprint.Desired = desiredDigest(w.out.Loaded, w.out.Values)
+	}
+	seen := map[string]bool{}
+	var objs []object
+	for _, list := range [][]object{w.base, w.desired, w.crds} {
+		for _, o := range list {
+			if o.mapping == nil || seen[o.ref.key()] {
+				continue
+			}
+			seen[o.ref.key()] = true
+			objs = append(objs, o)
+		}
+	}
+	if len(objs) == 0 {
+		return
+	}
+	slices.SortFunc(objs, func(a, b object) int { return strings.Compare(a.ref.key(), b.ref.key()) })
+	h := sha256.New()
+	for _, o := range objs {
+		lo := LiveObject{Object: o.ref}
+		l, err := live.get(o)
+		writeField(h, o.ref.key())
+		switch {
+		case err != nil:
+			writeField(h, "unknown") // the plan has an error for it, which apply refuses
+		case l == nil:
+			writeField(h, "absent")
+		default:
+			lo.UID, lo.ResourceVersion = string(l.GetUID()), l.GetResourceVersion()
+			writeField(h, lo.UID)
+			writeJSON(h, w.strip(l.Object, ignore))
+			writeJSON(h, managersOf(l))
+		}
+		w.out.Fingerprint.Objects = append(w.out.Fingerprint.Objects, lo)
+	}
+	w.out.Fingerprint.Live = "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// managersOf lists who owns which fields of u, outside the status subresource, which
+// controllers rewrite all the time and apply does not touch. Times are left out: a manager
+// that writes the same fields again owns nothing new.
+func managersOf(u *unstructured.Unstructured) []any {
+	var out []any
+	for _, m := range u.GetManagedFields() {
+		if m.Subresource != "" {
+			continue
+		}
+		var fields any
+		if m.FieldsV1 != nil {
+			fields = string(m.FieldsV1.Raw)
+		}
+		out = append(out, []any{m.Manager, string(m.Operation), m.APIVersion, fields})
+	}
+	return out
+}
+
+// desiredDigest hashes a chart's content (its dependencies' too) and the values it is
+// installed with.
+func desiredDigest(ch *chartv2.Chart, vals map[string]any) string {
+	h := sha256.New()
+	writeChart(h, ch)
+	writeJSON(h, vals)
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// writeChart hashes what a chart renders from; modification times are left out.
+func writeChart(h hash.Hash, ch *chartv2.Chart) {
+	writeJSON(h, ch.Metadata)
+	writeJSON(h, ch.Values)
+	writeField(h, string(ch.Schema))
+	for _, files := range [][]*chartcommon.File{ch.Templates, ch.Files} {
+		writeField(h, "files")
+		sorted := slices.SortedFunc(slices.Values(files), func(a, b *chartcommon.File) int { return strings.Compare(a.Name, b.Name) })
+		for _, f := range sorted {
+			writeField(h, f.Name)
+			writeField(h, string(f.Data))
+		}
+	}
+	deps := ch.Dependencies()
+	writeField(h, "dependencies")
+	for _, d := range deps {
+		writeChart(h, d)
+	}
+}
+
+// writeField writes s to h so that no two lists of fields write the same bytes.
+func writeField(h hash.Hash, s string) {
+	var n [8]byte
+	for i, l := 0, len(s); i < 8; i, l = i+1, l>>8 {
+		n[i] = byte(l)
+	}
+	h.Write(n[:])
+	h.Write([]byte(s))
+}
+
+// writeJSON writes v as JSON, whose maps encoding/json sorts by key.
+func writeJSON(h hash.Hash, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Values and objects come from YAML and JSON: this cannot happen; make it visible in
+		// the digest rather than silent.
+		b = []byte("error: " + err.Error())
+	}
+	writeField(h, string(b))
+}
