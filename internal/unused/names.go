@@ -34,13 +34,16 @@ func siblingRank(parent, seg, k string) (rank, dist int, ok bool) {
 		return rankCase, 0, true
 	}
 	d := edit.Distance(ls, lk)
-	if d == 1 {
+	// In a name of three letters or fewer, one edit is a third of it: hpa and vpa are
+	// different things, so a synonym comes first.
+	if d == 1 && len([]rune(ls)) > 3 {
 		return rankTypo, d, true
 	}
 	if synonyms().same(seg, k) {
 		return rankSynonym, 0, true
 	}
 	if d <= maxTypos(len([]rune(ls))) && !swapsAWord(seg, k) {
+		// d is 1 only for a short name here.
 		return rankFarTypo, d, true
 	}
 	if sameWords(seg, k) {

@@ -80,7 +80,9 @@ func suggest(m *chartModel, st *refState, vals map[string]any, p []string) []str
 		// Up the user's own path: the key is one level (or more) too low.
 		for i := len(parent) - 1; i >= 0; i-- {
 			for _, k := range knownChildren(m.static, refs, parent[:i]) {
-				consider(concat(parent[:i], k), len(parent)-i, true)
+				if k != parent[i] { // not a key that p is already below
+					consider(concat(parent[:i], k), len(parent)-i, true)
+				}
 			}
 		}
 	}

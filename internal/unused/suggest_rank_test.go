@@ -24,12 +24,16 @@ func TestSuggestByPlace(t *testing.T) {
 			"service":         map[string]any{"type": "ClusterIP", "port": 9091},
 			"ingress":         map[string]any{"enabled": false, "hosts": []any{}},
 			"unreadKey":       1,
+			"vpa":             map[string]any{"enabled": false},
+			"autoscaling":     map[string]any{"enabled": false},
 			"podSecurity":     map[string]any{},
 			"extraContainers": []any{},
 		},
 		"networkPolicy": map[string]any{"ingress": []any{}},
+		"ingressClass":  map[string]any{"enabled": true, "name": ""},
 	}
 	tpl := `{{ toYaml .Values.server }}{{ toYaml .Values.pusher.service }}{{ toYaml .Values.pusher.ingress }}` +
+		`{{ toYaml .Values.pusher.vpa }}{{ toYaml .Values.pusher.autoscaling }}{{ toYaml .Values.ingressClass }}` +
 		`{{ toYaml .Values.networkPolicy }}{{ toYaml .Values.pusher.extraContainers }}`
 	ch := testChart("test", defaults, map[string]string{"templates/t.yaml": tpl})
 	for _, tc := range []struct {
@@ -61,6 +65,10 @@ func TestSuggestByPlace(t *testing.T) {
 			p("server", "podSecurityContext"), p("server", "securityContext")},
 		{"a key the templates do not read", map[string]any{"pusher": map[string]any{"unreadKy": 1}},
 			p("pusher", "unreadKy"), nil},
+		{"a synonym before one edit in a short name", map[string]any{"pusher": map[string]any{"hpa": map[string]any{"enabled": true}}},
+			p("pusher", "hpa"), p("pusher", "autoscaling")},
+		{"never the key it is already below", map[string]any{"ingressClass": map[string]any{"className": "x"}},
+			p("ingressClass", "className"), nil},
 		{"synonym of a list", map[string]any{"pusher": map[string]any{"sidecars": []any{}}},
 			p("pusher", "sidecars"), p("pusher", "extraContainers")},
 	} {
