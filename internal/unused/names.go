@@ -71,13 +71,29 @@ func elsewhereRank(seg, k string, levels int) (rank, dist int, ok bool) {
 		return rankMovedSynonym, 0, true
 	}
 	ls, lk := strings.ToLower(seg), strings.ToLower(k)
-	if d := edit.Distance(ls, lk); d <= 1 && len(ls) >= 4 {
-		return rankMovedTypo, d, true
+	if !mayMatch(ls, lk) {
+		return 0, 0, false
+	}
+	if len(ls) >= 4 && abs(len(ls)-len(lk)) <= 1 {
+		if d := edit.Distance(ls, lk); d <= 1 {
+			return rankMovedTypo, d, true
+		}
 	}
 	if slices.Equal(words(seg), words(k)) {
 		return rankMovedWords, 0, true
 	}
 	return 0, 0, false
+}
+
+// mayMatch is a cheap test that rules out a and b being one edit apart or the same words:
+// then one of the first two letters of one is one of the first two of the other (an edit
+// changes, inserts, removes or swaps letters), or both start alike. It keeps a walk over every
+// key of a large chart cheap.
+func mayMatch(a, b string) bool {
+	if len(a) < 2 || len(b) < 2 {
+		return true
+	}
+	return a[0] == b[0] || a[1] == b[1] || a[0] == b[1] || a[1] == b[0]
 }
 
 // swapsAWord reports whether a and b have the same number of words and differ in a whole word

@@ -203,21 +203,20 @@ func knownChildren(st *staticNode, refs *refNode, p []string) []string {
 	return slices.Sorted(maps.Keys(set))
 }
 
-// walkKnown calls fn with every key path the chart knows, parents first.
+// walkKnown calls fn with every key path the chart knows below p, p included, parents first,
+// in no particular order. fn must copy a path it keeps.
 func walkKnown(st *staticNode, refs *refNode, p []string, fn func([]string)) {
 	fn(p)
-	set := map[string]bool{}
 	if st != nil {
-		for k := range st.kids {
-			set[k] = true
+		for k, c := range st.kids {
+			walkKnown(c, refs.child(k), append(p[:len(p):len(p)], k), fn)
 		}
 	}
 	if refs != nil {
-		for k := range refs.kids {
-			set[k] = true
+		for k, c := range refs.kids {
+			if st.child(k) == nil {
+				walkKnown(nil, c, append(p[:len(p):len(p)], k), fn)
+			}
 		}
-	}
-	for _, k := range slices.Sorted(maps.Keys(set)) {
-		walkKnown(st.child(k), refs.child(k), concat(p, k), fn)
 	}
 }

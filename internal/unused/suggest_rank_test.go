@@ -2,6 +2,7 @@ package unused
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -130,5 +131,20 @@ func TestSynonyms(t *testing.T) {
 		if _, err := parseSynonyms([]byte(bad)); err == nil {
 			t.Errorf("parseSynonyms(%q) accepted it", bad)
 		}
+	}
+}
+
+// TestMayMatch checks the cheap test against the edit distance it stands in for.
+func TestMayMatch(t *testing.T) {
+	for _, c := range [][2]string{
+		{"replicas", "xreplicas"}, {"xreplicas", "replicas"}, {"erplicas", "replicas"},
+		{"teplicas", "replicas"}, {"ab", "b"}, {"a", "b"}, {"replicas", "replica_s"},
+	} {
+		if !mayMatch(strings.ToLower(c[0]), strings.ToLower(c[1])) {
+			t.Errorf("mayMatch(%s, %s) = false, but they are one edit apart", c[0], c[1])
+		}
+	}
+	if mayMatch("service", "tolerations") {
+		t.Error("mayMatch(service, tolerations) = true")
 	}
 }
