@@ -208,8 +208,11 @@ func writeFindingsText(w io.Writer, rep *validate.Report, p palette) {
 			b.WriteString(f.PathString() + ": ")
 		}
 		b.WriteString(f.Message)
-		if f.Suggestion != nil {
+		switch {
+		case f.Suggestion != nil:
 			fmt.Fprintf(&b, "; did you mean %s?", validate.KeyPath(f.Suggestion))
+		case f.Code == validate.CodeUnknownKey:
+			b.WriteString("; no close key")
 		}
 		fmt.Fprintf(&b, " %s[%s]%s", p.dim, f.Code, p.reset)
 		fmt.Fprintln(w, b.String())

@@ -2,100 +2,132 @@ package unused
 
 import (
 	"cmp"
-	edit "kaji.dev/kaji/internal/suggest"
 	"maps"
 	"slices"
-	"strings"
-	"unicode"
 )
 
-// suggest returns the known key that the unknown key at p most likely means, or nil. It looks,
-// best first, for: a sibling that differs only in case; a sibling one edit away (a typo or a
-// transposition); the same key one level up or down; a sibling a few edits away; a sibling
-// that shares its words (replicas and replicaCount); a sibling that p is a prefix of or
-// extends; the same key further away; a key at another level one edit away; a key at another
-// level that shares its words. Among keys at other levels, those that already hold the keys the
-// user set below p, those that live code uses, and those below p's parent come first.
+// suggest returns the known key that the unknown key at p most likely means, or nil when no
+// key is close enough or when several are equally likely: a wrong suggestion is worse than
+// none.
+//
+// Candidates are keys the chart reads (its templates, or Helm itself) and that its defaults,
+// schemas or templates name. They come from two places. Under the same parent: a key that
+// differs in case, a typo, a synonym that other charts use for the same thing, shared words,
+// a prefix. At another level on the user's own path only: the same key (or a synonym, or a
+// typo) one level up, or below the parent in a section, never in another component that
+// merely shares the name. A key that switches its parent on or off (enabled, create) is never
+// moved to another parent.
+//
+// Among keys at other levels, those in a section that the user's values already configure,
+// those of the same chart or subchart, those that already know the keys the user set below p,
+// and those that live code uses come first. A map whose keys the candidate does not know,
+// and a map with a toggle that the candidate lacks, do not fit it.
 func suggest(m *chartModel, st *refState, vals map[string]any, p []string) []string {
-	refs := m.refs.root
 	parent, seg := p[:len(p)-1], p[len(p)-1]
-	var best *suggestion
-	consider := func(s suggestion) {
-		if best == nil || s.less(*best) {
-			best = &s
-		}
+	userVal, _ := lookup(vals, p)
+	userMap, _ := userVal.(map[string]any)
+	userKids := slices.Sorted(maps.Keys(userMap))
+	refs := m.refs.root
+	scope := m.scopeOf(p)
+	var cands []suggestion
+
+	parentName := ""
+	if len(parent) > 0 {
+		parentName = parent[len(parent)-1]
 	}
 	for _, k := range knownChildren(m.static, refs, parent) {
 		if k == seg {
 			continue
 		}
-		if r, d, ok := siblingRank(seg, k); ok {
-			consider(suggestion{rank: r, dist: d, path: concat(parent, k)})
+		q := concat(parent, k)
+		r, d, ok := siblingRank(parentName, seg, k)
+		if !ok || !reads(m, st, q) {
+			continue
 		}
+		cands = append(cands, suggestion{rank: r, dist: d, path: q, overlap: overlap(userKids, knownChildren(m.static, refs, q))})
 	}
-	userKids := userChildren(vals, p)
-	walkKnown(m.static, refs, nil, func(q []string) {
-		if len(q) == 0 || slices.Equal(q[:len(q)-1], parent) || hasPrefix(q, p) {
-			return
+
+	if !isToggle(seg) {
+		consider := func(q []string, levels int, configured bool) {
+			r, d, ok := elsewhereRank(seg, q[len(q)-1], levels)
+			if !ok {
+				return
+			}
+			kids := knownChildren(m.static, refs, q)
+			ov := overlap(userKids, kids)
+			if !fitsShape(userKids, kids, ov, freeFormAt(m, q)) || !reads(m, st, q) {
+				return
+			}
+			cands = append(cands, suggestion{
+				rank: r, dist: d, path: slices.Clone(q), overlap: ov, levels: levels,
+				configured: configured, sameChart: m.scopeOf(q) == scope, live: st.covering(q).live > 0,
+			})
 		}
-		r, d, ok := elsewhereRank(seg, q[len(q)-1])
-		if !ok {
-			return
+		// Below the parent, in a section of it: the key is one level (or more) too high. The
+		// section counts as configured when the user set keys in it.
+		s, r := m.static, refs
+		for _, k := range parent {
+			s, r = s.child(k), r.child(k)
 		}
-		if r == rankMoved && abs(len(q)-len(p)) > 1 {
-			r = rankMovedFar
-		}
-		kids := knownChildren(m.static, refs, q)
-		overlap := 0
-		for _, k := range userKids {
-			if slices.Contains(kids, k) {
-				overlap++
+		walkKnown(s, r, parent, func(q []string) {
+			if len(q) <= len(parent)+1 {
+				return
+			}
+			sec, _ := lookup(vals, q[:len(parent)+1])
+			sm, _ := sec.(map[string]any)
+			consider(q, len(q)-len(parent)-1, len(sm) > 0)
+		})
+		// Up the user's own path: the key is one level (or more) too low.
+		for i := len(parent) - 1; i >= 0; i-- {
+			for _, k := range knownChildren(m.static, refs, parent[:i]) {
+				if k != parent[i] { // not a key that p is already below
+					consider(concat(parent[:i], k), len(parent)-i, true)
+				}
 			}
 		}
-		consider(suggestion{
-			rank: r, dist: d, path: slices.Clone(q), overlap: overlap,
-			live: st.covering(q).live > 0, under: hasPrefix(q, parent),
-		})
-	})
-	if best == nil {
+	}
+	if len(cands) == 0 {
+		return nil
+	}
+	slices.SortFunc(cands, suggestion.compare)
+	best := cands[0]
+	if len(cands) > 1 && best.rank >= rankSynonym && best.tiesWith(cands[1]) {
 		return nil
 	}
 	return best.path
 }
 
-// Ranks of suggestions, best first.
-const (
-	rankCase = iota
-	rankTypo
-	rankMoved
-	rankFarTypo
-	rankWords
-	rankPrefix
-	rankMovedFar
-	rankMovedTypo
-	rankMovedWords
-)
-
 type suggestion struct {
 	rank, dist int
 	path       []string
-	// For keys at another level: how many of the user's keys below p the key has below it,
-	// whether live code uses it, whether it is below p's parent.
+	// overlap is how many of the user's keys below p the candidate knows below it.
 	overlap int
-	live    bool
-	under   bool
+	// For keys at other levels: how many levels away the parent is, whether the user's values
+	// configure the section the key is in, whether it is in the same chart or subchart as p,
+	// and whether live code uses it.
+	levels                int
+	configured, sameChart bool
+	live                  bool
 }
 
-func (s suggestion) less(o suggestion) bool {
+func (s suggestion) compare(o suggestion) int {
 	return cmp.Or(
 		cmp.Compare(s.rank, o.rank),
 		cmp.Compare(s.dist, o.dist),
+		compareBool(o.configured, s.configured),
+		compareBool(o.sameChart, s.sameChart),
 		cmp.Compare(o.overlap, s.overlap),
 		compareBool(o.live, s.live),
-		compareBool(o.under, s.under),
+		cmp.Compare(s.levels, o.levels),
 		cmp.Compare(len(s.path), len(o.path)),
 		slices.Compare(s.path, o.path),
-	) < 0
+	)
+}
+
+// tiesWith reports whether nothing but the order of names tells s and o apart.
+func (s suggestion) tiesWith(o suggestion) bool {
+	return s.rank == o.rank && s.dist == o.dist && s.configured == o.configured && s.sameChart == o.sameChart &&
+		s.overlap == o.overlap && s.live == o.live && s.levels == o.levels
 }
 
 func compareBool(a, b bool) int {
@@ -108,110 +140,47 @@ func compareBool(a, b bool) int {
 	return -1
 }
 
-// siblingRank ranks a known sibling k as a suggestion for seg.
-func siblingRank(seg, k string) (rank, dist int, ok bool) {
-	ls, lk := strings.ToLower(seg), strings.ToLower(k)
-	if ls == lk {
-		return rankCase, 0, true
-	}
-	if d := edit.Distance(ls, lk); d <= maxTypos(len([]rune(ls))) {
-		if d == 1 {
-			return rankTypo, d, true
+// reads reports whether the chart reads the key at q: a template uses it, or a key above it
+// as a whole, or Helm reads it.
+func reads(m *chartModel, st *refState, q []string) bool {
+	c := st.covering(q)
+	return c.live+c.dead > 0 || helmReadBelow(m.static, q)
+}
+
+// overlap counts the user's keys that kids holds.
+func overlap(user, kids []string) int {
+	n := 0
+	for _, k := range user {
+		if _, ok := slices.BinarySearch(kids, k); ok {
+			n++
 		}
-		return rankFarTypo, d, true
-	}
-	if sameWords(seg, k) {
-		return rankWords, 0, true
-	}
-	if len(ls) >= 3 && len(lk) >= 3 && (strings.HasPrefix(lk, ls) || strings.HasPrefix(ls, lk)) {
-		return rankPrefix, abs(len(lk) - len(ls)), true
-	}
-	return 0, 0, false
-}
-
-// elsewhereRank ranks a known key k at another level as a suggestion for seg.
-func elsewhereRank(seg, k string) (rank, dist int, ok bool) {
-	if seg == k {
-		return rankMoved, 0, true
-	}
-	ls, lk := strings.ToLower(seg), strings.ToLower(k)
-	if d := edit.Distance(ls, lk); d <= 1 && len(ls) >= 4 {
-		return rankMovedTypo, d, true
-	}
-	if sameWords(seg, k) {
-		return rankMovedWords, 0, true
-	}
-	return 0, 0, false
-}
-
-// maxTypos is how many edits a key of n characters may be off: 1 up to 4, 2 up to 8, a
-// quarter beyond.
-func maxTypos(n int) int {
-	switch {
-	case n <= 4:
-		return 1
-	case n <= 8:
-		return 2
-	}
-	return n / 4
-}
-
-func abs(n int) int {
-	if n < 0 {
-		return -n
 	}
 	return n
 }
 
-// sameWords reports whether the words of one key are a subset of the other's, starting with
-// the same word, after dropping plural s: replicas and replicaCount, serviceAccount and
-// service_account_name.
-func sameWords(a, b string) bool {
-	wa, wb := words(a), words(b)
-	if len(wa) == 0 || len(wb) == 0 || wa[0] != wb[0] {
-		return false
+// fitsShape reports whether a map the user wrote, with keys user, can be meant for a key that
+// knows kids below it: it must know some of them, unless it takes any content; and it must
+// know the toggle the user set.
+func fitsShape(user, kids []string, overlap int, free bool) bool {
+	if len(user) == 0 {
+		return true
 	}
-	small, big := wa, wb
-	if len(small) > len(big) {
-		small, big = big, small
-	}
-	for _, w := range small {
-		if !slices.Contains(big, w) {
+	for _, k := range user {
+		if isToggle(k) && !slices.Contains(kids, k) {
 			return false
 		}
 	}
-	return true
+	return overlap > 0 || free || len(kids) == 0
 }
 
-// words splits a key at case changes, digits and separators, lowercased, without plural s.
-func words(s string) []string {
-	var out []string
-	var cur []rune
-	flush := func() {
-		if len(cur) > 0 {
-			w := strings.ToLower(string(cur))
-			if len(w) > 3 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") {
-				w = w[:len(w)-1]
-			}
-			out = append(out, w)
-			cur = cur[:0]
-		}
+// freeFormAt reports whether the key at q takes keys that the chart does not name.
+func freeFormAt(m *chartModel, q []string) bool {
+	n := m.static
+	r := m.refs.root
+	for _, k := range q {
+		n, r = n.child(k), r.child(k)
 	}
-	rs := []rune(s)
-	for i, r := range rs {
-		switch {
-		case r == '_' || r == '-' || r == '.' || r == ' ':
-			flush()
-			continue
-		case unicode.IsUpper(r) && i > 0 && (unicode.IsLower(rs[i-1]) || i+1 < len(rs) && unicode.IsLower(rs[i+1])):
-			flush()
-		case unicode.IsDigit(r) && i > 0 && !unicode.IsDigit(rs[i-1]):
-			flush()
-		}
-		cur = append(cur, r)
-	}
-	flush()
-	return out
+	return n.freeForm() || r != nil && r.has[useWhole]
 }
 
 // knownChildren lists the keys the chart knows below p, sorted.
@@ -234,28 +203,20 @@ func knownChildren(st *staticNode, refs *refNode, p []string) []string {
 	return slices.Sorted(maps.Keys(set))
 }
 
-// walkKnown calls fn with every key path the chart knows, parents first.
+// walkKnown calls fn with every key path the chart knows below p, p included, parents first,
+// in no particular order. fn must copy a path it keeps.
 func walkKnown(st *staticNode, refs *refNode, p []string, fn func([]string)) {
 	fn(p)
-	set := map[string]bool{}
 	if st != nil {
-		for k := range st.kids {
-			set[k] = true
+		for k, c := range st.kids {
+			walkKnown(c, refs.child(k), append(p[:len(p):len(p)], k), fn)
 		}
 	}
 	if refs != nil {
-		for k := range refs.kids {
-			set[k] = true
+		for k, c := range refs.kids {
+			if st.child(k) == nil {
+				walkKnown(nil, c, append(p[:len(p):len(p)], k), fn)
+			}
 		}
 	}
-	for _, k := range slices.Sorted(maps.Keys(set)) {
-		walkKnown(st.child(k), refs.child(k), concat(p, k), fn)
-	}
-}
-
-// userChildren lists the keys the user set below p.
-func userChildren(vals map[string]any, p []string) []string {
-	v, _ := lookup(vals, p)
-	m, _ := v.(map[string]any)
-	return slices.Sorted(maps.Keys(m))
 }

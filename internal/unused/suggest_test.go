@@ -22,7 +22,11 @@ func TestSuggest(t *testing.T) {
 		"nodeSelector":    map[string]any{},
 		"extraContainers": []any{},
 	}
-	tpl := `{{ .Values.replicaCount }}{{ toYaml .Values.controller.resources }}`
+	tpl := `{{ .Values.replicaCount }}{{ toYaml .Values.controller.resources }}{{ .Values.image.repository }}` +
+		`{{ .Values.image.tag }}{{ toYaml .Values.controller.autoscaling }}{{ toYaml .Values.controller.keda }}` +
+		`{{ toYaml .Values.controller.podLabels }}{{ toYaml .Values.controller.service }}` +
+		`{{ toYaml .Values.backend }}{{ toYaml .Values.serviceAccount }}{{ toYaml .Values.persistence }}` +
+		`{{ toYaml .Values.nodeSelector }}{{ toYaml .Values.extraContainers }}`
 	ch := testChart("test", defaults, map[string]string{"templates/t.yaml": tpl})
 	for _, tc := range []struct {
 		name string
@@ -63,7 +67,7 @@ func TestSuggestPrefersLiveAndMatchingKeys(t *testing.T) {
 		"d": map[string]any{"ports": map[string]any{"grpc": 90}},
 	}
 	tpl := `{{ if .Values.a.enabled }}{{ toYaml .Values.a.resources }}{{ end }}` +
-		`{{ if .Values.b.enabled }}{{ toYaml .Values.b.resources }}{{ end }}`
+		`{{ if .Values.b.enabled }}{{ toYaml .Values.b.resources }}{{ end }}{{ toYaml .Values.c }}{{ toYaml .Values.d }}`
 	ch := testChart("test", defaults, map[string]string{"templates/t.yaml": tpl})
 	for _, tc := range []struct {
 		user map[string]any
