@@ -62,10 +62,11 @@ func TestSuggestionEvaluation(t *testing.T) {
 	}
 	thresholds := map[string]struct{ detection, right float64 }{
 		"dev": {detection: 0.95, right: 0.95},
-		// Held-out detection stays below the target where a chart's schema is open at the top
-		// (external-dns) or at a component (redis): the analysis then takes every key there as
-		// read, which is a matter of detection, not of suggestions.
-		"heldout":   {detection: 0.80, right: 0.95},
+		// Held-out detection stays below the target where a chart's schema is open at a
+		// component (redis) or a template reads a whole map (external-dns provider): the
+		// analysis then takes every key there as read, which is a matter of detection, not of
+		// suggestions.
+		"heldout":   {detection: 0.90, right: 0.95},
 		"generated": {detection: 0.95, right: 0.95},
 	}
 	ev := newEvaluator(t)
@@ -73,7 +74,7 @@ func TestSuggestionEvaluation(t *testing.T) {
 		t.Run(set, func(t *testing.T) {
 			var ms []evalMistake
 			if set == "generated" {
-				ms = ev.typos(t)
+				ms = ev.silentOnly(t, ev.typos(t))
 			} else {
 				ms = loadEvalSet(t, set)
 			}
@@ -197,6 +198,26 @@ func (e *evaluator) values(t *testing.T, m evalMistake) map[string]any {
 		}
 	}
 	return vals
+}
+
+// silentOnly keeps the generated mistakes that change nothing in the rendered output: a typo
+// in a key that a template passes on whole (toYaml of its map) shows in the output, and is no
+// silent mistake.
+func (e *evaluator) silentOnly(t *testing.T, ms []evalMistake) []evalMistake {
+	var out []evalMistake
+	for _, m := range ms {
+		base := e.values(t, m)
+		vals, _ := deepCopy(base).(map[string]any)
+		if err := strvals.ParseInto(m.Set, vals); err != nil {
+			t.Fatalf("%s: %v", m, err)
+		}
+		if e.silent(t, e.chart(t, m.Chart), base, vals) {
+			out = append(out, m)
+		} else {
+			t.Logf("left out, as it changes the rendered output: %s", m)
+		}
+	}
+	return out
 }
 
 // score analyzes each mistake, checks that it is silent, and counts the outcome.
