@@ -93,7 +93,7 @@ func (t *retrying) RoundTrip(req *http.Request) (*http.Response, error) {
 			r.Body = body
 		}
 		resp, err := t.once(r)
-		if !safe || attempt == retries || !transient(resp, err) || req.Context().Err() != nil {
+		if !safe || attempt == retries || !transient(req, resp, err) || req.Context().Err() != nil {
 			return resp, err
 		}
 		if resp != nil {
@@ -163,18 +163,22 @@ func repeatable(req *http.Request) bool {
 	return req.URL.Query().Has("dryRun")
 }
 
-// transient says whether an answer or error may well go away on its own: a connection that
-// broke or was refused, or a 429 or 5xx that client-go does not retry itself (it does when
-// the server sends Retry-After).
-func transient(resp *http.Response, err error) bool {
+// transient says whether an answer or error to req may well go away on its own, and
+// client-go does not retry it itself: a connection that broke (client-go retries a GET's, up
+// to ten times: retrying it here as well would multiply the tries) or was refused, a 429 or
+// 5xx without Retry-After (client-go retries those with it).
+func transient(req *http.Request, resp *http.Response, err error) bool {
 	if err != nil {
 		var stall *StallError
 		if errors.As(err, &stall) {
 			return false
 		}
-		return utilnet.IsConnectionReset(err) || utilnet.IsProbableEOF(err) ||
-			utilnet.IsHTTP2ConnectionLost(err) || errors.Is(err, syscall.ECONNREFUSED) ||
-			errors.Is(err, io.ErrUnexpectedEOF)
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			return true
+		}
+		broke := utilnet.IsConnectionReset(err) || utilnet.IsProbableEOF(err) ||
+			utilnet.IsHTTP2ConnectionLost(err) || errors.Is(err, io.ErrUnexpectedEOF)
+		return broke && req.Method != http.MethodGet
 	}
 	if resp.Header.Get("Retry-After") != "" {
 		return false

@@ -142,3 +142,44 @@ func TestRequestTimeout(t *testing.T) {
 		t.Errorf("watch stream: %q, %v; want its event after the timeout", got, err)
 	}
 }
+
+// A connection that breaks is tried again for a PUT; a GET's is left to client-go, which
+// retries it itself (up to ten times), so that the tries do not multiply.
+func TestBrokenConnections(t *testing.T) {
+	for _, tt := range []struct {
+		method   string
+		wantSent int32
+		wantErr  bool
+	}{
+		{http.MethodPut, 2, false},
+		{http.MethodGet, 1, true},
+	} {
+		t.Run(tt.method, func(t *testing.T) {
+			var sent atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if sent.Add(1) == 1 {
+					conn, _, err := http.NewResponseController(w).Hijack()
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					_ = conn.Close()
+					return
+				}
+				w.WriteHeader(http.StatusOK)
+			}))
+			t.Cleanup(srv.Close)
+			req, err := http.NewRequestWithContext(t.Context(), tt.method, srv.URL+"/api/v1/namespaces/a/secrets/s", bytes.NewReader([]byte("the body")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := client(t, srv, Network{}).Do(req)
+			if err == nil {
+				_ = resp.Body.Close()
+			}
+			if (err != nil) != tt.wantErr || sent.Load() != tt.wantSent {
+				t.Errorf("%d requests, error %v; want %d, error %v", sent.Load(), err, tt.wantSent, tt.wantErr)
+			}
+		})
+	}
+}
