@@ -135,9 +135,13 @@ func cutOff(t *testing.T, p *faultproxy.Proxy, ns, file string) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary(t), "apply", "--yes", "-f", file, "--kubeconfig", p.KubeconfigPath,
 		"--kube-context", faultproxy.ContextName, "--lock-namespace", ns, "--lock-lease", "3s", "--request-timeout", "5s")
+	start := time.Now()
 	out, err := cmd.CombinedOutput()
 	if ctx.Err() != nil {
 		t.Fatalf("apply cut off did not end within 2 minutes:\n%s", out)
+	}
+	if took := time.Since(start); took > 20*time.Second {
+		t.Logf("apply cut off ran for %s:\n%s", took.Round(10*time.Millisecond), out)
 	}
 	_ = err // it fails, or ends first when the cut comes after its last write
 }
