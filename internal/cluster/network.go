@@ -68,8 +68,10 @@ type retrying struct {
 
 // StallError is a request whose answer did not start in time.
 type StallError struct {
+	// Host is the API server's URL; Method and Path say which request it did not answer.
 	Host, Method, Path string
-	Wait               time.Duration
+	// Wait is how long the request waited (the request timeout).
+	Wait time.Duration
 }
 
 func (e *StallError) Error() string {
