@@ -2,11 +2,14 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"kaji.dev/kaji/internal/chartlock"
+	"kaji.dev/kaji/internal/cluster"
 	"kaji.dev/kaji/internal/ecr"
 	"kaji.dev/kaji/internal/secrets"
 )
@@ -18,6 +21,10 @@ type globalFlags struct {
 	kubeconfig  string
 	kubeContext string
 	verbosity   int
+	// requestTimeout is --request-timeout: how long to wait for the API server to start answering.
+	requestTimeout time.Duration
+	// warnings receives the API server's warnings: the run's stderr, which redacts its secrets.
+	warnings io.Writer
 	// inflight names the releases being changed, for an abort.
 	inflight *inflight
 	// secrets are the run's secret values, which its streams redact.
@@ -39,7 +46,7 @@ func newRoot(streams Streams, tr *inflight) *cobra.Command {
 	if streams.Secrets == nil {
 		streams.Secrets = secrets.NewRegistry()
 	}
-	g := &globalFlags{inflight: tr, secrets: streams.Secrets}
+	g := &globalFlags{inflight: tr, secrets: streams.Secrets, warnings: streams.Err}
 	root := &cobra.Command{
 		Use:   "kaji",
 		Short: "Manage the Helm releases of a Kubernetes cluster as code",
@@ -73,6 +80,7 @@ in-process with the Helm v4 SDK; the releases it makes are plain Helm releases.`
 	pf.StringVar(&g.env, "env", "", "environment of kaji.yaml to use (such as test or prod)")
 	pf.StringVar(&g.kubeconfig, "kubeconfig", "", "kubeconfig file (overrides cluster.kubeconfig and KUBECONFIG)")
 	pf.StringVar(&g.kubeContext, "kube-context", "", "kubeconfig context (overrides cluster.kubeContext)")
+	pf.DurationVar(&g.requestTimeout, "request-timeout", cluster.DefaultRequestTimeout, "how long to wait for the API server to start answering a request before giving up on it")
 	pf.CountVarP(&g.verbosity, "verbose", "v", "more output: -v shows Helm's progress, -vv its debug logs")
 	pf.Var(lockModeValue{&g.lockMode}, "lock", lockModeUsage)
 

@@ -231,10 +231,10 @@ func (g *globalFlags) connectAWS(ctx context.Context, c spec.Cluster) (*cluster.
 		if err != nil {
 			return nil, nil, err
 		}
-		conn, err := cluster.FromConfig(e.Kubeconfig, e.Context, e.REST)
+		conn, err := cluster.Dial(e.Kubeconfig, e.Context, e.REST, g.network())
 		return conn, &e.AWS, err
 	}
-	opts := cluster.Options{Kubeconfig: c.Kubeconfig, Context: c.KubeContext}
+	opts := cluster.Options{Kubeconfig: c.Kubeconfig, Context: c.KubeContext, Network: g.network()}
 	if g.kubeconfig != "" {
 		opts.Kubeconfig = g.kubeconfig
 	}
@@ -243,6 +243,12 @@ func (g *globalFlags) connectAWS(ctx context.Context, c spec.Cluster) (*cluster.
 	}
 	conn, err := cluster.Connect(opts)
 	return conn, nil, err
+}
+
+// network is how the run's requests behave on a failing network: --request-timeout, and the
+// API server's warnings printed on the run's stderr, which redacts its secrets.
+func (g *globalFlags) network() cluster.Network {
+	return cluster.Network{RequestTimeout: g.requestTimeout, Warnings: g.warnings}
 }
 
 // logHandler passes Helm's own logs to stderr: warnings by default, more with -v. The

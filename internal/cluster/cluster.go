@@ -25,6 +25,8 @@ import (
 type Options struct {
 	Kubeconfig string
 	Context    string
+	// Network is how requests behave when the network or the API server fails.
+	Network Network
 }
 
 // Conn is a connection to one cluster. It is safe for concurrent use.
@@ -65,13 +67,20 @@ func Connect(opts Options) (*Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kubeconfig context %q: %w", name, err)
 	}
-	return FromConfig(raw, name, config)
+	return Dial(raw, name, config, opts.Network)
 }
 
-// FromConfig builds a Conn from an already loaded kubeconfig and REST config. It is how
-// callers with their own way of authenticating (such as EKS) plug in.
+// FromConfig builds a Conn from an already loaded kubeconfig and REST config, with the
+// default Network. It is how callers with their own way of authenticating (such as EKS)
+// plug in.
 func FromConfig(raw clientcmdapi.Config, context string, config *rest.Config) (*Conn, error) {
+	return Dial(raw, context, config, Network{})
+}
+
+// Dial is FromConfig with the network behaviour n.
+func Dial(raw clientcmdapi.Config, context string, config *rest.Config, n Network) (*Conn, error) {
 	config = rest.CopyConfig(config)
+	n.configure(config)
 	// Helm's and client-go's defaults (5 QPS) throttle a many-release apply; the API server
 	// has its own flow control.
 	if config.QPS == 0 {
