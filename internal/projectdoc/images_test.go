@@ -63,10 +63,10 @@ spec: {jobTemplate: {spec: {template: {spec: {containers: [{name: a, image: cron
 	}, {
 		name: "each image once, across templates; Lists opened; other kinds and NOTES.txt ignored",
 		files: map[string]string{
-			"c/templates/a.yaml": "kind: Deployment\nspec: {template: {spec: {containers: [{image: same:1}]}}}\n",
-			"c/templates/b.yaml": "kind: List\nitems:\n- kind: Pod\n  spec: {containers: [{image: same:1}, {image: other:2}]}\n",
-			"c/templates/c.yaml": "kind: ConfigMap\ndata: {image: not-an-image:1}\n---\nkind: Service\nspec: {containers: [{image: nor-this:1}]}\n",
-			"c/templates/NOTES.txt": "image: notes:1\n",
+			"c/templates/a.yaml":     "kind: Deployment\nspec: {template: {spec: {containers: [{image: same:1}]}}}\n",
+			"c/templates/b.yaml":     "kind: List\nitems:\n- kind: Pod\n  spec: {containers: [{image: same:1}, {image: other:2}]}\n",
+			"c/templates/c.yaml":     "kind: ConfigMap\ndata: {image: not-an-image:1}\n---\nkind: Service\nspec: {containers: [{image: nor-this:1}]}\n",
+			"c/templates/NOTES.txt":  "image: notes:1\n",
 			"c/templates/empty.yaml": "\n",
 		},
 		want: []string{"other:2", "same:1"},
