@@ -26,6 +26,10 @@ func Code(s string) string {
 	return ticks + pad + s + pad + ticks
 }
 
+// CodeCell is Code for a cell of a table: a pipe, which ends the cell even inside code, is
+// escaped, and GitHub shows it as a pipe.
+func CodeCell(s string) string { return strings.ReplaceAll(Code(s), "|", `\|`) }
+
 // Fenced is body as a fenced code block of language lang, with a fence longer than any run
 // of backticks in body, so that body cannot close it. A blank line follows the block.
 func Fenced(lang, body string) string {

@@ -82,3 +82,10 @@ func TestTextIsNeverMarkup(t *testing.T) {
 		t.Errorf("escaped text splits the cell:\n%s", out)
 	}
 }
+
+func TestCodeCellKeepsItsCell(t *testing.T) {
+	out := html(t, "| a | b |\n|---|---|\n| "+CodeCell("x|y`z")+" | next |\n")
+	if strings.Count(out, "<td>") != 2 || !strings.Contains(out, "<code>x|y`z</code>") {
+		t.Errorf("a code cell with a pipe renders:\n%s", out)
+	}
+}

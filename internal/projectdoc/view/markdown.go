@@ -85,7 +85,7 @@ func summary(b *strings.Builder, e projectdoc.Environment, live bool) {
 	b.WriteString("\n")
 	for _, r := range e.Releases {
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |", md.Text(r.Name), md.Text(r.Namespace), md.Text(r.Chart),
-			md.Text(r.Version), md.Text(orDash(r.AppVersion)), source(r.Source))
+			md.Text(r.Version), md.Text(orDash(r.AppVersion)), source(r.Source, md.CodeCell))
 		if live {
 			rev, at := "not installed", "-"
 			if d := r.Deployed; d != nil {
@@ -99,15 +99,16 @@ func summary(b *strings.Builder, e projectdoc.Environment, live bool) {
 	b.WriteString("\n")
 }
 
-// source says where a chart comes from, for a table cell.
-func source(s projectdoc.Source) string {
+// source says where a chart comes from, its location written by code (md.Code, or
+// md.CodeCell in a table).
+func source(s projectdoc.Source, code func(string) string) string {
 	switch s.Kind {
 	case projectdoc.SourceLocal:
-		return "local " + md.Code(s.Location)
+		return "local " + code(s.Location)
 	case projectdoc.SourceOCI:
-		return "OCI " + md.Code(s.Location)
+		return "OCI " + code(s.Location)
 	}
-	return "repository " + md.Code(s.Location)
+	return "repository " + code(s.Location)
 }
 
 func orDash(s string) string {
@@ -128,7 +129,7 @@ func release(b *strings.Builder, e projectdoc.Environment, r projectdoc.Release,
 	if r.AppVersion != "" {
 		fmt.Fprintf(b, ", app version %s", md.Text(r.AppVersion))
 	}
-	fmt.Fprintf(b, "\n- Source: %s\n- Namespace: %s\n", source(r.Source), md.Code(r.Namespace))
+	fmt.Fprintf(b, "\n- Source: %s\n- Namespace: %s\n", source(r.Source, md.Code), md.Code(r.Namespace))
 	if len(r.Needs) > 0 {
 		names := make([]string, len(r.Needs))
 		for i, n := range r.Needs {
@@ -150,7 +151,7 @@ func release(b *strings.Builder, e projectdoc.Environment, r projectdoc.Release,
 	} else {
 		b.WriteString("Values that differ from the chart's defaults:\n\n| Key | Value | From |\n|---|---|---|\n")
 		for _, v := range r.Values {
-			fmt.Fprintf(b, "| %s | %s | %s |\n", md.Code(v.Path), value(v), md.Text(orDash(v.From)))
+			fmt.Fprintf(b, "| %s | %s | %s |\n", md.CodeCell(v.Path), value(v), md.Text(orDash(v.From)))
 		}
 		b.WriteString("\n")
 	}
@@ -172,7 +173,7 @@ func value(v projectdoc.Value) string {
 	case projectdoc.ValueSecret:
 		return "*" + md.Text(v.Text) + "*"
 	case projectdoc.ValueReference:
-		return md.Code(v.Text) + " (reference)"
+		return md.CodeCell(v.Text) + " (reference)"
 	}
-	return md.Code(v.Text)
+	return md.CodeCell(v.Text)
 }
