@@ -96,8 +96,8 @@ pages out of --check.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringArrayVar(&f.envs, "env", nil, "environment of kaji.yaml to describe; repeat for more (default: every environment)")
-	fl.StringVarP(&f.output, "output", "o", "", "write the page to FILE instead of stdout")
+	fl.StringArrayVar(&f.envs, "env", nil, "environment `NAME` of kaji.yaml to describe; repeat for more (default: every environment)")
+	fl.StringVarP(&f.output, "output", "o", "", "write the page to `FILE` instead of stdout")
 	fl.BoolVar(&f.check, "check", false, "do not write: fail when the page in -o FILE is out of date")
 	fl.BoolVar(&f.live, "live", false, "add each release's latest revision from the cluster (connects to it)")
 	fl.StringVar(&f.kubeVersion, "kube-version", "", "Kubernetes version to render for, like helm template --kube-version (default: Helm's)")
