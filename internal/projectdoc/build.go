@@ -3,6 +3,7 @@ package projectdoc
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 
 	"helm.sh/helm/v4/pkg/chart/common/util"
 
@@ -151,7 +152,7 @@ func buildRelease(ctx context.Context, in Input, r spec.ResolvedRelease, opts Op
 // sourceOf says where the chart of r comes from.
 func sourceOf(res *spec.Resolved, loc Locator, r spec.ResolvedRelease) (Source, error) {
 	if r.ChartKind == spec.ChartLocal {
-		return Source{Kind: SourceLocal, Location: res.DisplayPath(r.Chart)}, nil
+		return Source{Kind: SourceLocal, Location: relative(res, r.Chart)}, nil
 	}
 	l, err := loc.Locate(r.Chart)
 	if err != nil {
@@ -163,16 +164,25 @@ func sourceOf(res *spec.Resolved, loc Locator, r spec.ResolvedRelease) (Source, 
 	return Source{Kind: SourceRepository, Location: l.Repository}, nil
 }
 
-// clusterOf says which cluster res deploys to, as kaji.yaml says it.
+// clusterOf says which cluster res deploys to, as kaji.yaml says it. A kubeconfig is named
+// only inside the project's directory: elsewhere (~/.kube/config) its path differs from one
+// machine to the next.
 func clusterOf(res *spec.Resolved) string {
 	c := res.Cluster
-	switch {
-	case c.EKS != nil:
+	if c.EKS != nil {
 		return fmt.Sprintf("EKS cluster %s in %s", c.EKS.Name, c.EKS.Region)
-	case c.Kubeconfig != "" && c.KubeContext != "":
-		return fmt.Sprintf("kubeconfig %s, context %s", res.DisplayPath(c.Kubeconfig), c.KubeContext)
-	case c.Kubeconfig != "":
-		return "kubeconfig " + res.DisplayPath(c.Kubeconfig)
+	}
+	file := ""
+	if c.Kubeconfig != "" {
+		if rel := relative(res, c.Kubeconfig); filepath.IsLocal(rel) {
+			file = rel
+		}
+	}
+	switch {
+	case file != "" && c.KubeContext != "":
+		return fmt.Sprintf("kubeconfig %s, context %s", file, c.KubeContext)
+	case file != "":
+		return "kubeconfig " + file
 	case c.KubeContext != "":
 		return "kubeconfig context " + c.KubeContext
 	}

@@ -34,7 +34,7 @@ func readLayers(res *spec.Resolved, r spec.ResolvedRelease) ([]layer, error) {
 	out := make([]layer, 0, len(r.Values))
 	for _, l := range r.Values {
 		if l.File == "" {
-			out = append(out, layer{vals: l.Inline, from: displayFile(res, l.Origin.File)})
+			out = append(out, layer{vals: l.Inline, from: relative(res, l.Origin.File)})
 			continue
 		}
 		data, err := os.ReadFile(l.File)
@@ -49,19 +49,28 @@ func readLayers(res *spec.Resolved, r spec.ResolvedRelease) ([]layer, error) {
 		if enc {
 			delete(m, "sops")
 		}
-		out = append(out, layer{vals: m, from: res.DisplayPath(l.File), encrypted: enc})
+		out = append(out, layer{vals: m, from: relative(res, l.File), encrypted: enc})
 	}
 	return out, nil
 }
 
-// displayFile names kaji.yaml, which positions name as it was given, as the page shows
-// files: relative to its directory.
-func displayFile(res *spec.Resolved, file string) string {
+// relative names a file as the page shows it: relative to kaji.yaml's directory, even
+// outside it (../charts/app), so that the page is the same wherever the project is checked
+// out. file may be relative to the working directory, as positions in kaji.yaml are.
+func relative(res *spec.Resolved, file string) string {
 	abs, err := filepath.Abs(file)
 	if err != nil {
-		return filepath.Base(file)
+		return file
 	}
-	return res.DisplayPath(abs)
+	dir, err := filepath.Abs(res.Dir)
+	if err != nil {
+		return file
+	}
+	rel, err := filepath.Rel(dir, abs)
+	if err != nil {
+		return file
+	}
+	return filepath.ToSlash(rel)
 }
 
 // encryptedValue is a value as SOPS stores it encrypted.
