@@ -13,7 +13,7 @@ func TestRelative(t *testing.T) {
 	root := t.TempDir()
 	res := &spec.Resolved{Dir: filepath.Join(root, "deploy")}
 	for file, want := range map[string]string{
-		filepath.Join(root, "deploy", "kaji.yaml"):         "kaji.yaml",
+		filepath.Join(root, "deploy", "kaji.yaml"):        "kaji.yaml",
 		filepath.Join(root, "deploy", "values", "a.yaml"): "values/a.yaml",
 		filepath.Join(root, "charts", "app"):              "../charts/app",
 	} {
