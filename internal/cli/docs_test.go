@@ -223,8 +223,8 @@ func TestDocsCheck(t *testing.T) {
 		t.Errorf("--check changed the page")
 	}
 
-	for _, args := range [][]string{{"--check"}, {"--check", "--live", "-o", out}} {
-		if r := w.docs(t, args...); r.code != cli.ExitError || !strings.Contains(r.err, "--check") {
+	for _, args := range [][]string{{"--check"}, {"--check", "--live", "-o", out}, {"--lock=update"}} {
+		if r := w.docs(t, args...); r.code != cli.ExitError || !strings.Contains(r.err, args[0]) {
 			t.Errorf("%q: exit %d, want a usage error:\n%s", args, r.code, r.err)
 		}
 	}
