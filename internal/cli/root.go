@@ -95,6 +95,7 @@ in-process with the Helm v4 SDK; the releases it makes are plain Helm releases.`
 		newImportCommand(g, streams),
 		newChartLockCommand(g, streams),
 		newExportCommand(g, streams),
+		newDocsCommand(g, streams),
 		newVersionCommand(streams),
 	)
 	g.completions(root)

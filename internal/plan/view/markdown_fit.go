@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"html"
 	"strings"
+
+	md "kaji.dev/kaji/internal/markdown"
 )
 
 // mdKind is what part of the Markdown of a plan a block is, which decides when fit cuts it.
@@ -203,15 +205,9 @@ func thousands(n int) string {
 	return s
 }
 
-// markdownEscaper backslash-escapes Markdown's punctuation and writes HTML's as entities.
-var markdownEscaper = strings.NewReplacer(
-	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "~", `\~`, "|", `\|`,
-	"<", "&lt;", ">", "&gt;", "&", "&amp;", "\r\n", "<br>", "\n", "<br>",
-)
-
 // escapeText makes text safe in Markdown: read as text, never as markup, HTML, or the end of a
 // table cell. Line breaks become <br>.
-func escapeText(s string) string { return markdownEscaper.Replace(strings.TrimRight(s, "\n")) }
+func escapeText(s string) string { return md.Text(s) }
 
 // cellText is text for a cell of a table.
 func cellText(s string) string { return escapeText(s) }
@@ -233,36 +229,11 @@ func (o MarkdownOptions) redactor() func(string) string {
 }
 
 // codeSpan is s as inline code, with enough backticks around it that those in s do not end it.
-func codeSpan(s string) string {
-	s = strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", " ")
-	ticks := strings.Repeat("`", longestRun(s, '`')+1)
-	pad := ""
-	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
-		pad = " "
-	}
-	return ticks + pad + s + pad + ticks
-}
+func codeSpan(s string) string { return md.Code(s) }
 
 // fenced is body as a fenced code block of language lang, with a fence longer than any run
 // of backticks in body, so that body cannot close it.
-func fenced(lang, body string) string {
-	fence := strings.Repeat("`", max(3, longestRun(body, '`')+1))
-	return fence + lang + "\n" + strings.TrimRight(body, "\n") + "\n" + fence + "\n\n"
-}
-
-// longestRun is the length of the longest run of c in s.
-func longestRun(s string, c byte) int {
-	longest, run := 0, 0
-	for i := 0; i < len(s); i++ {
-		if s[i] == c {
-			run++
-			longest = max(longest, run)
-		} else {
-			run = 0
-		}
-	}
-	return longest
-}
+func fenced(lang, body string) string { return md.Fenced(lang, body) }
 
 // markerSafe keeps a name from ending the HTML comment of MarkdownMarker, or from breaking
 // a shell or jq string that quotes the marker.
