@@ -22,5 +22,6 @@ kaji plan and kaji status keep reading what runs.`,
 func exportCommands(g *globalFlags, streams Streams) []*cobra.Command {
 	return []*cobra.Command{
 		newExportFluxCommand(g, streams),
+		newExportArgoCDCommand(g, streams),
 	}
 }

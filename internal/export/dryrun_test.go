@@ -188,3 +188,19 @@ func TestDryRunRejectsInvalidFields(t *testing.T) {
 		})
 	}
 }
+
+func TestArgoCDExportIsValidOnTheAPIServer(t *testing.T) {
+	ns := env.Namespace(t)
+	installCRDs(t)
+	for _, opts := range []export.ArgoCDOptions{{Namespace: ns}, {Namespace: ns, GitRepo: "https://git.example.com/platform.git"}} {
+		res, err := export.ArgoCD(context.Background(), project(t, "prod"), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range objects(t, res) {
+			if err := dryRun(t, o); err != nil {
+				t.Errorf("git repo %q: the API server rejects %s %s: %v", opts.GitRepo, o.GetKind(), o.GetName(), err)
+			}
+		}
+	}
+}

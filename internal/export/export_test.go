@@ -244,3 +244,52 @@ func equalJSON(t *testing.T, got, want any) bool {
 	}
 	return string(g) == string(w)
 }
+
+func TestArgoCDExport(t *testing.T) {
+	res, err := export.ArgoCD(context.Background(), project(t, "prod"), export.ArgoCDOptions{Server: "https://prod.example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "argocd-prod", res)
+	for _, f := range res.Files {
+		if strings.HasPrefix(f.Name, "application-") && strings.Contains(string(f.Data), "ref+") {
+			t.Errorf("%s holds a secret reference in its values", f.Name)
+		}
+	}
+	api := objectOf(t, res, "application-api.yaml")
+	if got := at(api, "metadata", "annotations", "argocd.argoproj.io/sync-wave"); got != "1" {
+		t.Errorf("api's sync wave = %v, want 1 (it needs db)", got)
+	}
+	if got := at(api, "spec", "source", "repoURL"); got != "123456789012.dkr.ecr.eu-west-1.amazonaws.com/charts" {
+		t.Errorf("api's repoURL = %v, want the registry path without oci://", got)
+	}
+	db := objectOf(t, res, "application-db.yaml")
+	if got := at(db, "spec", "source", "targetRevision"); got != "16.3.0" {
+		t.Errorf("db's targetRevision = %v, want 16.3.0 as kaji.lock pins it for prod", got)
+	}
+	if got := at(db, "spec", "destination", "server"); got != "https://prod.example.com" {
+		t.Errorf("db's destination = %v, want --server's", got)
+	}
+	if got := at(db, "spec", "syncPolicy", "syncOptions", 0); got != "CreateNamespace=true" {
+		t.Errorf("db's syncOptions = %v, want CreateNamespace=true", got)
+	}
+	if !hasNote(res, "db: secrets:") || !hasNote(res, "web: local chart: not exported") {
+		t.Errorf("the notes do not list db's secrets and web's local chart: %v", res.Notes)
+	}
+}
+
+func TestArgoCDDestinationFromKubeconfig(t *testing.T) {
+	dir := t.TempDir()
+	kc := filepath.Join(dir, "config")
+	body := "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: https://10.0.0.1:6443}\ncontexts:\n- name: shop-prod\n  context: {cluster: c, user: u}\nusers:\n- name: u\n  user: {token: x}\n"
+	if err := os.WriteFile(kc, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res, err := export.ArgoCD(context.Background(), project(t, ""), export.ArgoCDOptions{Kubeconfig: kc, KubeContext: "shop-prod"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := at(objectOf(t, res, "application-db.yaml"), "spec", "destination", "server"); got != "https://10.0.0.1:6443" {
+		t.Errorf("destination server = %v, want the kubeconfig context's", got)
+	}
+}

@@ -29,7 +29,9 @@ func readme(r *Result, steps []string) []byte {
 		fmt.Fprintf(&b, "%d. %s\n", i+1, s)
 	}
 	b.WriteString("\n## Secrets to provide\n\n")
-	if len(r.Secrets) == 0 {
+	if r.Engine == "argocd" {
+		b.WriteString("None can be: Argo CD reads no values from a Secret. The values that hold secrets are left out of\nthe Applications, listed in Notes.\n")
+	} else if len(r.Secrets) == 0 {
 		b.WriteString("None: no value is a secret reference and no values file is encrypted.\n")
 	} else {
 		b.WriteString("kaji resolved these when it applied; the export does not read them. Create each key with\nthe content it names (never commit it in plain text):\n\n")
