@@ -1,7 +1,6 @@
 package export
 
 import (
-	"bytes"
 	"fmt"
 	"slices"
 	"strings"
@@ -60,13 +59,4 @@ func isExportFile(engine, name string) bool {
 		return true
 	}
 	return strings.HasSuffix(name, ".yaml") && slices.ContainsFunc(objectPrefixes[engine], func(p string) bool { return strings.HasPrefix(name, p) })
-}
-
-// yamlText writes v as YAML, or a comment that says why it cannot.
-func yamlText(v any) string {
-	b, err := sigsyaml.Marshal(v)
-	if err != nil {
-		return "# " + err.Error() + "\n"
-	}
-	return string(bytes.TrimRight(b, "\n")) + "\n"
 }
