@@ -20,5 +20,8 @@ kaji plan and kaji status keep reading what runs.`,
 
 // exportCommands are the subcommands of kaji export, one per engine.
 func exportCommands(g *globalFlags, streams Streams) []*cobra.Command {
-	return []*cobra.Command{}
+	return []*cobra.Command{
+		newExportFluxCommand(g, streams),
+		newExportArgoCDCommand(g, streams),
+	}
 }
