@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -99,14 +98,6 @@ func cpuTicks(t *testing.T, pid int) int {
 		t.Fatalf("/proc/%d/stat: %q", pid, raw)
 	}
 	return utime + stime
-}
-
-// maxRSS is the peak resident memory of an ended process, in MB.
-func maxRSS(cmd *exec.Cmd) int64 {
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		return ru.Maxrss >> 10 // KB on Linux
-	}
-	return -1
 }
 
 // waitFor waits until the process ends or limit passes, and says which.
