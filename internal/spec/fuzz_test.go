@@ -11,7 +11,7 @@ import (
 
 // FuzzParse decodes and validates arbitrary kaji.yaml text. Whatever the input: parsing ends
 // (no hang), gives the same answer twice, returns a document exactly when it finds no
-// problem, and every problem names the file at a line inside it, a bounded number of them.
+// problem, and every problem names the file at a line inside it, a number of them linear in the input.
 func FuzzParse(f *testing.F) {
 	for _, pattern := range []string{"testdata/*/*.yaml", "../../examples/*/kaji.yaml"} {
 		files, err := filepath.Glob(pattern)
@@ -37,7 +37,8 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("document %v with %d problems: want a document exactly when there is no problem", doc != nil, len(problems))
 		}
 		lines := bytes.Count(data, []byte("\n")) + 1
-		if len(problems) > len(data)+1 {
+		// Linear in the input: besides what is written, at most the missing required fields.
+		if len(problems) > len(data)+16 {
 			t.Errorf("%d problems for %d bytes", len(problems), len(data))
 		}
 		for _, p := range problems {
