@@ -7,7 +7,7 @@ CACHE := $(CURDIR)/.cache
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X kaji.dev/kaji/internal/version.Version=$(VERSION)
 
-.PHONY: all build release test test-short demo controlplane controlplane-demo helm dev-cluster dev-cluster-down schema bench cdk-fixtures clean
+.PHONY: all build release test test-short fuzz demo controlplane controlplane-demo helm dev-cluster dev-cluster-down schema bench cdk-fixtures clean
 
 all: build
 
@@ -37,6 +37,10 @@ test: controlplane helm ## run every test (the Helm CLI installs the releases th
 
 test-short: ## unit tests only (no control plane)
 	$(GO) test -short ./...
+
+FUZZTIME ?= 1m
+fuzz: ## run each fuzz target for FUZZTIME (default 1m), one after the other (hack/fuzz.sh)
+	@FUZZTIME=$(FUZZTIME) hack/fuzz.sh
 
 dev-cluster: controlplane-demo ## start a local control plane in the background; kubeconfig in .cache/dev-cluster/kubeconfig
 	@hack/dev-cluster.sh up

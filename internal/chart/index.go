@@ -58,7 +58,7 @@ func (l *Loader) fetchIndex(ctx context.Context, r reference, path string) (*rep
 		return nil, fmt.Errorf("repository %s has an invalid URL (fix it in kaji.yaml): %w", r.repoName, err)
 	}
 	l.log.Debug("fetching repository index", "repository", r.repoName, "url", redactURL(u))
-	data, err := l.get(ctx, u)
+	data, err := l.get(ctx, u, maxDownload)
 	if err != nil {
 		return nil, err
 	}
@@ -78,8 +78,9 @@ func (l *Loader) fetchIndex(ctx context.Context, r reference, path string) (*rep
 	return idx, nil
 }
 
-// get downloads u. Failures are *FetchError values that name the URL.
-func (l *Loader) get(ctx context.Context, u string) ([]byte, error) {
+// get downloads u, refusing more than limit bytes. Failures are *FetchError values that name
+// the URL.
+func (l *Loader) get(ctx context.Context, u string, limit int64) ([]byte, error) {
 	shown := redactURL(u)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
@@ -101,12 +102,12 @@ func (l *Loader) get(ctx context.Context, u string) ([]byte, error) {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		return nil, &FetchError{URL: shown, StatusCode: resp.StatusCode}
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxDownload+1))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		return nil, &FetchError{URL: shown, Err: err}
 	}
-	if len(data) > maxDownload {
-		return nil, &FetchError{URL: shown, Err: fmt.Errorf("larger than %d MiB", maxDownload>>20)}
+	if int64(len(data)) > limit {
+		return nil, &FetchError{URL: shown, Err: fmt.Errorf("larger than %d MiB", limit>>20)}
 	}
 	return data, nil
 }

@@ -28,7 +28,10 @@ func loadLocal(path, version string) (*Loaded, error) {
 		}
 		ch, err = loader.LoadDir(path)
 	} else {
-		ch, err = loader.LoadFile(path)
+		err = checkArchive(path)
+		if err == nil {
+			ch, err = loader.LoadFile(path)
+		}
 		if err == nil {
 			digest, err = fileDigest(path)
 		}

@@ -80,7 +80,7 @@ func (l *Loader) loadRepo(ctx context.Context, r reference, version, pin string)
 	}
 
 	l.log.Debug("downloading chart archive", "chart", chartName, "version", cv.Version, "url", redactURL(u))
-	data, err := l.get(ctx, u)
+	data, err := l.get(ctx, u, maxArchiveStream())
 	if err != nil {
 		return nil, err
 	}
@@ -153,6 +153,9 @@ func loadArchive(path string, src Source, url string, cached bool) (*Loaded, err
 	digest, err := fileDigest(path)
 	if err != nil {
 		return nil, fmt.Errorf("read cached chart (delete %s and try again): %w", path, err)
+	}
+	if err := checkArchive(path); err != nil {
+		return nil, err
 	}
 	ch, err := loader.LoadFile(path)
 	if err != nil {

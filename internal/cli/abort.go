@@ -64,9 +64,12 @@ func (f *inflight) list() []string {
 	return refs
 }
 
-// Run runs kaji like Main. When abort is closed (a second interrupt) it returns at once,
-// without waiting for running Helm operations, after naming the releases they may leave
-// pending and how to recover them.
+// Run runs kaji like Main. When ctx ends (a first interrupt), a run with Helm operations
+// going lets them finish and starts no new one; a run that holds the project lock but runs no
+// Helm operation gets stopGrace to release it; any other run, such as validate, plan, status,
+// doctor or lock, returns ExitAborted at once. When abort is closed (a second interrupt) it
+// returns at once, without waiting for running Helm operations, after naming the releases
+// they may leave pending and how to recover them.
 func Run(ctx context.Context, abort <-chan struct{}, args []string, streams Streams) int {
 	streams, flush := streams.redacting()
 	defer flush()
@@ -74,23 +77,45 @@ func Run(ctx context.Context, abort <-chan struct{}, args []string, streams Stre
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, args, streams, tr) }()
 	interrupted := ctx.Done()
+	var grace <-chan time.Time
 	for {
 		select {
 		case code := <-done:
 			return code
 		case <-interrupted:
-			// Only a run with Helm operations going has something to let finish; any other
-			// run just stops.
+			// Only a run with Helm operations going has something to let finish. A run that
+			// holds the project lock gets a moment to release it; any other run stops at once,
+			// whatever it is computing.
 			interrupted = nil
-			if len(tr.list()) > 0 {
+			switch {
+			case len(tr.list()) > 0:
 				fmt.Fprintln(streams.Err, InterruptedText)
+			case tr.held() > 0:
+				grace = time.After(stopGrace)
+			default:
+				fmt.Fprintln(streams.Err, StoppedText)
+				return ExitAborted
 			}
+		case <-grace:
+			grace = nil
+			if len(tr.list()) == 0 {
+				reportAbort(streams.Err, nil, tr.held())
+				return ExitAborted
+			}
+			fmt.Fprintln(streams.Err, InterruptedText)
 		case <-abort:
 			reportAbort(streams.Err, tr.list(), tr.held())
 			return ExitAborted
 		}
 	}
 }
+
+// stopGrace is how long an interrupted run that holds the project lock, but runs no Helm
+// operation, has to stop by itself and release the lock before it is stopped at once.
+const stopGrace = 5 * time.Second
+
+// StoppedText is what kaji says when an interrupt stops a run that changes nothing.
+const StoppedText = "interrupted: stopped"
 
 // InterruptedText is what kaji says on the first interrupt.
 const InterruptedText = "interrupted: no new release starts, and running Helm operations finish; interrupt again to abort at once"

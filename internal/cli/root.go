@@ -54,7 +54,10 @@ func newRoot(streams Streams, tr *inflight) *cobra.Command {
 
 Releases are declared in kaji.yaml: chart, version, values, order (needs) and
 environments such as test and prod. kaji installs, upgrades and uninstalls them
-in-process with the Helm v4 SDK; the releases it makes are plain Helm releases.`,
+in-process with the Helm v4 SDK; the releases it makes are plain Helm releases.
+
+On Ctrl-C or SIGTERM, apply and destroy start no new release and let running Helm
+operations finish (a second one aborts them); any other command stops at once (exit 130).`,
 		Example: `  # install or upgrade every release of ./kaji.yaml
   kaji apply
 

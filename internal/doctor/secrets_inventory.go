@@ -2,7 +2,6 @@ package doctor
 
 import (
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 
@@ -57,7 +56,7 @@ func collectSecrets(res *spec.Resolved) secretInventory {
 				plain = append(plain, l)
 				continue
 			}
-			data, err := os.ReadFile(l.File)
+			data, err := spec.ReadFile(l.File)
 			if err != nil || !sopsvalues.IsSOPS(data) {
 				plain = append(plain, l) // Merge reports a file it cannot read
 				continue

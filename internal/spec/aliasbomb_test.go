@@ -29,8 +29,8 @@ func TestAliasBombIsRefused(t *testing.T) {
 		where, path string
 		line        int
 	}{
-		{"values", "releases[0].values.l6", 14},
-		{"ignoreDifferences", "releases[0].ignoreDifferences.l6", 14},
+		{"values", "releases[0].values.l5", 13},
+		{"ignoreDifferences", "releases[0].ignoreDifferences.l5", 13},
 	} {
 		t.Run(tt.where, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "kaji.yaml")

@@ -155,8 +155,10 @@ func (d *decoder) decodeValues(n *yaml.Node, v reflect.Value, p path) {
 }
 
 // MaxNodes bounds the size of kaji.yaml with its aliases expanded: a few levels of aliases to
-// aliases (an "alias bomb") expand to billions of nodes, which no decoder should walk.
-const MaxNodes = 1_000_000
+// aliases (an "alias bomb") expand to billions of nodes, which no decoder should walk, and
+// even a million nodes of values take seconds to read and much longer to render and
+// analyze. The default values of the largest charts hold a few thousand nodes.
+const MaxNodes = 100_000
 
 // checkSize records a problem, at the smallest node that is too big, when root expands to
 // more than MaxNodes nodes. It reports whether root may be decoded.

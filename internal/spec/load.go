@@ -42,7 +42,7 @@ func Load(path string) (*Document, error) {
 	if info, err := os.Stat(path); err == nil && info.IsDir() {
 		path = filepath.Join(path, DefaultFile)
 	}
-	data, err := os.ReadFile(path)
+	data, err := ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("read %s: %w (run kaji in the directory of kaji.yaml, or pass -f <path>)", path, fs.ErrNotExist)
 	}
@@ -99,7 +99,7 @@ func parseDraft(name, abs string, data []byte) (*Document, Problems, bool) {
 // together with the problems, so that a draft with placeholders left to fill in can be
 // edited further. The error is for a file that cannot be read or decoded.
 func LoadDraft(path string) (*Document, Problems, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadFile(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read %s: %w", path, err)
 	}

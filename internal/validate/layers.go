@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -78,7 +77,7 @@ func (v *validator) inlinePath(release string, src spec.ValuesLayer) []any {
 // readFile reads one values file.
 func (v *validator) readFile(release string, src spec.ValuesLayer) (*layer, *Finding) {
 	name := v.displayPath(src.File)
-	data, err := os.ReadFile(src.File)
+	data, err := spec.ReadFile(src.File)
 	if err != nil {
 		return nil, &Finding{
 			Severity: Error, Code: CodeValuesYAML, Release: release, Pos: spec.Pos{File: name},

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 
@@ -30,7 +29,7 @@ func Merge(layers []spec.ValuesLayer) (map[string]any, error) {
 func read(l spec.ValuesLayer) (map[string]any, error) {
 	var raw []byte
 	if l.File != "" {
-		b, err := os.ReadFile(l.File)
+		b, err := spec.ReadFile(l.File)
 		if err != nil {
 			return nil, fmt.Errorf("values file %s (declared at %s): %w", l.File, l.Origin, err)
 		}

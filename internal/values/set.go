@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"os"
 	"slices"
 	"sync"
 
@@ -294,7 +293,7 @@ func (s *Set) file(l spec.ValuesLayer) (*fileEntry, error) {
 }
 
 func (s *Set) readFile(l spec.ValuesLayer) (map[string]any, map[string]bool, error) {
-	data, err := os.ReadFile(l.File)
+	data, err := spec.ReadFile(l.File)
 	if err != nil {
 		return nil, nil, fmt.Errorf("values file %s (declared at %s): %w", l.File, l.Origin, err)
 	}
