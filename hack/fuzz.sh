@@ -26,6 +26,7 @@ targets=(
 	./internal/eks/awsauth:FuzzParse
 	./internal/plan:FuzzCompare
 	./internal/chartlock:FuzzDecode
+	./internal/savedplan:FuzzDecode
 )
 
 selected=()

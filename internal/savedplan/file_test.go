@@ -20,7 +20,7 @@ const (
 
 // project writes kaji.yaml, a values file and kaji.lock into a fresh directory, and returns
 // the path of kaji.yaml.
-func project(t *testing.T) string {
+func project(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
 	for name, body := range map[string]string{"kaji.yaml": "project: p\n", "values/web.yaml": "replicas: 2\n", "kaji.lock": "entries: []\n"} {
@@ -46,7 +46,7 @@ func samplePlan() *plan.Plan {
 	}}}
 }
 
-func sample(t *testing.T, kajiYAML string) *savedplan.File {
+func sample(t testing.TB, kajiYAML string) *savedplan.File {
 	t.Helper()
 	dir := filepath.Dir(kajiYAML)
 	f, err := savedplan.New(samplePlan(), savedplan.Source{
