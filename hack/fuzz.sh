@@ -3,7 +3,9 @@
 # a duration such as 1m, or a count such as 1000x), and prints how long each ran.
 #
 #   hack/fuzz.sh                        every target, FUZZTIME=1m each
-#   FUZZTIME=10s hack/fuzz.sh           every target briefly (what CI runs)
+#   FUZZTIME=2000x hack/fuzz.sh         every target for 2000 inputs (what CI runs: a count
+#                                       cannot fail on Go 1.26's fuzztime deadline race,
+#                                       go.dev/issue/75804)
 #   hack/fuzz.sh FuzzParse FuzzMerge    only the named targets
 #
 # go test -fuzz takes one target of one package at a time. A failure stops the run; Go saves
