@@ -41,7 +41,8 @@ type Secret struct {
 
 // SecretVersion is one version of a secret.
 type SecretVersion struct {
-	// ID defaults to one derived from the secret's name and the version's position.
+	// ID defaults to one derived from the secret's name, the version's position and its
+	// value: a new value is a new version.
 	ID string `json:"id,omitempty"`
 	// Stages are its staging labels, such as AWSCURRENT or AWSPREVIOUS.
 	Stages       []string `json:"stages"`
@@ -187,7 +188,8 @@ func (sec Secret) withDefaults() Secret {
 	sec.Versions = slices.Clone(sec.Versions)
 	for i := range sec.Versions {
 		if sec.Versions[i].ID == "" {
-			sum := sha256.Sum256(fmt.Appendf(nil, "%s/%s/%s/%d", sec.Account, sec.Region, sec.Name, i))
+			// A new value is a new version, as PutSecretValue makes one.
+			sum := sha256.Sum256(fmt.Appendf(nil, "%s/%s/%s/%d/%s", sec.Account, sec.Region, sec.Name, i, sec.Versions[i].SecretString))
 			h := hex.EncodeToString(sum[:16])
 			sec.Versions[i].ID = h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 		}

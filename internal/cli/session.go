@@ -208,6 +208,7 @@ func (s *session) planner() (*plan.Planner, error) {
 		return nil, err
 	}
 	p.Values = s.values
+	p.Sensitive = s.secrets.Contains
 	return p, nil
 }
 

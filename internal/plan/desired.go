@@ -64,6 +64,17 @@ func (p *Planner) load(ctx context.Context, w *work) (*chartv2.Chart, map[string
 	return ch, vals, nil
 }
 
+// maskedValues are the values of w to take a digest of: its values with each secret masked
+// (values.Masker), or as they are when the source holds no secrets.
+func (p *Planner) maskedValues(w *work) map[string]any {
+	if m, ok := p.values().(values.Masker); ok {
+		if vals, ok := m.Masked(w.spec); ok {
+			return vals
+		}
+	}
+	return w.out.Values
+}
+
 // values is the planner's source of values.
 func (p *Planner) values() values.Source {
 	if p.Values == nil {

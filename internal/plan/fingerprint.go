@@ -17,12 +17,17 @@ import (
 // whether it changed, never what it holds. A saved plan keeps them, and applying it refuses
 // when a new plan's differ.
 type Fingerprint struct {
-	// Desired is the sha256 of what apply would install: the chart's content and the merged
-	// values, with secrets resolved, hashed as one. Empty when the chart did not load.
+	// Desired is the sha256 of what apply would install: the chart's content, the merged
+	// values and the cluster's version and APIs that the chart renders against, hashed as
+	// one. Each secret in the values is hashed as its origin and version (see
+	// values.Masker), never as its value: a saved plan holds no digest that a guess of a
+	// secret could be checked against. Empty when the chart did not load.
 	Desired string
 	// Live is the sha256 of the live objects the plan compared, each without the fields the
 	// plan ignores (status, resourceVersion, ignoreDifferences...), with the field managers
-	// that own their fields other than status. Empty when the plan read none.
+	// that own their fields other than status. A Secret, and any object that holds one of
+	// the run's secrets, is hashed by its uid and resourceVersion instead of its content.
+	// Empty when the plan read none.
 	Live string
 	// Objects are the live objects compared, in a stable order, by identity only: which of
 	// them changed can be named when Live differs.
@@ -37,10 +42,19 @@ type LiveObject struct {
 	ResourceVersion string
 }
 
+// fingerprinter is what fingerprint needs besides the work: the values to hash (with
+// secrets masked), the capabilities rendered against, and which text holds a secret.
+type fingerprinter struct {
+	masked    func(w *work) map[string]any
+	caps      *chartcommon.Capabilities
+	sensitive func(string) bool
+	ignore    []FieldPath
+}
+
 // fingerprint records what the plan of w was computed from.
-func (w *work) fingerprint(live *liveSet, ignore []FieldPath) {
+func (w *work) fingerprint(live *liveSet, fp fingerprinter) {
 	if w.out.Loaded != nil {
-		w.out.Fingerprint.Desired = desiredDigest(w.out.Loaded, w.out.Values)
+		w.out.Fingerprint.Desired = desiredDigest(w.out.Loaded, fp.masked(w), fp.caps)
 	}
 	seen := map[string]bool{}
 	var objs []object
@@ -70,12 +84,29 @@ func (w *work) fingerprint(live *liveSet, ignore []FieldPath) {
 		default:
 			lo.UID, lo.ResourceVersion = string(l.GetUID()), l.GetResourceVersion()
 			writeField(h, lo.UID)
-			writeJSON(h, w.strip(l.Object, ignore))
+			writeLive(h, o.ref, w.strip(l.Object, fp.ignore), lo.ResourceVersion, fp.sensitive)
 			writeJSON(h, managersOf(l))
 		}
 		w.out.Fingerprint.Objects = append(w.out.Fingerprint.Objects, lo)
 	}
 	w.out.Fingerprint.Live = "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// writeLive hashes a live object's content without the ignored fields, or, for a Secret or an
+// object whose content holds one of the run's secrets, its resourceVersion: the API server
+// changes it on every write, so a change still shows, and the digest cannot confirm a guess
+// of what the object holds.
+func writeLive(h hash.Hash, ref ObjectRef, stripped map[string]any, resourceVersion string, sensitive func(string) bool) {
+	b, err := json.Marshal(stripped)
+	if err != nil {
+		b = []byte("error: " + err.Error())
+	}
+	if isSecret(ref) || (sensitive != nil && sensitive(string(b))) {
+		writeField(h, "resourceVersion")
+		writeField(h, resourceVersion)
+		return
+	}
+	writeField(h, string(b))
 }
 
 // managersOf lists who owns which fields of u, outside the status subresource, which
@@ -96,12 +127,22 @@ func managersOf(u *unstructured.Unstructured) []any {
 	return out
 }
 
-// desiredDigest hashes a chart's content (its dependencies' too) and the values it is
-// installed with.
-func desiredDigest(ch *chartv2.Chart, vals map[string]any) string {
+// desiredDigest hashes a chart's content (its dependencies' too), the values it is installed
+// with and the capabilities it renders against: the cluster's version and its APIs, in a
+// stable order.
+func desiredDigest(ch *chartv2.Chart, vals map[string]any, caps *chartcommon.Capabilities) string {
 	h := sha256.New()
 	writeChart(h, ch)
 	writeJSON(h, vals)
+	writeField(h, "capabilities")
+	if caps != nil {
+		writeField(h, caps.KubeVersion.Version)
+		versions := slices.Clone([]string(caps.APIVersions))
+		slices.Sort(versions)
+		for _, v := range slices.Compact(versions) {
+			writeField(h, v)
+		}
+	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 

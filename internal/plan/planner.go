@@ -49,6 +49,10 @@ type Planner struct {
 	Locks Locks
 	// Now is the clock. Nil means time.Now.
 	Now func() time.Time
+	// Sensitive reports whether a piece of text holds one of the run's secrets (in any form
+	// it takes in an object: as it is, base64-encoded...). A saved plan's digest of a live
+	// object that does is taken of its resourceVersion, not its content. Nil finds none.
+	Sensitive func(string) bool
 
 	cmpOnce sync.Once
 	cmp     *upgrade.Comparer
@@ -199,8 +203,9 @@ func (p *Planner) Plan(ctx context.Context, res *spec.Resolved, opts Options) (*
 	}
 	p.planChanges(ctx, works, live, opts)
 	if opts.Fingerprint {
+		fp := fingerprinter{masked: p.maskedValues, caps: caps, sensitive: p.Sensitive, ignore: opts.Ignore}
 		for _, w := range works {
-			w.fingerprint(live, opts.Ignore)
+			w.fingerprint(live, fp)
 		}
 	}
 

@@ -31,8 +31,11 @@ type Resolver struct {
 	cfg  aws.Config
 	opts Options
 
-	mu      sync.Mutex
-	docs    map[docKey]string
+	mu   sync.Mutex
+	docs map[docKey]string
+	// versions are the version of each document read, as AWS names it: a parameter's
+	// version number, a secret's VersionId.
+	versions map[docKey]string
 	ssm     map[string]*ssm.Client
 	secrets map[string]*secretsmanager.Client
 }
@@ -51,7 +54,8 @@ type docKey struct {
 func NewResolver(cfg aws.Config, opts Options) *Resolver {
 	return &Resolver{
 		cfg: cfg, opts: opts,
-		docs:    map[docKey]string{},
+		docs:     map[docKey]string{},
+		versions: map[docKey]string{},
 		ssm:     map[string]*ssm.Client{},
 		secrets: map[string]*secretsmanager.Client{},
 	}
@@ -202,10 +206,27 @@ func (r *Resolver) fetch(ctx context.Context, refs []Found) (map[docKey]*Resolve
 }
 
 // store keeps a document read from AWS.
-func (r *Resolver) store(k docKey, doc string) {
+func (r *Resolver) store(k docKey, doc, version string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.docs[k] = doc
+	if version != "" {
+		r.versions[k] = version
+	}
+}
+
+// Version returns the version of what the reference raw resolved to, as AWS names it (an SSM
+// parameter's version number, a secret's VersionId): it tells that a secret changed without
+// telling what it holds. ok is false when raw was not resolved, or AWS did not say.
+func (r *Resolver) Version(raw string) (version string, ok bool) {
+	ref, isRef, err := Parse(raw)
+	if !isRef || err != nil {
+		return "", false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	version, ok = r.versions[r.key(ref)]
+	return version, ok
 }
 
 func (r *Resolver) ssmClient(region string) *ssm.Client {

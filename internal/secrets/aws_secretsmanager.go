@@ -43,8 +43,8 @@ func (r *Resolver) fetchSecrets(ctx context.Context, region string, keys []docKe
 			continue
 		}
 		for _, k := range chunk {
-			if v, ok := batchValue(out, k.name); ok {
-				r.store(k, v)
+			if v, version, ok := batchValue(out, k.name); ok {
+				r.store(k, v, version)
 				continue
 			}
 			if code, msg, ok := batchError(out, k.name); ok {
@@ -71,20 +71,20 @@ func (r *Resolver) fetchSecrets(ctx context.Context, region string, keys []docKe
 			failed[k] = secretError(region, code, msg)
 			continue
 		}
-		r.store(k, secretText(out.SecretString, out.SecretBinary))
+		r.store(k, secretText(out.SecretString, out.SecretBinary), aws.ToString(out.VersionId))
 	}
 	return nil
 }
 
 // batchValue finds the value BatchGetSecretValue returned for id, a name or an ARN
-// (complete, or without the random suffix).
-func batchValue(out *secretsmanager.BatchGetSecretValueOutput, id string) (string, bool) {
+// (complete, or without the random suffix), and its VersionId.
+func batchValue(out *secretsmanager.BatchGetSecretValueOutput, id string) (value, version string, ok bool) {
 	for _, v := range out.SecretValues {
 		if secretMatches(id, aws.ToString(v.Name), aws.ToString(v.ARN)) && (v.SecretString != nil || v.SecretBinary != nil) {
-			return secretText(v.SecretString, v.SecretBinary), true
+			return secretText(v.SecretString, v.SecretBinary), aws.ToString(v.VersionId), true
 		}
 	}
-	return "", false
+	return "", "", false
 }
 
 func batchError(out *secretsmanager.BatchGetSecretValueOutput, id string) (string, string, bool) {

@@ -3,6 +3,7 @@ package secrets
 import (
 	"context"
 	"slices"
+	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -60,7 +61,7 @@ func (r *Resolver) getParameters(ctx context.Context, client *ssm.Client, region
 			continue
 		}
 		got[name] = true
-		r.store(ssmKey(region, name), *p.Value)
+		r.store(ssmKey(region, name), *p.Value, strconv.FormatInt(p.Version, 10))
 	}
 	for _, name := range names {
 		if got[name] {

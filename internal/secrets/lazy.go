@@ -45,7 +45,7 @@ func (l *Lazy) Resolve(ctx context.Context, values map[string]any) (map[string]a
 			l.err = fmt.Errorf("the values hold references to secrets in AWS, and kaji reads them with its AWS credentials: %w", err)
 			return
 		}
-		l.r = NewResolver(cfg, Options{OnSecret: func(value, label string) {
+		r := NewResolver(cfg, Options{OnSecret: func(value, label string) {
 			var short *TooShortError
 			if errors.As(l.reg.Add(value, LabelRef(label)), &short) { // refused below
 				l.mu.Lock()
@@ -56,6 +56,9 @@ func (l *Lazy) Resolve(ctx context.Context, values map[string]any) (map[string]a
 				l.mu.Unlock()
 			}
 		}})
+		l.mu.Lock()
+		l.r = r
+		l.mu.Unlock()
 	})
 	if l.err != nil {
 		return nil, l.err
@@ -76,4 +79,15 @@ func (l *Lazy) Resolve(ctx context.Context, values map[string]any) (map[string]a
 		return nil, err
 	}
 	return out, nil
+}
+
+// Version returns the version of what the reference raw resolved to (see Resolver.Version).
+func (l *Lazy) Version(raw string) (string, bool) {
+	l.mu.Lock()
+	r := l.r
+	l.mu.Unlock()
+	if r == nil {
+		return "", false
+	}
+	return r.Version(raw)
 }

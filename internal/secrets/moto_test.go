@@ -98,6 +98,22 @@ func TestResolveFromMoto(t *testing.T) {
 	if rep.labels["ref+awsssm:///app/db/password"] != "sentinel-moto-secure" {
 		t.Errorf("OnSecret got %v", rep.labels)
 	}
+	// Each reference has the version AWS names: a parameter's number, a secret's VersionId
+	// (the current and the previous versions differ).
+	versions := map[string]string{}
+	for k, ref := range refs {
+		v, ok := r.Version(ref.(string))
+		if !ok || v == "" {
+			t.Errorf("%s (%s): no version", k, ref)
+		}
+		versions[k] = v
+	}
+	if versions["dbCurrent"] == versions["dbOld"] {
+		t.Errorf("the current and previous versions of app/db are both %q", versions["dbCurrent"])
+	}
+	if versions["password"] != "1" {
+		t.Errorf("/app/db/password is at version %q, want 1", versions["password"])
+	}
 
 	_, err = r.Resolve(ctx, map[string]any{
 		"p": "ref+awsssm://app/nope",

@@ -110,6 +110,20 @@ func (r *Registry) Redact(s string) string {
 	return b.String()
 }
 
+// Contains reports whether s holds a registered value in any of the forms Redact replaces.
+func (r *Registry) Contains(s string) bool {
+	m := r.matcher()
+	if m == nil {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if m.first[s[i]] && m.longestAt(s, i) >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // matcher returns the current matcher, nil when nothing is registered.
 func (r *Registry) matcher() *formMatcher {
 	if r == nil {

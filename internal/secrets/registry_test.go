@@ -235,3 +235,28 @@ func TestAddConcurrently(t *testing.T) {
 		}
 	}
 }
+
+// Contains finds what Redact replaces, in the same forms, and nothing else.
+func TestContains(t *testing.T) {
+	r := NewRegistry()
+	if r.Contains("anything") {
+		t.Error("an empty registry contains something")
+	}
+	if err := r.Add("s3cret-value", LabelRef("ref+awsssm:///x")); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{
+		"s3cret-value",
+		`{"password":"s3cret-value"}`,
+		base64.StdEncoding.EncodeToString([]byte("s3cret-value")),
+		"prefix " + base64.StdEncoding.EncodeToString([]byte("user:s3cret-value")) + " suffix",
+		"none here", "s3cret-valu", "",
+	} {
+		if got, want := r.Contains(s), r.Redact(s) != s; got != want {
+			t.Errorf("Contains(%q) = %v, but Redact replaces something: %v", s, got, want)
+		}
+	}
+	if !r.Contains("x=s3cret-value") || r.Contains("s3cret-valu") {
+		t.Error("Contains misses the value or finds a part of it")
+	}
+}

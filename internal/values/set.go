@@ -3,6 +3,8 @@ package values
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -94,8 +96,10 @@ type Set struct {
 type fileEntry struct {
 	once sync.Once
 	vals map[string]any
-	// secret are the decrypted values of an encrypted file.
+	// secret are the decrypted values of an encrypted file, digest the sha256 of the file as
+	// encrypted.
 	secret map[string]bool
+	digest string
 	err    error
 }
 
@@ -288,22 +292,25 @@ func (s *Set) file(l spec.ValuesLayer) (*fileEntry, error) {
 		s.files[l.File] = e
 	}
 	s.mu.Unlock()
-	e.once.Do(func() { e.vals, e.secret, e.err = s.readFile(l) })
+	e.once.Do(func() { e.vals, e.secret, e.digest, e.err = s.readFile(l) })
 	return e, e.err
 }
 
-func (s *Set) readFile(l spec.ValuesLayer) (map[string]any, map[string]bool, error) {
+func (s *Set) readFile(l spec.ValuesLayer) (map[string]any, map[string]bool, string, error) {
 	data, err := spec.ReadFile(l.File)
 	if err != nil {
-		return nil, nil, fmt.Errorf("values file %s (declared at %s): %w", l.File, l.Origin, err)
+		return nil, nil, "", fmt.Errorf("values file %s (declared at %s): %w", l.File, l.Origin, err)
 	}
 	var secretSet map[string]bool
+	var digest string
 	decrypted := false
 	if d := s.opts.Decrypter; d != nil && d.Encrypted(data) {
 		decrypted = true
+		sum := sha256.Sum256(data)
+		digest = "sha256:" + hex.EncodeToString(sum[:])
 		plain, secret, err := d.Decrypt(l.File, data)
 		if err != nil {
-			return nil, nil, fmt.Errorf("values file %s (declared at %s): %w", l.File, l.Origin, err)
+			return nil, nil, "", fmt.Errorf("values file %s (declared at %s): %w", l.File, l.Origin, err)
 		}
 		secretSet = map[string]bool{}
 		for _, v := range secret {
@@ -317,7 +324,7 @@ func (s *Set) readFile(l spec.ValuesLayer) (map[string]any, map[string]bool, err
 				}
 			}
 			if err := errors.Join(errs...); err != nil {
-				return nil, nil, fmt.Errorf("values file %s: %w", l.File, err)
+				return nil, nil, "", fmt.Errorf("values file %s: %w", l.File, err)
 			}
 		}
 		data = plain
@@ -325,12 +332,12 @@ func (s *Set) readFile(l spec.ValuesLayer) (map[string]any, map[string]bool, err
 	m, err := loader.LoadValues(bytes.NewReader(data))
 	if err != nil && decrypted {
 		// A decrypted file's parse error may quote a value: name the file only.
-		return nil, nil, fmt.Errorf("parse %s: its decrypted values are not a mapping of values", l.File)
+		return nil, nil, "", fmt.Errorf("parse %s: its decrypted values are not a mapping of values", l.File)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("parse %s: %w", l.File, err)
+		return nil, nil, "", fmt.Errorf("parse %s: %w", l.File, err)
 	}
-	return m, secretSet, nil
+	return m, secretSet, digest, nil
 }
 
 // resolve resolves the references of every merged release in one call, under one key per

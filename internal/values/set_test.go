@@ -62,6 +62,13 @@ func startSim(t *testing.T) (*awssim.Server, *secrets.Lazy, *secrets.Registry) {
 		t.Fatal(err)
 	}
 	t.Cleanup(sim.Close)
+	return startSimResolver(t, sim)
+}
+
+// startSimResolver returns a resolver of kaji's kind that reads from sim, as a new run makes
+// one, and the run's registry.
+func startSimResolver(t *testing.T, sim *awssim.Server) (*awssim.Server, *secrets.Lazy, *secrets.Registry) {
+	t.Helper()
 	creds, err := sim.CredentialsEnv("AKIAREADER0000000001")
 	if err != nil {
 		t.Fatal(err)
