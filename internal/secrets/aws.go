@@ -36,8 +36,8 @@ type Resolver struct {
 	// versions are the version of each document read, as AWS names it: a parameter's
 	// version number, a secret's VersionId.
 	versions map[docKey]string
-	ssm     map[string]*ssm.Client
-	secrets map[string]*secretsmanager.Client
+	ssm      map[string]*ssm.Client
+	secrets  map[string]*secretsmanager.Client
 }
 
 // docKey is one thing read from AWS: a parameter or a secret version in a region.
@@ -56,8 +56,8 @@ func NewResolver(cfg aws.Config, opts Options) *Resolver {
 		cfg: cfg, opts: opts,
 		docs:     map[docKey]string{},
 		versions: map[docKey]string{},
-		ssm:     map[string]*ssm.Client{},
-		secrets: map[string]*secretsmanager.Client{},
+		ssm:      map[string]*ssm.Client{},
+		secrets:  map[string]*secretsmanager.Client{},
 	}
 }
 
