@@ -56,7 +56,9 @@ func (tx *Transaction) Run(ctx context.Context, res *spec.Resolved, opts plan.Op
 		return nil, err
 	}
 	out := &Result{Plan: pl}
-	if tx.Check != nil {
+	// A plan that could not be computed in full is reported as such below, not as a saved
+	// plan that went stale.
+	if tx.Check != nil && pl.Err() == nil {
 		if err := tx.Check(pl); err != nil {
 			return out, err
 		}

@@ -294,3 +294,24 @@ func TestTransactionCheck(t *testing.T) {
 		}
 	}
 }
+
+// A plan with an error is reported as that error, not as a stale saved plan: Check does not
+// run on a plan that could not be computed in full.
+func TestTransactionCheckAfterPlanErrors(t *testing.T) {
+	res := &spec.Resolved{Project: "p", Releases: []spec.ResolvedRelease{{Name: "a", Namespace: "ns"}}}
+	loadErr := errors.New("chart ./charts/app: no such directory")
+	broken := plan.Release{Name: "a", Namespace: "ns", State: plan.StateUpgrade, Action: plan.ActionUpgrade, Err: loadErr}
+	checked := false
+	fl := &fakeFlights{}
+	rels := &fakeReleases{}
+	tx := &apply.Transaction{Planner: &fakePlanner{plan: &plan.Plan{Releases: []plan.Release{broken}}},
+		Runner: &apply.Runner{Releases: rels}, Flights: fl,
+		Check: func(*plan.Plan) error { checked = true; return errors.New("what apply would install changed") }}
+	_, err := tx.Run(t.Context(), res, plan.Options{})
+	if checked || !errors.Is(err, loadErr) || !strings.Contains(err.Error(), "nothing was applied") {
+		t.Errorf("checked %v, err %v; want the plan's error, unchecked", checked, err)
+	}
+	if fl.recorded != nil || rels.did != nil {
+		t.Errorf("recorded %v and did %v, want nothing", fl.recorded, rels.did)
+	}
+}

@@ -95,8 +95,9 @@ else.
 
 --plan FILE applies the plan that kaji plan --out FILE saved, without asking: it was
 reviewed when it was made (as Terraform applies a saved plan). The environment, the
-selection, --prune, --adopt, --force-conflicts and --force-crds come from the file;
-giving others is a usage error. Before any request, apply checks that kaji.yaml, the
+selection, --prune, --adopt, --force-conflicts, --force-crds and --accept-dropped-keys
+come from the file; giving others is a usage error, and so is --delete-crds, which a
+saved plan does not show. Before any request, apply checks that kaji.yaml, the
 values files and kaji.lock are as they were; then it plans again under the project lock
 and compares. If a release's latest revision, its live objects, its action or what
 apply would install (a secret that resolves differently included) changed, it names

@@ -55,6 +55,11 @@ func savedSelection(sel spec.Selection) savedplan.Selection {
 // selection, --prune, --adopt, --force-conflicts, --force-crds) from it. Such a flag given
 // with a value other than the plan's is a usage error. It makes no request.
 func (f *applyFlags) useSavedPlan(cmd *cobra.Command, g *globalFlags, args []string) (*savedplan.File, spec.Selection, error) {
+	if f.deleteCRDs {
+		// A saved plan shows what apply does; the deletion of CRDs and of every custom
+		// resource of theirs is not in it, and is not to be done on a plan that did not show it.
+		return nil, spec.Selection{}, &UsageError{Err: fmt.Errorf("--delete-crds cannot be given with --plan: a saved plan does not show the deletion of CRDs and of their custom resources; run kaji apply --prune --delete-crds without --plan, or kaji destroy --delete-crds")}
+	}
 	saved, err := savedplan.Read(f.plan)
 	if err != nil {
 		return nil, spec.Selection{}, err
@@ -75,8 +80,8 @@ func (f *applyFlags) useSavedPlan(cmd *cobra.Command, g *globalFlags, args []str
 		return nil, spec.Selection{}, err
 	}
 	if !given.All() || changed("skip-needs") {
-		if s := savedSelection(given); !slices.Equal(s.Releases, saved.Selection.Releases) ||
-			!slices.Equal(s.Selectors, saved.Selection.Selectors) || s.SkipNeeds != saved.Selection.SkipNeeds {
+		if s := savedSelection(given); !sameSet(s.Releases, saved.Selection.Releases) ||
+			!sameSet(s.Selectors, saved.Selection.Selectors) || s.SkipNeeds != saved.Selection.SkipNeeds {
 			conflicts = append(conflicts, fmt.Sprintf("the selection %s (the plan's is %s)", describeSelection(s), describeSelection(saved.Selection)))
 		}
 	}
@@ -113,6 +118,16 @@ func (f *applyFlags) useSavedPlan(cmd *cobra.Command, g *globalFlags, args []str
 		return nil, spec.Selection{}, err
 	}
 	return saved, sel, nil
+}
+
+// sameSet reports whether a and b hold the same strings, in whatever order and however often.
+func sameSet(a, b []string) bool {
+	norm := func(l []string) []string {
+		l = slices.Clone(l)
+		slices.Sort(l)
+		return slices.Compact(l)
+	}
+	return slices.Equal(norm(a), norm(b))
 }
 
 // describeSelection says what a selection picks, as the command line gives it.

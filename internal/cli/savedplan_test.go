@@ -177,16 +177,29 @@ func TestSavedPlan(t *testing.T) {
 	if !strings.Contains(r.out, "releases: worker (+ needs: app)") {
 		t.Errorf("plan worker: the header does not say the selection:\n%s", r.out)
 	}
-	for _, args := range [][]string{{"app"}, {"--prune"}, {"--env", "prod"}, {"-l", "team=x"}} {
-		r := kaji(t, "", false, append(append([]string{"apply", "--plan", file("worker.yaml")}, args...), flags...)...)
-		if r.code != cli.ExitError || !strings.Contains(r.err, "--plan applies") || !strings.Contains(r.err, "kaji --help") {
-			t.Errorf("apply --plan %v: exit %d; want a usage error:\n%s", args, r.code, r.err)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"app"}, "--plan applies"},
+		{[]string{"--prune"}, "--plan applies"},
+		{[]string{"--env", "prod"}, "--plan applies"},
+		{[]string{"-l", "team=x"}, "--plan applies"},
+		// What a saved plan does not show is not done on it.
+		{[]string{"--prune=false", "--delete-crds"}, "--delete-crds cannot be given with --plan"},
+	} {
+		r := kaji(t, "", false, append(append([]string{"apply", "--plan", file("worker.yaml")}, c.args...), flags...)...)
+		if r.code != cli.ExitError || !strings.Contains(r.err, c.want) || !strings.Contains(r.err, "kaji --help") {
+			t.Errorf("apply --plan %v: exit %d; want a usage error saying %q:\n%s", c.args, r.code, c.want, r.err)
 		}
 	}
 	r = kajiOK(t, flags, "apply", "--plan", file("worker.yaml"), "worker")
 	if got, n := st.configMap(t, "worker"), st.revisions(t, "app"); got != "w" || n != 3 {
 		t.Errorf("after apply --plan worker.yaml: ConfigMap worker says %q, app has %d revisions; want w and 3\n%s", got, n, r.out)
 	}
+	// The same releases named in another order are the same selection.
+	kajiOK(t, flags, "plan", "worker", "app", "--out", file("two.yaml"))
+	kajiOK(t, flags, "apply", "--plan", file("two.yaml"), "app", "worker", "app")
 
 	// A file that is not a plan, or was edited: refused, saying so.
 	if err := os.WriteFile(file("bad.yaml"), []byte("apiVersion: kaji.dev/plan/v0\nkind: Plan\n"), 0o600); err != nil {

@@ -87,7 +87,7 @@ type Options struct {
 
 // FileDigest is a file the plan was computed from.
 type FileDigest struct {
-	// Path is relative to kaji.yaml's directory when the file is inside it, else absolute.
+	// Path is relative to kaji.yaml's directory (with ../ for a file outside it).
 	Path string `yaml:"path"`
 	// SHA256 is the digest of the file's bytes (of a SOPS file, as encrypted); empty when
 	// Absent.

@@ -174,6 +174,58 @@ func TestCheckFiles(t *testing.T) {
 	}
 }
 
+// A values file outside the project is kept by a path relative to kaji.yaml, so that the
+// plan holds no absolute path of the machine that made it and checks the same from another
+// checkout of the same files.
+func TestFilesOutsideTheProjectAreRelative(t *testing.T) {
+	root := t.TempDir()
+	write := func(path, body string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first := filepath.Join(root, "checkout-1")
+	write(filepath.Join(first, "deploy", "kaji.yaml"), "project: p\n")
+	write(filepath.Join(first, "shared", "common.yaml"), "replicas: 2\n")
+	f, err := savedplan.New(samplePlan(), savedplan.Source{
+		KajiVersion: "1.0.0", Cluster: savedplan.Cluster{Context: "ctx", Server: "https://k"}, Created: time.Now(),
+		KajiYAML:    filepath.Join(first, "deploy", "kaji.yaml"),
+		ValuesFiles: []string{filepath.Join(first, "shared", "common.yaml")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Files[1].Path; got != "../shared/common.yaml" {
+		t.Errorf("the values file is kept as %q, want ../shared/common.yaml", got)
+	}
+	data, err := f.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(data, []byte(root)) {
+		t.Errorf("the plan holds the absolute path %s:\n%s", root, data)
+	}
+	second := filepath.Join(root, "checkout-2")
+	if err := os.Rename(first, second); err != nil {
+		t.Fatal(err)
+	}
+	read, err := savedplan.Decode("plan.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := read.CheckFiles(filepath.Join(second, "deploy", "kaji.yaml")); err != nil {
+		t.Errorf("the same files in another checkout: %v", err)
+	}
+	write(filepath.Join(second, "shared", "common.yaml"), "replicas: 3\n")
+	if err := read.CheckFiles(filepath.Join(second, "deploy", "kaji.yaml")); err == nil || !strings.Contains(err.Error(), "../shared/common.yaml changed") {
+		t.Errorf("a changed values file outside the project: %v", err)
+	}
+}
+
 // Check names, per release, what changed in a plan made since.
 func TestCheckNamesTheChanges(t *testing.T) {
 	f := sample(t, project(t))

@@ -99,10 +99,12 @@ func digestFile(path string) (FileDigest, error) {
 	return FileDigest{SHA256: "sha256:" + hex.EncodeToString(h.Sum(nil))}, nil
 }
 
-// relativeTo is path relative to dir when it is inside dir, else path.
+// relativeTo is path relative to dir, with ../ where it is outside dir, so that the plan
+// holds no absolute path of the machine that made it and is checked the same from another
+// checkout. A path on another volume stays absolute.
 func relativeTo(dir, path string) string {
 	rel, err := filepath.Rel(dir, path)
-	if err != nil || !filepath.IsLocal(rel) {
+	if err != nil {
 		return path
 	}
 	return filepath.ToSlash(rel)

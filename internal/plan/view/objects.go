@@ -62,10 +62,17 @@ func releaseHeader(r plan.Release) string {
 		target = fmt.Sprintf(" %s %s, revision %d", r.Chart, r.Version, r.Revision)
 	}
 	if r.Action == plan.ActionRefused {
-		if len(r.Refused()) == 0 {
-			return h + fmt.Sprintf("refused: the upgrade to %s %s drops settings of kaji.yaml", r.Chart, r.Version)
+		var why []string
+		if len(r.Refused()) > 0 {
+			why = append(why, "other field managers own fields that apply would change")
 		}
-		return h + "refused: other field managers own fields that apply would change"
+		if len(r.Unaccepted()) > 0 {
+			why = append(why, fmt.Sprintf("the upgrade to %s %s drops settings of kaji.yaml", r.Chart, r.Version))
+		}
+		if len(why) == 0 {
+			return h + "refused"
+		}
+		return h + "refused: " + strings.Join(why, ", and ")
 	}
 	switch r.State {
 	case plan.StateInstall:

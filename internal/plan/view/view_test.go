@@ -222,3 +222,34 @@ func TestAge(t *testing.T) {
 		}
 	}
 }
+
+// A refused release's heading gives every reason apply refuses it: conflicts, dropped
+// settings, or both.
+func TestRefusedHeadingGivesEveryReason(t *testing.T) {
+	conflict := plan.ObjectChange{Object: plan.ObjectRef{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: "ns", Name: "web"},
+		Conflicts: []plan.Conflict{{Path: "spec.replicas", Manager: "hpa-controller", Kind: plan.ManagerOther}}}
+	dropped := plan.DroppedKey{}
+	const owned, drops = "other field managers own fields that apply would change", "the upgrade to app 2.0.0 drops settings of kaji.yaml"
+	for _, c := range []struct {
+		name    string
+		changes []plan.ObjectChange
+		dropped []plan.DroppedKey
+		want    []string
+	}{
+		{"conflicts", []plan.ObjectChange{conflict}, nil, []string{owned}},
+		{"dropped settings", nil, []plan.DroppedKey{dropped}, []string{drops}},
+		{"both", []plan.ObjectChange{conflict}, []plan.DroppedKey{dropped}, []string{owned, drops}},
+	} {
+		r := plan.Release{Name: "web", Namespace: "ns", State: plan.StateUpgrade, Action: plan.ActionRefused,
+			Chart: "app", Version: "2.0.0", Changes: c.changes, Dropped: c.dropped}
+		h := releaseHeader(r)
+		for _, w := range c.want {
+			if !strings.Contains(h, w) {
+				t.Errorf("%s: heading %q does not say %q", c.name, h, w)
+			}
+		}
+		if len(c.want) == 1 && strings.Contains(h, ", and ") {
+			t.Errorf("%s: heading %q gives a reason that does not hold", c.name, h)
+		}
+	}
+}
