@@ -216,22 +216,23 @@ func classify(m *chartModel, refs *refState, vals map[string]any, set [][]string
 }
 
 // knownDepth returns how many segments of p the chart knows, from its defaults, schemas and
-// template references, and whether a known key on the way takes any content below it. Below a
-// key that templates look into by computed names, a segment that appears among the templates'
-// string literals counts as known too.
+// template references, and whether a known key on the way takes any content below it. A
+// segment that a lookup by computed name may spell at its level counts as known (see
+// computed.go).
 func knownDepth(m *chartModel, p []string) (int, bool) {
-	free, dyn := false, false
-	s, r := m.static, m.refs.root
+	free := false
+	s, rs := m.static, []refPos{{node: m.refs.root}}
 	for i, seg := range p {
-		if s.freeForm() || r.wholeBelow(seg) {
+		if s.freeForm() || slices.ContainsFunc(rs, func(r refPos) bool { return r.wholeBelow(seg) }) {
 			free = true
 		}
-		if r != nil && r.has[useDynamic] {
-			dyn = true
+		var next []refPos
+		for _, r := range rs {
+			next = m.refs.step(r, seg, next)
 		}
-		s, r = s.child(seg), r.child(seg)
-		if s == nil && r == nil {
-			return i, free || dyn && m.literals[seg]
+		s, rs = s.child(seg), next
+		if s == nil && len(rs) == 0 {
+			return i, free
 		}
 	}
 	return len(p), free

@@ -252,3 +252,69 @@ func TestLeaves(t *testing.T) {
 		t.Errorf("Leaves = %q, want %q", got, want)
 	}
 }
+
+// computedChart reads keys by names built from strings, as the common library of many charts
+// does: a helper splits a dotted key at its dots and indexes the values with each part. The
+// key password is read that way only; resources is a string elsewhere, never such a name.
+func computedChart() *chartv2.Chart {
+	return testChart("cn", map[string]any{"primary": map[string]any{"resources": map[string]any{}}}, map[string]string{
+		"templates/_utils.tpl": `{{- define "valueFromKey" -}}
+{{- $value := "" -}}
+{{- $obj := $.context.Values -}}
+{{- range splitList "." .key -}}
+  {{- $value = "" -}}
+  {{- if kindIs "map" $obj }}{{ $value = index $obj . }}{{ end -}}
+  {{- $obj = $value -}}
+{{- end -}}
+{{- printf "%v" (default "" $value) -}}
+{{- end -}}
+{{- define "keyFromList" -}}
+{{- $key := first .keys -}}
+{{- range reverse .keys -}}
+  {{- if include "valueFromKey" (dict "key" . "context" $.context) }}{{ $key = . }}{{ end -}}
+{{- end -}}
+{{- $key -}}
+{{- end -}}`,
+		"templates/secret.yaml": `{{- $key := include "keyFromList" (dict "keys" (list "global.auth.password" "auth.password") "context" $) }}
+password: {{ include "valueFromKey" (dict "key" $key "context" $) | quote }}
+replication: {{ include "valueFromKey" (dict "key" (printf "%s.%s" "auth" "replicationPassword") "context" $) | quote }}`,
+		"templates/deploy.yaml": `{{- if hasKey .Values.primary "resources" }}
+resources: {{ toYaml .Values.primary.resources }}
+{{- end }}`,
+	})
+}
+
+// TestAnalyzeComputedNames checks that a key read by a computed name is known as far as the
+// names that reach the lookup go, and that a string elsewhere in the templates does not make
+// a wrong key known.
+func TestAnalyzeComputedNames(t *testing.T) {
+	ch := computedChart()
+	m, err := buildModel(ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		path  string
+		known int
+		free  bool
+	}{
+		{"auth.password", 2, false},
+		{"auth.replicationPassword", 2, false},
+		{"global.auth.password", 3, false},
+		{"auth.pasword", 1, false},
+		{"resources.limits.memory", 0, false},
+		{"primary.resources.limits", 2, true},
+	} {
+		if n, free := knownDepth(m, strings.Split(tc.path, ".")); n != tc.known || free != tc.free {
+			t.Errorf("knownDepth(%s) = %d, %v, want %d, %v", tc.path, n, free, tc.known, tc.free)
+		}
+	}
+	vals := map[string]any{
+		"auth":      map[string]any{"password": "a", "replicationPassword": "b", "pasword": "c"},
+		"resources": map[string]any{"limits": map[string]any{"memory": "1Gi"}},
+	}
+	want := "unknown-key auth.pasword\nunknown-key resources -> primary.resources"
+	if got := summary(analyze(t, ch, vals)); got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}

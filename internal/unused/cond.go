@@ -63,6 +63,9 @@ func (e *condEval) compute(c *cond) result {
 	case opLit:
 		return result{known: true, v: c.lit}
 	case opPath:
+		if hasComputed(c.path) {
+			return result{src: c.path}
+		}
 		v, ok := concrete(e.vals, c.path)
 		return result{known: ok, v: v, src: c.path}
 	case opNot:

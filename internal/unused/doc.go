@@ -7,7 +7,8 @@
 // Helm itself reads (dependency conditions and tags), and every .Values reference of its
 // templates, found by walking their parse trees once per chart. The walk tracks what dot, $,
 // variables and dict arguments of named templates stand for, and follows include and template
-// calls. It records each reference with a guard: the conditions of the if, with and range
+// calls; a lookup by a computed name (index with a key built in the template) reads only the
+// keys that the string literals reaching it spell. It records each reference with a guard: the conditions of the if, with and range
 // blocks around it, as expressions (truthiness, and, or, not, eq, ne, empty, hasKey, default,
 // coalesce, ternary), the calls that reach a named template, and the subchart it belongs to.
 // Each analysis evaluates the guards with its coalesced values, so it knows which references

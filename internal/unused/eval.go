@@ -32,6 +32,7 @@ func (w *walker) call(f *frame, fn string, args []aval) aval {
 		if len(args) == 2 {
 			if name, ok := args[0].str(); ok {
 				w.include(f, name, args[1])
+				return aval{names: mergeNames(args[1].allNames(), w.defineNames(name))}
 			}
 		}
 		return aval{}
@@ -41,7 +42,7 @@ func (w *walker) call(f *frame, fn string, args []aval) aval {
 				w.consume(f, a, false)
 			}
 		}
-		return aval{}
+		return aval{names: namesOf(args)}
 	case "dict":
 		return w.dict(f, args)
 	case "default":
@@ -109,7 +110,7 @@ func (w *walker) call(f *frame, fn string, args []aval) aval {
 	if fn == "print" || fn == "printf" || fn == "println" {
 		return printed(fn, args)
 	}
-	return aval{}
+	return aval{names: namesOf(args)}
 }
 
 // withExpr gives v the expression op over the arguments.
@@ -122,14 +123,17 @@ func withExpr(v aval, op condOp, args []aval) aval {
 	return v
 }
 
-// printed is the result of print, printf or println when every argument is a literal, for
-// names of templates built in templates.
+// printed is the result of print, printf or println: a literal when every argument is one,
+// for names of templates built in templates, else the names it may output.
 func printed(fn string, args []aval) aval {
 	lits := make([]any, len(args))
 	for i, a := range args {
 		l, ok := a.literal()
 		if !ok {
-			return aval{}
+			if fn == "println" {
+				return aval{names: namesOf(args)}
+			}
+			return aval{names: printedNames(fn, args)}
 		}
 		lits[i] = l
 	}
@@ -184,20 +188,30 @@ func (w *walker) hasKey(f *frame, m, k aval) aval {
 }
 
 // index follows literal keys into v, as index, get and dig do. A key that is not a literal
-// string is a dynamic lookup in v: any key below could be read.
+// string is a dynamic lookup in v: when it is built from names, the value found is the key at
+// their computed segment; otherwise nothing is known of it.
 func (w *walker) index(f *frame, v aval, keys []aval) aval {
 	for _, k := range keys {
 		key, ok := k.str()
-		if !ok {
-			for i, p := range v.paths {
-				w.record(p, useDynamic, w.both(f.guard, v.guardOf(i)))
+		if ok {
+			v = w.field(f, v, key)
+			continue
+		}
+		names := k.allNames()
+		var alts []aval
+		for i, p := range v.paths {
+			w.record(p, useDynamic, w.both(f.guard, v.guardOf(i)))
+			if len(names) > 0 {
+				alts = append(alts, w.valuesAt(f, concat(p, w.computedSegment(names)), v.guardOf(i)))
 			}
-			for _, e := range v.dict {
-				w.consume(f, e, false)
-			}
+		}
+		for _, e := range v.dict {
+			w.consume(f, e, false)
+		}
+		if len(alts) == 0 {
 			return aval{}
 		}
-		v = w.field(f, v, key)
+		v = union(alts...)
 	}
 	return v
 }

@@ -2,7 +2,6 @@ package unused
 
 import (
 	"fmt"
-	"maps"
 	"path"
 	"strings"
 	"text/template/parse"
@@ -23,9 +22,6 @@ type chartModel struct {
 	// defines maps a template name (a define, or a file's full path) to its parsed bodies. A
 	// name defined by several charts has several bodies.
 	defines map[string][]*parse.Tree
-	// literals holds every string literal of the templates and each dot-separated part of
-	// it: the names that a lookup by computed name (index $values $key) may use.
-	literals map[string]bool
 	// refs are the .Values references of all templates; guards are the guards of the scopes'
 	// templates (nil for the root chart's).
 	refs   *refIndex
@@ -67,7 +63,7 @@ func (s *scope) label() string {
 // buildModel parses the templates of ch and its subcharts, collects the keys their defaults
 // and schemas declare, and walks the templates for their references to .Values.
 func buildModel(ch *chartv2.Chart) (*chartModel, error) {
-	m := &chartModel{static: &staticNode{}, defines: map[string][]*parse.Tree{}, literals: map[string]bool{}}
+	m := &chartModel{static: &staticNode{}, defines: map[string][]*parse.Tree{}}
 	parsed := map[*chartv2.Chart]*parsedChart{}
 	var add func(c *chartv2.Chart, parent *scope, dep *chartv2.Dependency, name string) error
 	add = func(c *chartv2.Chart, parent *scope, dep *chartv2.Dependency, name string) error {
@@ -94,7 +90,6 @@ func buildModel(ch *chartv2.Chart) (*chartModel, error) {
 		for name, trees := range pc.defines {
 			m.defines[name] = append(m.defines[name], trees...)
 		}
-		maps.Copy(m.literals, pc.literals)
 		for _, f := range pc.files {
 			full := path.Join(s.fullPath, f.name)
 			m.defines[full] = append(m.defines[full], f.tree)
@@ -192,9 +187,8 @@ func declared(c *chartv2.Chart, sub *chartv2.Chart) bool {
 
 // parsedChart holds the parse trees of one chart's templates.
 type parsedChart struct {
-	files    []parsedFile
-	defines  map[string][]*parse.Tree
-	literals map[string]bool
+	files   []parsedFile
+	defines map[string][]*parse.Tree
 }
 
 type parsedFile struct {
@@ -205,7 +199,7 @@ type parsedFile struct {
 // parseChart parses every template of c with text/template/parse, without checking function
 // names: Helm's parse of the same text succeeded or the render fails anyway.
 func parseChart(c *chartv2.Chart) (*parsedChart, error) {
-	pc := &parsedChart{defines: map[string][]*parse.Tree{}, literals: map[string]bool{}}
+	pc := &parsedChart{defines: map[string][]*parse.Tree{}}
 	for _, f := range c.Templates {
 		if f == nil {
 			continue
@@ -217,7 +211,6 @@ func parseChart(c *chartv2.Chart) (*parsedChart, error) {
 			return nil, fmt.Errorf("parse template %s of chart %s: %w", f.Name, c.Name(), err)
 		}
 		for name, tree := range set {
-			collectLiterals(tree.Root, pc.literals)
 			if name == f.Name {
 				pc.files = append(pc.files, parsedFile{name: f.Name, tree: tree})
 				continue
@@ -226,51 +219,4 @@ func parseChart(c *chartv2.Chart) (*parsedChart, error) {
 		}
 	}
 	return pc, nil
-}
-
-// collectLiterals adds the string literals below n, whole and split at dots, to lits.
-func collectLiterals(n parse.Node, lits map[string]bool) {
-	switch n := n.(type) {
-	case *parse.StringNode:
-		lits[n.Text] = true
-		for part := range strings.SplitSeq(n.Text, ".") {
-			lits[part] = true
-		}
-	case *parse.ListNode:
-		if n != nil {
-			for _, c := range n.Nodes {
-				collectLiterals(c, lits)
-			}
-		}
-	case *parse.ActionNode:
-		collectLiterals(n.Pipe, lits)
-	case *parse.PipeNode:
-		if n != nil {
-			for _, c := range n.Cmds {
-				collectLiterals(c, lits)
-			}
-		}
-	case *parse.CommandNode:
-		for _, a := range n.Args {
-			collectLiterals(a, lits)
-		}
-	case *parse.ChainNode:
-		collectLiterals(n.Node, lits)
-	case *parse.IfNode:
-		collectBranch(&n.BranchNode, lits)
-	case *parse.WithNode:
-		collectBranch(&n.BranchNode, lits)
-	case *parse.RangeNode:
-		collectBranch(&n.BranchNode, lits)
-	case *parse.TemplateNode:
-		collectLiterals(n.Pipe, lits)
-	}
-}
-
-func collectBranch(b *parse.BranchNode, lits map[string]bool) {
-	collectLiterals(b.Pipe, lits)
-	collectLiterals(b.List, lits)
-	if b.ElseList != nil {
-		collectLiterals(b.ElseList, lits)
-	}
 }

@@ -13,6 +13,8 @@ type refIndex struct {
 	occs  []occurrence
 	// entries are the guards of walked named templates, which runs depends on their callers.
 	entries []*guard
+	// computed holds the names, split at their dots, that each computed segment stands for.
+	computed map[string][][]string
 }
 
 // refNode is one key that the templates reference.
@@ -52,7 +54,9 @@ type occurrence struct {
 	count int
 }
 
-func newRefIndex() *refIndex { return &refIndex{root: &refNode{}, nodes: 1} }
+func newRefIndex() *refIndex {
+	return &refIndex{root: &refNode{}, nodes: 1, computed: map[string][][]string{}}
+}
 
 func (n *refNode) child(k string) *refNode {
 	if n == nil {

@@ -197,7 +197,9 @@ func knownChildren(st *staticNode, refs *refNode, p []string) []string {
 	}
 	if r != nil {
 		for k := range r.kids {
-			set[k] = true
+			if !isComputed(k) {
+				set[k] = true
+			}
 		}
 	}
 	return slices.Sorted(maps.Keys(set))
@@ -214,7 +216,7 @@ func walkKnown(st *staticNode, refs *refNode, p []string, fn func([]string)) {
 	}
 	if refs != nil {
 		for k, c := range refs.kids {
-			if st.child(k) == nil {
+			if st.child(k) == nil && !isComputed(k) {
 				walkKnown(nil, c, append(p[:len(p):len(p)], k), fn)
 			}
 		}

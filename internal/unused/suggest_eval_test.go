@@ -60,14 +60,16 @@ func TestSuggestionEvaluation(t *testing.T) {
 	if testing.Short() {
 		t.Skip("renders every chart of the corpus several times")
 	}
+	// Just below the figures reached (BENCHMARKS.md): a rate that drops fails the test.
 	thresholds := map[string]struct{ detection, right float64 }{
-		"dev": {detection: 0.95, right: 0.95},
-		// Held-out detection stays below the target where a chart's schema is open at a
-		// component (redis) or a template reads a whole map (external-dns provider): the
-		// analysis then takes every key there as read, which is a matter of detection, not of
-		// suggestions.
-		"heldout":   {detection: 0.90, right: 0.95},
-		"generated": {detection: 0.95, right: 0.95},
+		// The one wrong suggestion is postgresql's resources.limits, whose right key lies
+		// below primary.resources, a map the chart takes as it is: no key it names.
+		"dev": {detection: 1, right: 0.98},
+		// The one miss is external-dns's provider.nmae: a branch that the static reading
+		// cannot decide (eq (typeOf .Values.provider) "string") prints the provider map
+		// whole, so every key below it counts as read.
+		"heldout":   {detection: 0.97, right: 1},
+		"generated": {detection: 1, right: 1},
 	}
 	ev := newEvaluator(t)
 	for _, set := range []string{"dev", "heldout", "generated"} {

@@ -25,9 +25,18 @@ type aval struct {
 	dict map[string]aval
 	// expr computes the value; nil when the walk cannot tell.
 	expr *cond
+	// names are the string literals of the templates that this may be built from, sorted:
+	// the names a lookup by this value may use (see computed.go).
+	names []string
 }
 
-func litVal(v any) aval { return aval{expr: &cond{op: opLit, lit: v}} }
+func litVal(v any) aval {
+	out := aval{expr: &cond{op: opLit, lit: v}}
+	if s, ok := v.(string); ok {
+		out.names = []string{s}
+	}
+	return out
+}
 
 // literal returns the value when it does not depend on the values: a literal in the template.
 func (v aval) literal() (any, bool) {
@@ -69,6 +78,7 @@ func union(vs ...aval) aval {
 		if out.root == nil {
 			out.root = v.root
 		}
+		out.names = mergeNames(out.names, v.names)
 		for j, p := range v.paths {
 			k := slices.IndexFunc(out.paths, func(q []string) bool { return slices.Equal(p, q) })
 			switch {
@@ -168,6 +178,12 @@ func (v aval) writeFingerprint(b *strings.Builder) {
 		b.WriteByte('{')
 		v.dict[k].writeFingerprint(b)
 		b.WriteByte('}')
+	}
+	if len(v.names) > 0 && (v.expr == nil || v.expr.op != opLit) {
+		b.WriteByte('n')
+		for _, n := range v.names {
+			b.WriteString(strconv.Quote(n))
+		}
 	}
 	switch {
 	case v.expr == nil || len(v.paths) > 0:

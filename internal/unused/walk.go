@@ -22,6 +22,10 @@ type walker struct {
 	// depth counts nested calls of named templates; a template that calls itself with an
 	// ever larger argument would otherwise never repeat a memo key.
 	depth int
+	// defNames holds the names each named template may output, by name.
+	defNames map[string][]string
+	// segments holds the computed segments made, by the names they stand for.
+	segments map[string]string
 }
 
 type occKey struct {
@@ -36,7 +40,7 @@ const maxDepth = 32
 // walkChart walks the templates of every chart in the tree of m, each subchart under the
 // guard of its scope, and records the keys that Helm reads to enable subcharts.
 func walkChart(m *chartModel) *refIndex {
-	w := &walker{m: m, idx: newRefIndex(), seen: map[occKey]int{}, memo: map[string]*guard{}, pairs: map[[2]*guard]*guard{}}
+	w := &walker{m: m, idx: newRefIndex(), seen: map[occKey]int{}, memo: map[string]*guard{}, pairs: map[[2]*guard]*guard{}, defNames: map[string][]string{}, segments: map[string]string{}}
 	m.guards = map[*scope]*guard{m.root: nil}
 	for _, s := range m.scopes { // parents come before their subcharts
 		if s.parent != nil {
@@ -155,13 +159,14 @@ func (w *walker) walkIf(f *frame, n *parse.BranchNode, with bool) {
 
 // walkRange walks a range block, and again when the first pass assigned to variables from
 // outside, so that assignments in one iteration reach the next. The body runs when the list
-// is not empty.
+// is not empty. Its elements are not known, but may be built from the names of the list.
 func (w *walker) walkRange(f *frame, n *parse.BranchNode) {
 	v := w.evalPipe(f, n.Pipe, false)
 	w.consume(f, v, false)
-	body := f.sub(v.expr, true, aval{})
+	elem := aval{names: v.allNames()}
+	body := f.sub(v.expr, true, elem)
 	for _, d := range n.Pipe.Decl {
-		body.vars = append(body.vars, variable{name: d.Ident[0]})
+		body.vars = append(body.vars, variable{name: d.Ident[0], val: elem})
 	}
 	before := slices.Clone(body.vars)
 	w.walkList(body, n.List)
