@@ -153,7 +153,7 @@ each change, applies nothing, and says to run kaji plan --out again
 				return err
 			}
 			if saved != nil {
-				if err := s.checkCluster(saved); err != nil {
+				if err := s.checkCluster(cmd.Context(), saved); err != nil {
 					return err
 				}
 			}

@@ -140,7 +140,7 @@ not written.`,
 				return err
 			}
 			if f.out != "" {
-				if err := run.save(f.out, sel, opts); err != nil {
+				if err := run.save(cmd.Context(), f.out, sel, opts); err != nil {
 					return err
 				}
 				fmt.Fprintf(streams.Err, "Saved the plan to %s: kaji apply --plan %s applies exactly this plan, or refuses if anything it was computed from changed.\n", f.out, f.out)

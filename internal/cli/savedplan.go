@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,8 +18,12 @@ import (
 
 // save writes the plan of r to path (kaji plan --out), with what it was computed from: sel
 // and opts as the command line gave them.
-func (r *planRun) save(path string, sel spec.Selection, opts plan.Options) error {
+func (r *planRun) save(ctx context.Context, path string, sel spec.Selection, opts plan.Options) error {
 	s := r.session
+	id, err := r.conn.ID(ctx)
+	if err != nil {
+		return fmt.Errorf("no plan was written to %s: %w", path, err)
+	}
 	var files []string
 	for _, rel := range s.resolved.Releases {
 		for _, l := range rel.Values {
@@ -29,7 +34,7 @@ func (r *planRun) save(path string, sel spec.Selection, opts plan.Options) error
 	}
 	f, err := savedplan.New(r.plan, savedplan.Source{
 		KajiVersion: version.Get().Version,
-		Cluster:     savedplan.Cluster{Context: r.conn.Context(), Server: r.conn.Host()},
+		Cluster:     savedplan.Cluster{Context: r.conn.Context(), Server: r.conn.Host(), ID: id},
 		KajiYAML:    s.path, ValuesFiles: files, Lock: s.charts.Path(),
 		Selection: savedSelection(sel),
 		Options:   savedplan.Options{Prune: opts.Prune, Adopt: opts.Adopt, ForceConflicts: opts.ForceConflicts, ForceCRDs: opts.ForceCRDs, AcceptDroppedKeys: opts.AcceptDroppedKeys},
@@ -158,10 +163,22 @@ func kajiYAMLPath(file string) string {
 	return file
 }
 
-// checkCluster refuses a saved plan made against another cluster than the session's.
-func (s *session) checkCluster(saved *savedplan.File) error {
+// checkCluster refuses a saved plan made against another cluster than the session's: another
+// API server, or another cluster behind the same address (its kube-system namespace's uid).
+func (s *session) checkCluster(ctx context.Context, saved *savedplan.File) error {
 	if saved.Cluster.Server == s.conn.Host() {
-		return nil
+		if saved.Cluster.ID == "" {
+			return nil
+		}
+		id, err := s.conn.ID(ctx)
+		if err != nil {
+			return fmt.Errorf("nothing was applied: %w", err)
+		}
+		if id == saved.Cluster.ID {
+			return nil
+		}
+		return fmt.Errorf("%s was made against another cluster at %s (kube-system namespace uid %s; this one's is %q): the cluster was made again, or another one answers at that address; nothing was applied; run kaji plan --out %s against this cluster",
+			saved.Path(), saved.Cluster.Server, saved.Cluster.ID, id, saved.Path())
 	}
 	return fmt.Errorf("%s was made against context %s (%s), and this run connects to context %s (%s): nothing was applied; run kaji plan --out %s against this cluster",
 		saved.Path(), saved.Cluster.Context, saved.Cluster.Server, s.conn.Context(), s.conn.Host(), saved.Path())

@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"kaji.dev/kaji/internal/cli"
+	"kaji.dev/kaji/internal/savedplan"
 )
 
 // savedProject is a project of two releases, app with a values file; it returns the flags
@@ -215,4 +216,24 @@ func TestSavedPlan(t *testing.T) {
 		t.Fatal(err)
 	}
 	refused(t, flags, file("tampered.yaml"), "was changed after kaji plan wrote it")
+
+	// Another cluster behind the same address (made again, or another local cluster) is
+	// told apart by its kube-system namespace's uid, which the plan records.
+	kajiOK(t, flags, "plan", "--out", file("cluster.yaml"))
+	saved, err := savedplan.Read(file("cluster.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	system, err := env.Client.CoreV1().Namespaces().Get(t.Context(), "kube-system", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if saved.Cluster.ID != string(system.UID) {
+		t.Errorf("the plan records cluster id %q, want the kube-system namespace's uid %s", saved.Cluster.ID, system.UID)
+	}
+	saved.Cluster.ID = "3c1f0a52-0000-4000-8000-000000000000"
+	if err := savedplan.Write(file("cluster.yaml"), saved); err != nil {
+		t.Fatal(err)
+	}
+	refused(t, flags, file("cluster.yaml"), "was made against another cluster at", "nothing was applied")
 }

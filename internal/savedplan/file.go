@@ -62,6 +62,9 @@ func (f *File) Path() string { return f.path }
 type Cluster struct {
 	Context string `yaml:"context"`
 	Server  string `yaml:"server"`
+	// ID is the uid of the cluster's kube-system namespace, which tells two clusters behind
+	// one address apart; empty when kaji could not read it.
+	ID string `yaml:"id,omitempty"`
 }
 
 // Selection is the part of kaji.yaml planned; empty for the whole project.
