@@ -16,38 +16,13 @@ var controllers = []string{"source-controller", "helm-controller"}
 // and so names the build directory.
 const toolsModule = "tools/flux/go.mod"
 
-// buildDir finds the repository root above the working directory and returns the directory
-// hack/build-flux.sh builds the versions of tools/flux into, once it holds both controllers
-// and the CRDs.
+// buildDir returns the directory hack/build-flux.sh builds the versions of tools/flux into,
+// once it holds both controllers and the CRDs.
 func buildDir() (string, error) {
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("get working directory: %w", err)
-	}
-	root := wd
-	for {
-		if _, err := os.Stat(filepath.Join(root, toolsModule)); err == nil {
-			break
-		}
-		parent := filepath.Dir(root)
-		if parent == root {
-			return "", fmt.Errorf("no %s at or above %s", toolsModule, wd)
-		}
-		root = parent
-	}
-	versions, err := requiredVersions(filepath.Join(root, toolsModule))
+	root, dir, err := locate()
 	if err != nil {
 		return "", err
 	}
-	var name []string
-	for _, c := range controllers {
-		v, ok := versions["github.com/fluxcd/"+c]
-		if !ok {
-			return "", fmt.Errorf("%s does not require github.com/fluxcd/%s", toolsModule, c)
-		}
-		name = append(name, c+"-"+v)
-	}
-	dir := filepath.Join(root, ".cache", "flux", strings.Join(name, "_"))
 	missing := func(err error) error {
 		return fmt.Errorf("flux controllers not built (run `make flux` at %s): %w", root, err)
 	}
@@ -64,6 +39,39 @@ func buildDir() (string, error) {
 		return "", missing(err)
 	}
 	return dir, nil
+}
+
+// locate finds the repository root above the working directory, and in it the directory
+// that hack/build-flux.sh builds the versions of tools/flux into.
+func locate() (root, dir string, err error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", "", fmt.Errorf("get working directory: %w", err)
+	}
+	root = wd
+	for {
+		if _, err := os.Stat(filepath.Join(root, toolsModule)); err == nil {
+			break
+		}
+		parent := filepath.Dir(root)
+		if parent == root {
+			return "", "", fmt.Errorf("no %s at or above %s", toolsModule, wd)
+		}
+		root = parent
+	}
+	versions, err := requiredVersions(filepath.Join(root, toolsModule))
+	if err != nil {
+		return "", "", err
+	}
+	var name []string
+	for _, c := range controllers {
+		v, ok := versions["github.com/fluxcd/"+c]
+		if !ok {
+			return "", "", fmt.Errorf("%s does not require github.com/fluxcd/%s", toolsModule, c)
+		}
+		name = append(name, c+"-"+v)
+	}
+	return root, filepath.Join(root, ".cache", "flux", strings.Join(name, "_")), nil
 }
 
 // requiredVersions reads the module versions a go.mod requires, as hack/build-flux.sh does.
