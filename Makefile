@@ -7,7 +7,7 @@ CACHE := $(CURDIR)/.cache
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X kaji.dev/kaji/internal/version.Version=$(VERSION)
 
-.PHONY: all build release test test-short fuzz demo controlplane controlplane-demo helm dev-cluster dev-cluster-down schema bench cdk-fixtures clean
+.PHONY: all build release test test-short fuzz demo controlplane controlplane-demo helm flux dev-cluster dev-cluster-down schema bench cdk-fixtures clean
 
 all: build
 
@@ -30,7 +30,10 @@ controlplane-demo: ## build only what the demo and the dev cluster run: kube-api
 helm: ## build the Helm v4 CLI of the same version into .cache/bin (demo and benchmarks only)
 	@hack/build-helm.sh
 
-test: controlplane helm ## run every test (the Helm CLI installs the releases that the import tests take over), integration tests included, and the unit tests again under the race detector
+flux: ## build Flux's source-controller and helm-controller, and their CRDs, from Go modules into .cache/flux (once), for the tests of the hand-over to Flux
+	@hack/build-flux.sh
+
+test: controlplane helm flux ## run every test (the Helm CLI installs the releases that the import tests take over; Flux takes kaji's releases over), integration tests included, and the unit tests again under the race detector
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 	$(GO) test -race -short -count=1 ./...

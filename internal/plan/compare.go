@@ -15,8 +15,17 @@ import (
 // {"metadata", "annotations", "deployment.kubernetes.io/revision"}.
 type FieldPath []string
 
+// The labels with which Flux's helm-controller marks the objects of a HelmRelease: its name
+// and namespace.
+const (
+	fluxNameLabel      = "helm.toolkit.fluxcd.io/name"
+	fluxNamespaceLabel = "helm.toolkit.fluxcd.io/namespace"
+)
+
 // DefaultIgnore returns the fields that a plan ignores unless told otherwise: those the API
-// server and controllers write, which no chart sets.
+// server and controllers write, which no chart sets. Among them are the labels that Flux's
+// helm-controller adds to every object of the releases it runs (docs/gitops.md), so that a
+// release Flux took over without a change is in sync with kaji.yaml.
 func DefaultIgnore() []FieldPath {
 	return []FieldPath{
 		{"metadata", "managedFields"},
@@ -28,6 +37,8 @@ func DefaultIgnore() []FieldPath {
 		{"status"},
 		{"metadata", "annotations", "deployment.kubernetes.io/revision"},
 		{"metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration"},
+		{"metadata", "labels", fluxNameLabel},
+		{"metadata", "labels", fluxNamespaceLabel},
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 )
 
@@ -108,5 +109,30 @@ func TestStripKeepsTheOriginal(t *testing.T) {
 	}
 	if _, ok := obj["status"]; !ok {
 		t.Error("strip modified its argument")
+	}
+}
+
+// A revision that Flux's helm-controller wrote, for a release it took over without a change,
+// differs from kaji's rendering by Flux's labels alone: that is no change of the rendered
+// objects. The chart's own labels still count.
+func TestFluxLabelsAreNoChange(t *testing.T) {
+	objects := func(labels string) []*unstructured.Unstructured {
+		objs, err := parseManifest("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n" + labels + "data:\n  greeting: hello\n")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return objs
+	}
+	kaji := objects("  labels:\n    app: web\n")
+	flux := objects("  labels:\n    app: web\n    helm.toolkit.fluxcd.io/name: web\n    helm.toolkit.fluxcd.io/namespace: flux-system\n")
+	if !sameObjects(flux, kaji, DefaultIgnore()) {
+		t.Error("Flux's labels in the stored manifest count as a change of the rendered objects")
+	}
+	if sameObjects(objects("  labels:\n    app: api\n    helm.toolkit.fluxcd.io/name: web\n"), kaji, DefaultIgnore()) {
+		t.Error("a change of the chart's own label is hidden beside Flux's labels")
+	}
+	// An object whose chart sets no labels has Flux's alone: no change either.
+	if !sameObjects(objects(""), objects("  labels:\n    helm.toolkit.fluxcd.io/namespace: flux-system\n    helm.toolkit.fluxcd.io/name: web\n"), DefaultIgnore()) {
+		t.Error("Flux's labels on an object whose chart sets none count as a change")
 	}
 }

@@ -152,7 +152,7 @@ func (p *Planner) render(ctx context.Context, w *work, ch *chartv2.Chart, vals m
 		w.cmp.chart = from + " → " + to
 	}
 	w.cmp.values = !sameValues(latest.Config, vals)
-	w.cmp.manifest = !sameObjects(stored, desired)
+	w.cmp.manifest = !sameObjects(stored, desired, w.ignore)
 	if w.cmp.manifest && w.cmp.chart == "" && !w.cmp.values {
 		again, _, err := renderManifest(ctx, r, ch, vals)
 		if err != nil {
@@ -238,8 +238,10 @@ func canonicalJSON(m map[string]any) ([]byte, error) {
 	return json.Marshal(v)
 }
 
-// sameObjects compares two manifests object by object, whatever their order and formatting.
-func sameObjects(a, b []*unstructured.Unstructured) bool {
+// sameObjects compares two manifests object by object, whatever their order and formatting,
+// without the ignored fields: those another tool that upgraded the release added to its
+// manifest, such as Flux's labels, are no change.
+func sameObjects(a, b []*unstructured.Unstructured, ignore []FieldPath) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -249,7 +251,7 @@ func sameObjects(a, b []*unstructured.Unstructured) bool {
 	}
 	for _, u := range b {
 		o, ok := index[refOf(u).key()]
-		if !ok || !reflect.DeepEqual(o.Object, u.Object) {
+		if !ok || !reflect.DeepEqual(strip(o.Object, ignore), strip(u.Object, ignore)) {
 			return false
 		}
 	}

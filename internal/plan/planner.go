@@ -143,6 +143,8 @@ type work struct {
 	// adopt says that apply may take the release over when it is not the project's
 	// (Options.Adopt, or the release's adopt).
 	adopt bool
+	// ignore are the fields that never count as changes (Options.Ignore).
+	ignore []FieldPath
 }
 
 // Plan computes what apply would do to the releases of res. It returns an error only when it
@@ -187,6 +189,7 @@ func (p *Planner) Plan(ctx context.Context, res *spec.Resolved, opts Options) (*
 	for i, r := range selected {
 		works[i] = newWork(r, histories[releaseKey{r.Namespace, r.Name}], opts.Recover)
 		works[i].adopt = opts.Adopt || r.Adopt
+		works[i].ignore = opts.Ignore
 	}
 	parallel(len(works), opts.Parallel, func(i int) { p.prepare(ctx, works[i], caps) })
 	arrived := p.renderArrivals(ctx, res, works, caps, opts.Parallel)

@@ -1,11 +1,13 @@
 // Package charttest makes small real charts for tests, and serves them: a chart directory, its
-// archive packaged by Helm's own packager, and a chart repository served in-process whose
-// charts can be published, and published again, while it runs. It is imported by tests only.
+// archive packaged by Helm's own packager, and a chart repository served in-process (over HTTP,
+// or HTTPS) whose charts can be published, and published again, while it runs. It is imported
+// by tests only.
 package charttest
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/pem"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -74,9 +76,22 @@ type Repo struct {
 	count map[string]int
 }
 
-// NewRepo starts an empty repository under prefix ("" or such as "/stable"), stopped when the
-// test ends.
+// NewRepo starts an empty repository under prefix ("" or such as "/stable") over HTTP, stopped
+// when the test ends.
 func NewRepo(t testing.TB, prefix string) *Repo {
+	t.Helper()
+	return newRepo(t, prefix, false)
+}
+
+// NewHTTPSRepo starts an empty repository under prefix over HTTPS, stopped when the test ends.
+// Its certificate, for 127.0.0.1, is its own CA: a client trusts it as it would a private CA,
+// through CACertPEM (SSL_CERT_FILE for a process).
+func NewHTTPSRepo(t testing.TB, prefix string) *Repo {
+	t.Helper()
+	return newRepo(t, prefix, true)
+}
+
+func newRepo(t testing.TB, prefix string, https bool) *Repo {
 	t.Helper()
 	r := &Repo{dir: t.TempDir(), prefix: strings.TrimSuffix(prefix, "/"), count: map[string]int{}}
 	r.index(t)
@@ -84,14 +99,29 @@ func NewRepo(t testing.TB, prefix string) *Repo {
 	if r.prefix != "" {
 		files = http.StripPrefix(r.prefix, files)
 	}
-	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	r.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r.mu.Lock()
 		r.count[req.URL.Path]++
 		r.mu.Unlock()
 		files.ServeHTTP(w, req)
 	}))
+	if https {
+		r.srv.StartTLS()
+	} else {
+		r.srv.Start()
+	}
 	t.Cleanup(r.srv.Close)
 	return r
+}
+
+// CACertPEM is the PEM certificate that a client of a repository from NewHTTPSRepo trusts; nil
+// for one over HTTP.
+func (r *Repo) CACertPEM() []byte {
+	c := r.srv.Certificate()
+	if c == nil {
+		return nil
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
 }
 
 // URL is the repository's URL, as kaji.yaml names it.

@@ -1,0 +1,9 @@
+//go:build !linux
+
+package fluxenv
+
+import "syscall"
+
+// sysProcAttr: only Linux stops a child when its parent dies; elsewhere a crashed test binary
+// leaves its controllers running until they are killed.
+func sysProcAttr() *syscall.SysProcAttr { return nil }
