@@ -11,8 +11,8 @@ LDFLAGS := -X kaji.dev/kaji/internal/version.Version=$(VERSION)
 
 all: build
 
-# Static and with -trimpath, as the Helm CLI and the control plane are built: a cold `make demo`
-# compiles the packages they share once.
+# Static and with -trimpath, as the control plane, devcluster and the Helm CLI are built: a cold
+# `make demo` compiles the packages they share once (tools/controlplane requires kaji's versions).
 build: ## build bin/kaji
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/kaji
 
