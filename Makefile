@@ -11,8 +11,8 @@ LDFLAGS := -X kaji.dev/kaji/internal/version.Version=$(VERSION)
 
 all: build
 
-# Static and with -trimpath, as the Helm CLI and the control plane are built: a cold `make demo`
-# compiles the packages they share once.
+# Static and with -trimpath, as the control plane, devcluster and the Helm CLI are built: a cold
+# `make demo` compiles the packages they share once (tools/controlplane requires kaji's versions).
 build: ## build bin/kaji
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/kaji
 
@@ -27,7 +27,7 @@ controlplane: ## build kube-apiserver, etcd, kubectl, kube-controller-manager, k
 controlplane-demo: ## build only what the demo and the dev cluster run: kube-apiserver, etcd and kubectl
 	@hack/build-controlplane.sh demo
 
-helm: ## build the Helm v4 CLI of the same version into .cache/bin (demo and benchmarks only)
+helm: ## build the Helm v4 CLI of the same version into .cache/bin (for the import tests and the benchmarks)
 	@hack/build-helm.sh
 
 flux: ## build Flux's source-controller and helm-controller, and their CRDs, from Go modules into .cache/flux (once), for the tests of the hand-over to Flux
@@ -51,9 +51,9 @@ dev-cluster: controlplane-demo ## start a local control plane in the background;
 dev-cluster-down: ## stop the local control plane
 	@hack/dev-cluster.sh down
 
-# In the cheapest order on a cold machine: kaji, then the Helm CLI (which shares most of kaji's
-# packages), then the smaller part of the control plane.
-demo: build helm controlplane-demo ## apply examples/quickstart on a local control plane, show, destroy
+# kaji first, then the smaller part of the control plane, which reuses the packages compiled for
+# kaji (tools/controlplane requires the modules they share at kaji's versions).
+demo: build controlplane-demo ## apply examples/quickstart on a local control plane, show, destroy
 	@hack/demo.sh
 
 bench: controlplane ## run the benchmarks and print a report for BENCHMARKS.md

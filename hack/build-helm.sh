@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Helm v4 CLI (tools/helmcli: the Helm version kaji's SDK uses) into
 # .cache/bin/helm, only when it is missing, and prints its path. Needs nothing but Go.
-# Used by the demo (`helm list -A` shows kaji's releases) and benchmarks; never committed.
+# Used by the import tests (releases that helm made, for kaji import to take over) and the
+# benchmarks; never committed.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -57,7 +57,8 @@ up() {
 	"$root/hack/build-controlplane.sh" demo >/dev/null
 	mkdir -p "$state"
 	rm -f "$pidfile" "$kubeconfig"
-	(cd "$root" && GOWORK=off go build -o "$state/devcluster" ./hack/devcluster)
+	# Static and with -trimpath, as kaji and the control plane are built: it reuses their packages.
+	(cd "$root" && GOWORK=off CGO_ENABLED=0 go build -trimpath -o "$state/devcluster" ./hack/devcluster)
 
 	# Its own session, so that signals to this terminal or to make do not reach it.
 	local launcher=()
