@@ -72,7 +72,6 @@ func TestEntriesAreBounded(t *testing.T) {
 	dir := t.TempDir()
 	start := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
 	for i := range 9 { // the bound is not passed: 8 entries before the last write
-
 		open(t, dir, "kaji", 8, start.Add(time.Duration(i)*time.Minute)).RememberClean(key(byte(i)))
 	}
 	// Key 0, the oldest written, is used last.
