@@ -106,14 +106,17 @@ func wantSettled(t *testing.T, file, ns string, n int) {
 	}
 }
 
-// Throttling (429 with Retry-After) and a burst of 503s and 500s without it, on reads and on
-// the server-side apply dry runs: plan rides them out and finds the same changes.
+// Throttling (429 with Retry-After), a burst of 503s and 500s without it and connections
+// reset mid-request, on reads and on the server-side apply dry runs: plan rides them out and
+// finds the same changes.
 func TestPlanRidesOutThrottlingAnd5xx(t *testing.T) {
 	file, ns := noteProject(t, 3, "one")
 	p := faultproxy.Start(t, env)
 	throttled := p.Add(faultproxy.Rule{Method: http.MethodGet, Path: "/namespaces/" + ns + "/secrets", Times: 2, Fault: faultproxy.Status(http.StatusTooManyRequests, "1")})
 	burst := p.Add(faultproxy.Rule{Method: http.MethodGet, Path: "/namespaces/" + ns + "/", Times: 3, Fault: faultproxy.Status(http.StatusServiceUnavailable, "")})
 	dryRuns := p.Add(faultproxy.Rule{Method: http.MethodPatch, Query: "dryRun", Times: 3, Fault: faultproxy.Status(http.StatusInternalServerError, "")})
+	resets := p.Add(faultproxy.Rule{Method: http.MethodGet, Path: "/namespaces/" + ns + "/", Times: 2, Fault: faultproxy.Reset()})
+	resetDryRun := p.Add(faultproxy.Rule{Method: http.MethodPatch, Query: "dryRun", Skip: 1, Times: 1, Fault: faultproxy.Reset()})
 
 	r := viaProxy(t, p, ns, nil, "plan", "--detailed-exitcode", "-f", file)
 	if r.code != cli.ExitChanges {
@@ -123,6 +126,8 @@ func TestPlanRidesOutThrottlingAnd5xx(t *testing.T) {
 	wantHits(t, "429 on reads", throttled, 2)
 	wantHits(t, "503 burst on reads", burst, 3)
 	wantHits(t, "500 burst on dry runs", dryRuns, 3)
+	wantHits(t, "resets on reads", resets, 2)
+	wantHits(t, "reset on a dry run", resetDryRun, 1)
 }
 
 // apply rides out throttling on every verb, 503s on reads and server-side applies, and
