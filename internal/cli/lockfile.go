@@ -83,10 +83,16 @@ func (g *globalFlags) charts(doc *spec.Document) (*runCharts, error) {
 	return g.run, nil
 }
 
+// noValidationCache is the environment variable that turns the cache of validation off.
+const noValidationCache = "KAJI_NO_VALIDATION_CACHE"
+
 // validationMemory is the cache of the releases found clean by earlier runs, which
 // validation does not check again; nil, and everything checked, when the user cache
-// directory cannot be used.
+// directory cannot be used or KAJI_NO_VALIDATION_CACHE is set to anything but "" or "0".
 func validationMemory() validate.Memory {
+	if v := os.Getenv(noValidationCache); v != "" && v != "0" {
+		return nil
+	}
 	c, err := validcache.Open(validcache.Options{})
 	if err != nil {
 		return nil

@@ -15,10 +15,10 @@ import (
 	"kaji.dev/kaji/internal/spec"
 )
 
-// Key names everything the checks of one release read: its chart's content, the bytes of its
-// values files and its inline values, and the options that change what the checks find. Two
-// releases with the same Key get the same findings, whatever their names and places in
-// kaji.yaml, when they get none.
+// Key names everything the checks of one release read: its name and namespace (which
+// templates can read), its chart's content, the bytes of its values files and its inline
+// values, and the options that change what the checks find. Two releases with the same Key
+// get the same findings, wherever they are in kaji.yaml, when they get none.
 type Key [sha256.Size]byte
 
 // Memory remembers the releases that validated without a finding, by Key, from one run to
@@ -33,7 +33,7 @@ type Memory interface {
 }
 
 // keyFormat changes whenever what Key covers changes, so that keys of older code never match.
-const keyFormat = "kaji validate key 1"
+const keyFormat = "kaji validate key 2"
 
 // key returns the Key of release r with chart ch (whose digest is chartSum), reading its
 // values files again; ok is false when a file cannot be read (the checks say why) or when
@@ -46,6 +46,8 @@ func (v *validator) key(r spec.ResolvedRelease, chartSum [sha256.Size]byte) (Key
 	writeField(h, keyFormat)
 	writeField(h, v.opts.KubeVersion)
 	writeField(h, fmt.Sprint(v.opts.Strict))
+	writeField(h, r.Name)
+	writeField(h, r.Namespace)
 	h.Write(chartSum[:])
 	for _, l := range r.Values {
 		if l.File == "" {

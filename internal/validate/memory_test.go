@@ -166,6 +166,27 @@ func TestMemoryDoesNotHideANewFinding(t *testing.T) {
 	}
 }
 
+// TestMemoryKeysByNameAndNamespace shows that a release remembered clean is checked again
+// when only its name or namespace changes: a render can read both.
+func TestMemoryKeysByNameAndNamespace(t *testing.T) {
+	dir := memoryProject(t)
+	m := &mapMemory{}
+	checkedBy(t, dir, m, Options{})
+	for _, change := range []struct{ what, old, new, want string }{
+		{"namespace", "namespace: a\n", "namespace: a2\n", "a"},
+		{"name", "name: a\n", "name: a2\n", "a2"},
+	} {
+		data, err := os.ReadFile(filepath.Join(dir, "kaji.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		write(t, filepath.Join(dir, "kaji.yaml"), string(replaceOnce(t, data, change.old, change.new)))
+		if got, _ := checkedBy(t, dir, m, Options{}); !slices.Equal(got, []string{change.want, "c"}) {
+			t.Errorf("a's %s changed: checked %v, want [%s c]", change.what, got, change.want)
+		}
+	}
+}
+
 func replaceOnce(t *testing.T, data []byte, old, new string) []byte {
 	t.Helper()
 	if !strings.Contains(string(data), old) {
