@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"kaji.dev/kaji/internal/chart"
+	"kaji.dev/kaji/internal/render"
 	"kaji.dev/kaji/internal/spec"
 )
 
@@ -67,6 +68,9 @@ type Locker struct {
 	// unpinned are the releases of remote charts loaded without a pin, because the project
 	// has no kaji.lock.
 	unpinned map[string]bool
+
+	// loads are the charts loaded in this run, by chart, version and pin: each once.
+	loads map[loadKey]*chart.Loaded
 
 	envsOnce sync.Once
 	// envs holds the releases of every environment ("" for none) by name, for ModeUpdate.
@@ -211,8 +215,45 @@ func (l *Locker) Load(ctx context.Context, r spec.ResolvedRelease) (*chart.Loade
 	return l.loadAt(ctx, r, pin)
 }
 
-// loadAt loads the chart of r at pin, or as kaji.yaml says when pin is nil.
+// loadKey names one load of a run: the chart as kaji.yaml writes it, and the version or pin.
+type loadKey struct{ chart, version, digest string }
+
+// loadAt loads the chart of r at pin, or as kaji.yaml says when pin is nil. A chart is read
+// and parsed once per run, by validation, plan and apply alike: each caller gets its own copy
+// of what Helm modifies when it processes dependencies (render.CloneChart), so that it may
+// install the chart, as a fresh load allows. A load that fails is tried again by the next
+// caller.
 func (l *Locker) loadAt(ctx context.Context, r spec.ResolvedRelease, pin *chart.Pin) (*chart.Loaded, error) {
+	k := loadKey{r.Chart, r.Version, ""}
+	if pin != nil {
+		k = loadKey{r.Chart, pin.Version, pin.Digest}
+	}
+	l.mu.Lock()
+	loaded, ok := l.loads[k]
+	l.mu.Unlock()
+	if !ok {
+		var err error
+		if loaded, err = l.load(ctx, r, pin); err != nil {
+			return nil, err
+		}
+		l.mu.Lock()
+		if first, ok := l.loads[k]; ok {
+			loaded = first // loaded at the same time by another caller: one chart per run
+		} else {
+			if l.loads == nil {
+				l.loads = map[loadKey]*chart.Loaded{}
+			}
+			l.loads[k] = loaded
+		}
+		l.mu.Unlock()
+	}
+	c := *loaded
+	c.Chart = render.CloneChart(loaded.Chart)
+	return &c, nil
+}
+
+// load loads the chart of r at pin, or as kaji.yaml says when pin is nil.
+func (l *Locker) load(ctx context.Context, r spec.ResolvedRelease, pin *chart.Pin) (*chart.Loaded, error) {
 	if pin == nil {
 		return l.opts.Loader.Load(ctx, r.Chart, r.Version)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -274,5 +275,62 @@ func TestParseMode(t *testing.T) {
 	}
 	if _, err := ParseMode("write"); err == nil || !strings.Contains(err.Error(), "use auto, readonly or update") {
 		t.Errorf("ParseMode(write) = %v", err)
+	}
+}
+
+// A run loads each chart once: its repository's index is fetched once, a constraint resolves
+// to one version for every caller (validation, plan, apply), and each caller gets a chart of
+// its own to process. The next run resolves again.
+func TestLockerLoadsEachChartOncePerRun(t *testing.T) {
+	r := newChartRepo(t)
+	r.publish(t, "app", "1.0.0", "one")
+	doc := project(t, kajiYAML(r.url(), "~1.0", ""), "")
+	l, err := Open(doc, Options{Loader: newLoader(t, doc)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := release(t, doc, "", "api")
+	first, err := l.Load(t.Context(), api)
+	if err != nil {
+		t.Fatal(err)
+	}
+	index := r.repo.Requests("/index.yaml")
+	r.publish(t, "app", "1.0.1", "newer")
+	second, err := l.Load(t.Context(), api)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.Version != "1.0.0" {
+		t.Errorf("second load of the run: %s, want 1.0.0 as the first", second.Version)
+	}
+	if n := r.repo.Requests("/index.yaml"); n != index || n != 1 {
+		t.Errorf("index fetched %d times in the run (%d after the first load), want once", n, index)
+	}
+	first.Chart.Values["greeting"] = "changed by the first caller"
+	first.Chart.Metadata.Version = "9.9.9"
+	if second.Chart.Values["greeting"] != "one" || second.Chart.Metadata.Version != "1.0.0" {
+		t.Errorf("a caller's change shows in another's chart: greeting %v, version %s", second.Chart.Values["greeting"], second.Chart.Metadata.Version)
+	}
+	// A local chart is read once too: a change made during the run shows in the next.
+	local := release(t, doc, "", "local")
+	if got, err := l.Load(t.Context(), local); err != nil || got.Version != "0.1.0" {
+		t.Fatalf("local chart: %v, %v; want 0.1.0", got, err)
+	}
+	chartYAML := filepath.Join(doc.Dir, "charts", "local", "Chart.yaml")
+	if err := os.WriteFile(chartYAML, []byte("apiVersion: v2\nname: local\nversion: 0.2.0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := l.Load(t.Context(), local); err != nil || got.Version != "0.1.0" {
+		t.Errorf("local chart loaded again in the run: %v, %v; want 0.1.0, read once", got, err)
+	}
+	next, err := Open(doc, Options{Loader: newLoader(t, doc)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := next.Load(t.Context(), api); err != nil || got.Version != "1.0.1" {
+		t.Errorf("next run: %v, %v; want 1.0.1", got, err)
+	}
+	if got, err := next.Load(t.Context(), local); err != nil || got.Version != "0.2.0" {
+		t.Errorf("next run, local chart: %v, %v; want 0.2.0", got, err)
 	}
 }

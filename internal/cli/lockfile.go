@@ -14,6 +14,7 @@ import (
 	"kaji.dev/kaji/internal/chartlock"
 	"kaji.dev/kaji/internal/spec"
 	"kaji.dev/kaji/internal/validate"
+	"kaji.dev/kaji/internal/validcache"
 )
 
 // This file is about kaji.lock, the pins of the charts (package chartlock). lock.go is about
@@ -82,9 +83,29 @@ func (g *globalFlags) charts(doc *spec.Document) (*runCharts, error) {
 	return g.run, nil
 }
 
+// noValidationCache is the environment variable that turns the cache of validation off.
+const noValidationCache = "KAJI_NO_VALIDATION_CACHE"
+
+// validationMemory is the cache of the releases found clean by earlier runs, which
+// validation does not check again; nil, and everything checked, when the user cache
+// directory cannot be used or KAJI_NO_VALIDATION_CACHE is set to anything but "" or "0".
+func validationMemory() validate.Memory {
+	if v := os.Getenv(noValidationCache); v != "" && v != "0" {
+		return nil
+	}
+	c, err := validcache.Open(validcache.Options{})
+	if err != nil {
+		return nil
+	}
+	return c
+}
+
 // validateCharts makes validation load the run's charts, at the versions kaji.lock pins, when
 // kaji.yaml loads; when it does not, validation reports why.
 func (g *globalFlags) validateCharts(opts validate.Options) (validate.Options, error) {
+	if opts.Memory == nil {
+		opts.Memory = validationMemory()
+	}
 	if opts.Charts != nil {
 		return opts, nil
 	}

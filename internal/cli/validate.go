@@ -34,8 +34,13 @@ values file or in kaji.yaml.
 
 No Kubernetes API server is contacted. Charts come from local paths or the chart cache, at
 the versions kaji.lock pins when there is one (kaji lock --help); a remote chart that is not
-cached yet is downloaded once. Charts render as helm template
-renders them. kaji apply runs the same checks first.
+cached yet is downloaded once. Charts render as helm template renders them. kaji apply
+runs the same checks first.
+
+A release that passed every check is remembered in the user cache directory
+(kaji/validate), keyed by its name, namespace, chart content, values, these options and the
+kaji binary, and is not checked again until one of them changes; a release with a finding
+is always checked. KAJI_NO_VALIDATION_CACHE=1 checks everything.
 
 Exit status: 0 when no finding is an error (warnings and info do not count); 1 when at
 least one is, when validation cannot run (no kaji.yaml, an unknown --env), or when kaji is

@@ -396,3 +396,32 @@ func TestApplyGoesOnWithWarnings(t *testing.T) {
 		t.Errorf("web was not installed:\n%s", r.out)
 	}
 }
+
+// TestValidateRemembersUnlessTurnedOff shows where the releases found clean are remembered
+// (the user cache directory) and that KAJI_NO_VALIDATION_CACHE=1 leaves that cache alone.
+func TestValidateRemembersUnlessTurnedOff(t *testing.T) {
+	_, kv := validateProject(t, "clean")
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache)
+	entries := func() int {
+		files, err := os.ReadDir(filepath.Join(cache, "kaji", "validate"))
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		return len(files)
+	}
+	t.Setenv("KAJI_NO_VALIDATION_CACHE", "1")
+	if r := kaji(t, "", false, "validate", "--kube-version", kv); r.code != cli.ExitOK {
+		t.Fatalf("validate: exit %d\n%s%s", r.code, r.out, r.err)
+	}
+	if n := entries(); n != 0 {
+		t.Errorf("with KAJI_NO_VALIDATION_CACHE=1, %d entries were remembered, want none", n)
+	}
+	t.Setenv("KAJI_NO_VALIDATION_CACHE", "")
+	if r := kaji(t, "", false, "validate", "--kube-version", kv); r.code != cli.ExitOK {
+		t.Fatalf("validate: exit %d\n%s%s", r.code, r.out, r.err)
+	}
+	if n := entries(); n == 0 {
+		t.Error("validate remembered no clean release in $XDG_CACHE_HOME/kaji/validate")
+	}
+}

@@ -41,6 +41,13 @@ type Options struct {
 	// one deployed: the keys of the release's values that it reads and the version of
 	// kaji.yaml ignores are dropped-key errors, as kaji plan reports them for an upgrade.
 	AgainstVersions map[string]string
+	// Memory, when set, skips the checks of a release that validated without a finding in an
+	// earlier run, with the same chart, values and options (see Key), and records the
+	// releases that do.
+	Memory Memory
+
+	// checked, when set, is told each release whose checks run: what tests count.
+	checked func(release string)
 }
 
 // ReleaseCharts loads the chart of a release, at the version it is pinned to.
@@ -141,6 +148,8 @@ type validator struct {
 	schemas  schemas
 	// loader loads the other versions of --against-version.
 	loader *chart.Loader
+	// sums digests each chart once, for the keys of Options.Memory.
+	sums chartSums
 }
 
 func newValidator(doc *spec.Document, res *spec.Resolved, opts Options) (*validator, error) {

@@ -1,0 +1,137 @@
+package validate
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"hash"
+	"slices"
+	"strings"
+	"sync"
+
+	chartcommon "helm.sh/helm/v4/pkg/chart/common"
+	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
+
+	"kaji.dev/kaji/internal/spec"
+)
+
+// Key names everything the checks of one release read: its name and namespace (which
+// templates can read), its chart's content, the bytes of its values files and its inline
+// values, and the options that change what the checks find. Two releases with the same Key
+// get the same findings, wherever they are in kaji.yaml, when they get none.
+type Key [sha256.Size]byte
+
+// Memory remembers the releases that validated without a finding, by Key, from one run to
+// the next: a release whose Key it knows is not checked again. It is only a shortcut, so a
+// Memory that cannot read or write says no and goes on. kaji's is internal/validcache, which
+// also keys by the kaji binary.
+type Memory interface {
+	// Clean reports whether a release with key k validated without a finding before.
+	Clean(k Key) bool
+	// RememberClean records that a release with key k validated without a finding.
+	RememberClean(k Key)
+}
+
+// keyFormat changes whenever what Key covers changes, so that keys of older code never match.
+const keyFormat = "kaji validate key 2"
+
+// key returns the Key of release r with chart ch (whose digest is chartSum), reading its
+// values files again; ok is false when a file cannot be read (the checks say why) or when
+// --against-version names r (the other version is not in the key).
+func (v *validator) key(r spec.ResolvedRelease, chartSum [sha256.Size]byte) (Key, bool) {
+	if _, ok := v.opts.AgainstVersions[r.Name]; ok {
+		return Key{}, false
+	}
+	h := sha256.New()
+	writeField(h, keyFormat)
+	writeField(h, v.opts.KubeVersion)
+	writeField(h, fmt.Sprint(v.opts.Strict))
+	writeField(h, r.Name)
+	writeField(h, r.Namespace)
+	h.Write(chartSum[:])
+	for _, l := range r.Values {
+		if l.File == "" {
+			writeField(h, "inline")
+			// %#v writes maps sorted by key, and the Go types, so that 1 and "1" differ.
+			writeField(h, fmt.Sprintf("%#v", l.Inline))
+			continue
+		}
+		data, err := spec.ReadFile(l.File)
+		if err != nil {
+			return Key{}, false
+		}
+		writeField(h, "file")
+		writeField(h, l.File)
+		writeField(h, string(data))
+	}
+	var k Key
+	copy(k[:], h.Sum(nil))
+	return k, true
+}
+
+// chartSums digests each loaded chart once per run.
+type chartSums struct {
+	mu sync.Mutex
+	m  map[*chartv2.Chart][sha256.Size]byte
+}
+
+// sum returns the digest of what ch renders from: Chart.yaml, Chart.lock, the default values,
+// the schema, every template and file, and the same of each subchart.
+func (c *chartSums) sum(ch *chartv2.Chart) [sha256.Size]byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s, ok := c.m[ch]; ok {
+		return s
+	}
+	h := sha256.New()
+	writeChart(h, ch)
+	var s [sha256.Size]byte
+	copy(s[:], h.Sum(nil))
+	if c.m == nil {
+		c.m = map[*chartv2.Chart][sha256.Size]byte{}
+	}
+	c.m[ch] = s
+	return s
+}
+
+func writeChart(h hash.Hash, ch *chartv2.Chart) {
+	writeJSON(h, ch.Metadata)
+	writeJSON(h, ch.Lock)
+	writeJSON(h, ch.Values)
+	writeField(h, string(ch.Schema))
+	for _, files := range [][]*chartcommon.File{ch.Templates, ch.Files} {
+		writeField(h, "files")
+		sorted := slices.SortedFunc(slices.Values(files), func(a, b *chartcommon.File) int { return strings.Compare(a.Name, b.Name) })
+		for _, f := range sorted {
+			writeField(h, f.Name)
+			writeField(h, string(f.Data))
+		}
+	}
+	writeField(h, "dependencies")
+	for _, d := range ch.Dependencies() {
+		writeChart(h, d)
+	}
+	writeField(h, "end")
+}
+
+// writeField writes s to h with its length first, so that no two lists of fields write the
+// same bytes.
+func writeField(h hash.Hash, s string) {
+	var n [8]byte
+	for i, l := 0, len(s); i < 8; i, l = i+1, l>>8 {
+		n[i] = byte(l)
+	}
+	h.Write(n[:])
+	h.Write([]byte(s))
+}
+
+// writeJSON writes v as JSON, whose maps encoding/json sorts by key.
+func writeJSON(h hash.Hash, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Charts come from YAML and JSON, so this does not happen; an error in the digest is
+		// still a digest that changes with the chart's other parts.
+		b = []byte("error: " + err.Error())
+	}
+	writeField(h, string(b))
+}
