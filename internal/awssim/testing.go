@@ -4,6 +4,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 )
 
 // StartT starts the simulator on the fixture written in YAML, for a test: it fails t on an
@@ -22,9 +25,33 @@ func StartT(t testing.TB, fixture string, opts ...Option) *Server {
 	return s
 }
 
-// SetEnv points the AWS SDK of the process at s for the rest of t (Env, with its CA bundle in a
-// directory of t), signing with the fixture's access key accessKeyID, in region.
+// StartFileT is StartT for a fixture file.
+func StartFileT(t testing.TB, path string, opts ...Option) *Server {
+	t.Helper()
+	fx, err := LoadFixture(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Start(fx, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// SetEnv points the AWS SDK of the process at s for the rest of t (EnvFor), signing with the
+// fixture's access key accessKeyID, in region.
 func (s *Server) SetEnv(t testing.TB, accessKeyID, region string) {
+	t.Helper()
+	for k, v := range s.EnvFor(t, accessKeyID, region) {
+		t.Setenv(k, v)
+	}
+}
+
+// EnvFor is the environment that points a process's AWS SDK at s (Env, with its CA bundle in
+// a directory of t), signing with the fixture's access key accessKeyID, in region.
+func (s *Server) EnvFor(t testing.TB, accessKeyID, region string) map[string]string {
 	t.Helper()
 	vars, err := s.Env(t.TempDir())
 	if err != nil {
@@ -34,10 +61,38 @@ func (s *Server) SetEnv(t testing.TB, accessKeyID, region string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range []map[string]string{vars, creds, {"AWS_REGION": region}} {
-		for k, v := range m {
-			t.Setenv(k, v)
-		}
+	for k, v := range creds {
+		vars[k] = v
+	}
+	vars["AWS_REGION"] = region
+	return vars
+}
+
+// ConfigFor is an SDK configuration that talks to s alone, signing with the fixture's access
+// key accessKeyID, in region, with one attempt per call (no retry hides a failure).
+func (s *Server) ConfigFor(t testing.TB, accessKeyID, region string) aws.Config {
+	t.Helper()
+	creds, err := s.CredentialsEnv(accessKeyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.Config{
+		Region:           region,
+		Credentials:      credentials.NewStaticCredentialsProvider(accessKeyID, creds["AWS_SECRET_ACCESS_KEY"], ""),
+		HTTPClient:       s.HTTPClient(),
+		BaseEndpoint:     aws.String(s.URL()),
+		RetryMaxAttempts: 1,
+	}
+}
+
+// ClearAmbientEnv blanks, for the rest of t, the AWS settings of the test's own environment
+// that the SDK's default chain would take before the simulator's: profiles, session tokens,
+// web identity, container credentials, the endpoint for every service, the region.
+func ClearAmbientEnv(t testing.TB) {
+	t.Helper()
+	for _, k := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
+		"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION"} {
+		t.Setenv(k, "")
 	}
 }
 

@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"encoding/pem"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -83,5 +86,85 @@ releases: []
 				t.Errorf("GetAuthorizationToken asked as %v, want once as %s", got, tt.want)
 			}
 		})
+	}
+}
+
+// oneAssumeWorld: deployer may assume deployer-role, which may get ECR tokens and describe
+// the cluster prod.
+const oneAssumeWorld = `
+accounts:
+  - id: "111122223333"
+    users:
+      - name: deployer
+        accessKeys:
+          - {id: AKIADEPLOYER00000001, secret: deployer-secret-key-0000000000000000001}
+    roles:
+      - name: deployer-role
+        trustPolicy:
+          Version: "2012-10-17"
+          Statement:
+            - {Effect: Allow, Principal: {AWS: "arn:aws:iam::111122223333:user/deployer"}, Action: sts:AssumeRole}
+        policies:
+          - name: deploy
+            document:
+              Version: "2012-10-17"
+              Statement:
+                - {Effect: Allow, Action: ecr:GetAuthorizationToken, Resource: "*"}
+                - {Effect: Allow, Action: eks:DescribeCluster, Resource: "arn:aws:eks:eu-west-1:111122223333:cluster/prod"}
+clusters:
+  - name: prod
+    account: "111122223333"
+    region: eu-west-1
+    version: "1.33"
+`
+
+// A run that asks for an ECR token (validation loads the charts first) and then connects to
+// its EKS cluster assumes the cluster's role once, and acts as that one session for both.
+func TestOneAssumeRolePerRun(t *testing.T) {
+	sim := awssim.StartT(t, oneAssumeWorld)
+	sim.SetEnv(t, "AKIADEPLOYER00000001", "us-east-1")
+	// The cluster's endpoint: connecting only describes it and prepares its clients.
+	api := httptest.NewTLSServer(http.NotFoundHandler())
+	t.Cleanup(api.Close)
+	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: api.Certificate().Raw})
+	if err := sim.SetClusterEndpoint("prod", api.URL, ca); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "kaji.yaml")
+	body := `apiVersion: kaji.dev/v1alpha1
+project: one-assume
+cluster:
+  eks: {name: prod, region: eu-west-1, roleArn: "arn:aws:iam::111122223333:role/deployer-role", sessionName: kaji-ci}
+releases: []
+`
+	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	g := &globalFlags{file: file, inflight: newInflight(), secrets: secrets.NewRegistry()}
+	s, err := g.prepare()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ok, err := g.ecrAuth.Credentials(t.Context(), awssim.ECRRegistryHost("111122223333", "eu-west-1")); !ok || err != nil {
+		t.Fatalf("ECR credentials: ok %v, err %v", ok, err)
+	}
+	if _, cfg, err := g.connectAWS(t.Context(), s.resolved.Cluster); err != nil || cfg == nil {
+		t.Fatalf("connect: %v (AWS configuration %v)", err, cfg)
+	}
+	assumes := 0
+	want := map[string]bool{"GetAuthorizationToken": true, "DescribeCluster": true}
+	for _, c := range sim.Calls() {
+		switch {
+		case c.Action == "AssumeRole":
+			assumes++
+		case want[c.Action]:
+			delete(want, c.Action)
+			if c.Caller != "arn:aws:sts::111122223333:assumed-role/deployer-role/kaji-ci" {
+				t.Errorf("%s asked as %s, want the assumed role", c.Action, c.Caller)
+			}
+		}
+	}
+	if assumes != 1 || len(want) != 0 {
+		t.Errorf("%d AssumeRole calls, want 1; calls not made: %v", assumes, want)
 	}
 }

@@ -36,38 +36,6 @@ accounts:
                 - {Effect: Allow, Action: [ecr:BatchGetImage, ecr:GetDownloadUrlForLayer, ecr:ListImages], Resource: "arn:aws:ecr:eu-west-1:111122223333:repository/charts/*"}
 `
 
-func startECRWorld(t *testing.T) *awssim.Server {
-	t.Helper()
-	fx, err := awssim.ParseFixture([]byte(ecrWorld))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim, err := awssim.Start(fx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sim.Close)
-	return sim
-}
-
-// awsEnv is the environment that points kaji at sim as deployer.
-func awsEnv(t *testing.T, sim *awssim.Server) map[string]string {
-	t.Helper()
-	out, err := sim.Env(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	creds, err := sim.CredentialsEnv("AKIADEPLOYER00000001")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range creds {
-		out[k] = v
-	}
-	out["AWS_REGION"] = "eu-west-1"
-	return out
-}
-
 // ecrCalls counts the simulator's GetAuthorizationToken calls and the registry operations it
 // authorized, failing t for any other call.
 func ecrCalls(t *testing.T, sim *awssim.Server) (tokens, pulls int) {
@@ -90,7 +58,7 @@ func ecrCalls(t *testing.T, sim *awssim.Server) (tokens, pulls int) {
 // is reached under its ECR name through an HTTPS proxy, as a process finds any registry.
 func TestPlanAndApplyChartFromECR(t *testing.T) {
 	env.Require(t)
-	sim := startECRWorld(t)
+	sim := awssim.StartT(t, ecrWorld)
 	host := awssim.ECRRegistryHost("111122223333", "eu-west-1")
 	reg := ecrtest.Start(t, sim, host)
 	reg.Push(t, "charts", "hello", "1.0.0")
@@ -109,7 +77,7 @@ releases:
 		t.Fatal(err)
 	}
 	vars := map[string]string{"HOME": home, "XDG_CACHE_HOME": cache, "XDG_CONFIG_HOME": conf, "DOCKER_CONFIG": docker}
-	for _, m := range []map[string]string{awsEnv(t, sim), reg.ProcessEnv(t, t.TempDir())} {
+	for _, m := range []map[string]string{sim.EnvFor(t, "AKIADEPLOYER00000001", "eu-west-1"), reg.ProcessEnv(t, t.TempDir())} {
 		for k, v := range m {
 			vars[k] = v
 		}
@@ -186,8 +154,8 @@ func processEnv(vars map[string]string) []string {
 func TestNoAWSCallWithoutECRCharts(t *testing.T) {
 	env.Require(t)
 	isolate(t)
-	sim := startECRWorld(t)
-	for k, v := range awsEnv(t, sim) {
+	sim := awssim.StartT(t, ecrWorld)
+	for k, v := range sim.EnvFor(t, "AKIADEPLOYER00000001", "eu-west-1") {
 		t.Setenv(k, v)
 	}
 	flags, _, _ := planProject(t, "noecr", `

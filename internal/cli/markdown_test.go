@@ -1,55 +1,19 @@
 package cli_test
 
 import (
-	"bytes"
-	"context"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"kaji.dev/kaji/internal/cli"
 	"kaji.dev/kaji/internal/plan/view"
-	"kaji.dev/kaji/internal/secrets"
 )
 
 // plan -o markdown against a cluster: a secret of the run that the release's values carry
 // into its objects is shown only as its label, in the install and in the diff of a change;
 // --show-secrets is refused with it.
 func TestPlanMarkdown(t *testing.T) {
-	first, second := newSentinel("first"), newSentinel("second")
-	reg := secrets.NewRegistry()
-	for _, s := range []sentinel{first, second} {
-		if err := reg.Add(s.value, s.label); err != nil {
-			t.Fatal(err)
-		}
-	}
-	chart, err := filepath.Abs("testdata/secrets/charts/sentinel")
-	if err != nil {
-		t.Fatal(err)
-	}
-	flags, ns, _ := planProject(t, "markdown", `
-releases:
-  - name: db
-    namespace: NS1
-    chart: `+chart+`
-    values:
-      password: `+strconv.Quote(first.value)+`
-`)
-	kajiRun := func(step string, args ...string) run {
-		t.Helper()
-		var out, errOut bytes.Buffer
-		code := cli.Main(context.Background(), append(args, flags...), cli.Streams{
-			In: strings.NewReader(""), Out: &out, Err: &errOut, Secrets: reg,
-		})
-		r := run{code: code, out: out.String(), err: errOut.String()}
-		for _, s := range []sentinel{first, second} {
-			if leaked := s.leaks(r.out + r.err); len(leaked) > 0 {
-				t.Errorf("%s printed the secret (%q):\n%s%s", step, leaked, r.out, r.err)
-			}
-		}
-		return r
-	}
+	first, second, flags, ns, kajiRun := sentinelProject(t, "markdown")
 
 	r := kajiRun("plan -o markdown", "plan", "-o", "markdown")
 	if r.code != cli.ExitOK {

@@ -39,12 +39,13 @@ func (s sentinel) leaks(text string) []string {
 	return found
 }
 
-// A value registered as a secret of the run, which the release's values carry into a
-// ConfigMap (data, binaryData, an annotation), a container's env and a Secret, is printed by
-// no command (plan in text and JSON, apply in text and JSON with -vv, status, an error) while
-// the live objects hold it.
-func TestSecretsAreNeverPrinted(t *testing.T) {
-	first, second := newSentinel("first"), newSentinel("second")
+// sentinelProject registers two sentinels, first and second, as secrets of the runs of t,
+// writes a project (named name) of one release, db, of the sentinel chart whose values carry
+// first, and returns them, the project's flags and namespace, and a runner of kaji on that project that fails t when a run
+// prints either sentinel (logging each run's output with -v).
+func sentinelProject(t *testing.T, name string) (first, second sentinel, flags []string, ns string, kajiRun func(step string, args ...string) run) {
+	t.Helper()
+	first, second = newSentinel("first"), newSentinel("second")
 	reg := secrets.NewRegistry()
 	for _, s := range []sentinel{first, second} {
 		if err := reg.Add(s.value, s.label); err != nil {
@@ -55,7 +56,7 @@ func TestSecretsAreNeverPrinted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	flags, ns, _ := planProject(t, "secrets", `
+	flags, ns, _ = planProject(t, name, `
 releases:
   - name: db
     namespace: NS1
@@ -63,7 +64,7 @@ releases:
     values:
       password: `+strconv.Quote(first.value)+`
 `)
-	kajiRun := func(step string, args ...string) run {
+	kajiRun = func(step string, args ...string) run {
 		t.Helper()
 		var out, errOut bytes.Buffer
 		code := cli.Main(context.Background(), append(args, flags...), cli.Streams{
@@ -80,6 +81,15 @@ releases:
 		}
 		return r
 	}
+	return first, second, flags, ns, kajiRun
+}
+
+// A value registered as a secret of the run, which the release's values carry into a
+// ConfigMap (data, binaryData, an annotation), a container's env and a Secret, is printed by
+// no command (plan in text and JSON, apply in text and JSON with -vv, status, an error) while
+// the live objects hold it.
+func TestSecretsAreNeverPrinted(t *testing.T) {
+	first, second, flags, ns, kajiRun := sentinelProject(t, "secrets")
 	live := func(want sentinel) {
 		t.Helper()
 		cm, err := env.Client.CoreV1().ConfigMaps(ns).Get(t.Context(), "db", metav1.GetOptions{})

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -11,7 +12,9 @@ import (
 	"kaji.dev/kaji/internal/chartlock"
 	"kaji.dev/kaji/internal/cluster"
 	"kaji.dev/kaji/internal/ecr"
+	"kaji.dev/kaji/internal/eks"
 	"kaji.dev/kaji/internal/secrets"
+	"kaji.dev/kaji/internal/spec"
 )
 
 // globalFlags are shared by every command.
@@ -35,6 +38,25 @@ type globalFlags struct {
 	lockMode chartlock.Mode
 	// run holds the run's chart loader and kaji.lock, made on first use.
 	run *runCharts
+	// identities are the AWS identities of the run's EKS clusters, by target: each role is
+	// assumed once per run, for the connection and the ECR tokens alike. idMu guards them.
+	idMu       sync.Mutex
+	identities map[spec.EKS]*eks.Identity
+}
+
+// identity is the run's AWS identity for target, made on first use.
+func (g *globalFlags) identity(target spec.EKS) *eks.Identity {
+	g.idMu.Lock()
+	defer g.idMu.Unlock()
+	if id, ok := g.identities[target]; ok {
+		return id
+	}
+	if g.identities == nil {
+		g.identities = map[spec.EKS]*eks.Identity{}
+	}
+	id := eks.NewIdentity(target, eks.Options{})
+	g.identities[target] = id
+	return id
 }
 
 // NewRootCommand builds the kaji command tree.

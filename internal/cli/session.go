@@ -50,6 +50,8 @@ type session struct {
 	// eks is the EKS cluster the session will dial, if it dials one: ECR tokens asked for
 	// before (apply validates its charts first) are asked as the same identity.
 	eks *spec.EKS
+	// identity is the run's AWS identity on eks, shared with the connection; nil without eks.
+	identity *eks.Identity
 	// warnings are said once the values are prepared; mu guards them.
 	mu       sync.Mutex
 	warnings []string
@@ -126,18 +128,14 @@ func (s *session) awsConfig(ctx context.Context) (aws.Config, error) {
 	return eks.LoadAWSConfig(ctx, "")
 }
 
-// registryAWSConfig is what ECR tokens are asked with: the EKS connection's configuration;
-// before the session dials its EKS cluster, one made the same way (the role assumed);
-// the ambient AWS configuration for a cluster from a kubeconfig.
+// registryAWSConfig is what ECR tokens are asked with: the EKS connection's configuration,
+// before the session dials its EKS cluster too (the same identity, whose role the run
+// assumes once); the ambient AWS configuration for a cluster from a kubeconfig.
 func (s *session) registryAWSConfig(ctx context.Context) (aws.Config, error) {
 	if s.aws != nil || s.eks == nil {
 		return s.awsConfig(ctx)
 	}
-	cfg, err := eks.LoadAWSConfig(ctx, s.eks.Region)
-	if err != nil || s.eks.RoleARN == "" {
-		return cfg, err
-	}
-	return eks.AssumeRole(ctx, cfg, eks.Role{ARN: s.eks.RoleARN, SessionName: eks.SessionNameFor(*s.eks, ""), ExternalID: s.eks.ExternalID})
+	return s.identity.Config(ctx)
 }
 
 // load reads kaji.yaml and applies the selected environment.
@@ -166,6 +164,7 @@ func (g *globalFlags) prepare() (*session, error) {
 	s := &session{resolved: res, path: doc.Path, inflight: g.inflight, secrets: g.secrets}
 	if res.Cluster.EKS != nil && g.kubeconfig == "" && g.kubeContext == "" {
 		s.eks = res.Cluster.EKS
+		s.identity = g.identity(*s.eks)
 	}
 	// Charts on Amazon ECR load with a token asked with kaji's AWS credentials, kept in
 	// memory for the run and shared by its loaders (validation's and the plan's).
@@ -228,7 +227,7 @@ func (g *globalFlags) connect(ctx context.Context, c spec.Cluster) (*cluster.Con
 // for a kubeconfig).
 func (g *globalFlags) connectAWS(ctx context.Context, c spec.Cluster) (*cluster.Conn, *aws.Config, error) {
 	if c.EKS != nil && g.kubeconfig == "" && g.kubeContext == "" {
-		e, err := eks.Connect(ctx, *c.EKS, eks.Options{})
+		e, err := eks.Connect(ctx, *c.EKS, eks.Options{Identity: g.identity(*c.EKS)})
 		if err != nil {
 			return nil, nil, err
 		}

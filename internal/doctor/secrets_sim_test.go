@@ -47,23 +47,13 @@ var wantResolved = map[string]any{
 // chain at it, signing with key.
 func startSecretsSim(t *testing.T, key string) *awssim.Server {
 	t.Helper()
-	fx, err := awssim.LoadFixture(secretsFixture)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim, err := awssim.Start(fx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sim.Close)
+	sim := awssim.StartFileT(t, secretsFixture)
 	env, err := sim.Env(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
-		"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION", "KUBECONFIG"} {
-		t.Setenv(k, "")
-	}
+	awssim.ClearAmbientEnv(t)
+	t.Setenv("KUBECONFIG", "")
 	env["AWS_REGION"] = region
 	env["AWS_MAX_ATTEMPTS"] = "1"
 	for k, v := range env {

@@ -57,16 +57,7 @@ var (
 
 func startSim(t *testing.T, opts ...awssim.Option) *awssim.Server {
 	t.Helper()
-	fx, err := awssim.ParseFixture([]byte(world))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim, err := awssim.Start(fx, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sim.Close)
-	return sim
+	return awssim.StartT(t, world, opts...)
 }
 
 // configs is an AWS configuration function over sim signing with keyID, which counts how

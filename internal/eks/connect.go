@@ -38,6 +38,10 @@ type Options struct {
 	Now func() time.Time
 	// LocalUser is the user name in the default session name kaji-USER; empty asks the OS.
 	LocalUser string
+	// Identity, when set, is the AWS configuration to connect with, shared with the rest of
+	// the run (ECR tokens), so that the role is assumed once; nil makes one from target and
+	// these options.
+	Identity *Identity
 }
 
 // Connection is a prepared connection to an EKS cluster. Nothing in it holds a token or a
@@ -64,19 +68,15 @@ func Connect(ctx context.Context, target spec.EKS, opts Options) (*Connection, e
 	if err := checkTarget(target); err != nil {
 		return nil, err
 	}
-	cfg, err := LoadAWSConfig(ctx, target.Region, opts.LoadOptions...)
+	id := opts.Identity
+	if id == nil {
+		id = NewIdentity(target, opts)
+	}
+	cfg, err := id.Config(ctx)
 	if err != nil {
 		return nil, err
 	}
-	conn := &Connection{}
-	if target.RoleARN != "" {
-		conn.SessionName = SessionNameFor(target, opts.LocalUser)
-		cfg, err = AssumeRole(ctx, cfg, Role{ARN: target.RoleARN, SessionName: conn.SessionName, ExternalID: target.ExternalID})
-		if err != nil {
-			return nil, err
-		}
-	}
-	conn.AWS = cfg
+	conn := &Connection{AWS: cfg, SessionName: id.SessionName()}
 	conn.Cluster, err = DescribeCluster(ctx, eks.NewFromConfig(cfg), target.Name, target.Region)
 	if err != nil {
 		return nil, err

@@ -31,16 +31,7 @@ func deployer() spec.EKS {
 
 func startSim(t *testing.T, opts ...awssim.Option) *awssim.Server {
 	t.Helper()
-	fx, err := awssim.LoadFixture(fixturePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim, err := awssim.Start(fx, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sim.Close)
-	return sim
+	return awssim.StartFileT(t, fixturePath, opts...)
 }
 
 // useSim points the AWS SDK at sim through the environment, as the CLI is run in
@@ -51,10 +42,7 @@ func useSim(t *testing.T, sim *awssim.Server, keyID string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
-		"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION"} {
-		t.Setenv(k, "")
-	}
+	awssim.ClearAmbientEnv(t)
 	t.Setenv("AWS_ACCESS_KEY_ID", "")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
 	if keyID != "" {

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"kaji.dev/kaji/internal/awssim"
@@ -29,32 +28,13 @@ var sentinels = []string{"sentinel-ssm-cmk", "sentinel-ssm-secure", "sentinel-ss
 
 func startSim(t *testing.T) *awssim.Server {
 	t.Helper()
-	fx, err := awssim.LoadFixture("testdata/awssim.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim, err := awssim.Start(fx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sim.Close)
-	return sim
+	return awssim.StartFileT(t, "testdata/awssim.yaml")
 }
 
 // simConfig signs with a fixture key and talks to sim only.
 func simConfig(t *testing.T, sim *awssim.Server, key string) aws.Config {
 	t.Helper()
-	env, err := sim.CredentialsEnv(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return aws.Config{
-		Region:           region,
-		Credentials:      credentials.NewStaticCredentialsProvider(key, env["AWS_SECRET_ACCESS_KEY"], ""),
-		HTTPClient:       sim.HTTPClient(),
-		BaseEndpoint:     aws.String(sim.URL()),
-		RetryMaxAttempts: 1,
-	}
+	return sim.ConfigFor(t, key, region)
 }
 
 // countCalls counts the simulator's answers to service's action, successful or not.

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"kaji.dev/kaji/internal/awssim"
 	"kaji.dev/kaji/internal/secrets"
@@ -53,31 +52,14 @@ func startSim(t *testing.T) (*awssim.Server, *secrets.Lazy, *secrets.Registry) {
 	for i := range 12 {
 		fmt.Fprintf(&params, "  - {account: \"111122223333\", region: eu-west-1, name: /p/%02d, type: SecureString, value: secret-value-%02d}\n", i, i)
 	}
-	fx, err := awssim.ParseFixture([]byte(strings.Replace(world, "PARAMETERS\n", params.String(), 1)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim, err := awssim.Start(fx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sim.Close)
-	return startSimResolver(t, sim)
+	return startSimResolver(t, awssim.StartT(t, strings.Replace(world, "PARAMETERS\n", params.String(), 1)))
 }
 
 // startSimResolver returns a resolver of kaji's kind that reads from sim, as a new run makes
 // one, and the run's registry.
 func startSimResolver(t *testing.T, sim *awssim.Server) (*awssim.Server, *secrets.Lazy, *secrets.Registry) {
 	t.Helper()
-	creds, err := sim.CredentialsEnv("AKIAREADER0000000001")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := aws.Config{
-		Region:      "eu-west-1",
-		Credentials: credentials.NewStaticCredentialsProvider("AKIAREADER0000000001", creds["AWS_SECRET_ACCESS_KEY"], ""),
-		HTTPClient:  sim.HTTPClient(), BaseEndpoint: aws.String(sim.URL()), RetryMaxAttempts: 1,
-	}
+	cfg := sim.ConfigFor(t, "AKIAREADER0000000001", "eu-west-1")
 	reg := secrets.NewRegistry()
 	return sim, secrets.NewLazy(func(context.Context) (aws.Config, error) { return cfg, nil }, reg), reg
 }

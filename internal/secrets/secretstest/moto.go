@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -20,8 +21,8 @@ type Moto struct {
 	Endpoint string
 }
 
-// StartMoto runs moto_server on a free loopback port until t ends. It skips t with -short
-// and when moto_server is not installed.
+// StartMoto runs moto_server on a free loopback port until t ends. It skips t with -short,
+// and when moto_server is not installed, unless CI is set: then it fails t.
 func StartMoto(t testing.TB) *Moto {
 	t.Helper()
 	if testing.Short() {
@@ -29,6 +30,9 @@ func StartMoto(t testing.TB) *Moto {
 	}
 	bin, err := exec.LookPath("moto_server")
 	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("moto_server is not installed, and CI must run against it: %v", err)
+		}
 		t.Skip("moto_server is not on PATH; install moto[server] to run against an independent AWS emulator")
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")

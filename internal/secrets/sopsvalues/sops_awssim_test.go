@@ -29,15 +29,7 @@ const (
 // and sops') at it, signing as accessKey.
 func startKMSSim(t *testing.T, accessKey string) *awssim.Server {
 	t.Helper()
-	fx, err := awssim.LoadFixture(filepath.Join("testdata", "sops", "kms", "awssim.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim, err := awssim.Start(fx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sim.Close)
+	sim := awssim.StartFileT(t, filepath.Join("testdata", "sops", "kms", "awssim.yaml"))
 	env, err := sim.Env(t.TempDir())
 	if err != nil {
 		t.Fatal(err)

@@ -1,18 +1,14 @@
 package sopsvalues
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
-	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -20,6 +16,8 @@ import (
 	"github.com/getsops/sops/v3"
 	sopskms "github.com/getsops/sops/v3/kms"
 	yamlv3 "go.yaml.in/yaml/v3"
+
+	"kaji.dev/kaji/internal/secrets/secretstest"
 )
 
 const testKMSARN = "arn:aws:kms:eu-west-1:111122223333:key/5d3c4a5e-0000-4000-8000-000000000001"
@@ -118,10 +116,7 @@ func TestDecryptKMSUnavailable(t *testing.T) {
 // the file's encryption context is edited, KMS refuses the data key, and Decrypt must fail
 // with the AWS error.
 func TestDecryptKMSMoto(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts moto_server")
-	}
-	endpoint := startMoto(t)
+	endpoint := secretstest.StartMoto(t).Endpoint
 	isolateKeys(t)
 	fakeAWS(t, endpoint)
 	ctx := context.Background()
@@ -163,53 +158,4 @@ func TestDecryptKMSMoto(t *testing.T) {
 			t.Errorf("error lacks %q: %v", w, err)
 		}
 	}
-}
-
-var motoListening = regexp.MustCompile(`Running on (http://127\.0\.0\.1:\d+)`)
-
-// startMoto starts moto_server on a free loopback port and returns its URL once it says it
-// listens; the server stops when the test ends.
-func startMoto(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("moto_server")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("moto_server is not installed: %v", err)
-		}
-		t.Skipf("moto_server is not installed: %v", err)
-	}
-	cmd := exec.Command(path, "-H", "127.0.0.1", "-p", "0")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatalf("moto_server stderr: %v", err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start moto_server: %v", err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill() // the test is over; the exit status says nothing
-		_ = cmd.Wait()
-	})
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		sent := false
-		for sc.Scan() { // keep reading so that moto never blocks on a full pipe
-			if m := motoListening.FindStringSubmatch(sc.Text()); m != nil && !sent {
-				found <- m[1]
-				sent = true
-			}
-		}
-		close(found)
-	}()
-	select {
-	case url, ok := <-found:
-		if !ok {
-			t.Fatalf("moto_server exited before it listened")
-		}
-		return url
-	case <-time.After(60 * time.Second):
-		t.Fatalf("moto_server did not say it listens within a minute")
-	}
-	return ""
 }
