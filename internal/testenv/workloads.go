@@ -234,13 +234,13 @@ func (e *Env) waitFor(ctx context.Context, p *process, what string, done func(co
 		if err != nil {
 			last = err
 		}
-		if err := p.exited(); err != nil {
+		if err := p.Exited(); err != nil {
 			p.reported = true
-			return fmt.Errorf("start %s: %w%s", p.name, err, logTail(err, e.processLogs()))
+			return fmt.Errorf("start %s: %w%s", p.Name, err, logTail(err, e.processLogs()))
 		}
 		select {
 		case <-ctx.Done():
-			err := fmt.Errorf("start %s: waited for %s: %w", p.name, what, errors.Join(ctx.Err(), last))
+			err := fmt.Errorf("start %s: waited for %s: %w", p.Name, what, errors.Join(ctx.Err(), last))
 			return fmt.Errorf("%w%s", err, logTail(err, e.processLogs()))
 		case <-time.After(100 * time.Millisecond):
 		}

@@ -2,49 +2,28 @@ package fluxenv
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
-	"syscall"
 	"time"
+
+	"kaji.dev/kaji/internal/testenv/proc"
 )
 
 // stopTimeout bounds a controller's shutdown after SIGTERM.
 const stopTimeout = 30 * time.Second
 
 // A process is one controller, its output in its own log file.
-type process struct {
-	name string
-	log  string
-	cmd  *exec.Cmd
-	done chan struct{} // closed once it has exited
-	err  error         // how it exited; read only after done is closed
-}
+type process struct{ *proc.Process }
 
 // startProcess runs path with args, and the test's environment less proxies and CA settings,
 // plus env.
 func startProcess(name, path, logPath string, args, env []string) (*process, error) {
-	logFile, err := os.Create(logPath)
+	p, err := proc.Start(name, path, logPath, args, append(baseEnv(), env...))
 	if err != nil {
-		return nil, fmt.Errorf("create %s log: %w", name, err)
+		return nil, err
 	}
-	cmd := exec.Command(path, args...)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.Env = append(baseEnv(), env...)
-	cmd.SysProcAttr = sysProcAttr()
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		return nil, fmt.Errorf("start %s: %w", name, err)
-	}
-	p := &process{name: name, log: logPath, cmd: cmd, done: make(chan struct{})}
-	go func() {
-		p.err = cmd.Wait()
-		logFile.Close()
-		close(p.done)
-	}()
-	return p, nil
+	return &process{p}, nil
 }
 
 // baseEnv is the test's environment without what would send the controllers elsewhere than
@@ -62,17 +41,13 @@ func baseEnv() []string {
 	return out
 }
 
-// exited returns an error naming the process if it is no longer running, and nil while it runs.
+// exited returns an error naming the process, with the end of its log, if it is no longer
+// running, and nil while it runs.
 func (p *process) exited() error {
-	select {
-	case <-p.done:
-		if p.err != nil {
-			return fmt.Errorf("%s exited: %w%s", p.name, p.err, p.tail())
-		}
-		return fmt.Errorf("%s exited%s", p.name, p.tail())
-	default:
-		return nil
+	if err := p.Exited(); err != nil {
+		return fmt.Errorf("%w%s", err, p.tail())
 	}
+	return nil
 }
 
 // stop asks the process to shut down and kills it when it has not after stopTimeout.
@@ -80,25 +55,13 @@ func (p *process) stop() error {
 	if err := p.exited(); err != nil {
 		return fmt.Errorf("before the test ended: %w", err)
 	}
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
-		return fmt.Errorf("stop %s: %w", p.name, err)
-	}
-	select {
-	case <-p.done:
-		return nil
-	case <-time.After(stopTimeout):
-	}
-	if err := p.cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
-		return fmt.Errorf("kill %s: %w", p.name, err)
-	}
-	<-p.done
-	return fmt.Errorf("stop %s: still running %s after SIGTERM, killed", p.name, stopTimeout)
+	return p.Stop(stopTimeout)
 }
 
 // tail is the end of the process's log, formatted to end an error message.
 func (p *process) tail() string {
 	const keep = 20
-	data, err := os.ReadFile(p.log)
+	data, err := os.ReadFile(p.Log)
 	if err != nil || len(bytes.TrimSpace(data)) == 0 {
 		return ""
 	}
@@ -106,5 +69,5 @@ func (p *process) tail() string {
 	if len(lines) > keep {
 		lines = lines[len(lines)-keep:]
 	}
-	return fmt.Sprintf("\n--- last lines of the %s log ---\n%s", p.name, strings.Join(lines, "\n"))
+	return fmt.Sprintf("\n--- last lines of the %s log ---\n%s", p.Name, strings.Join(lines, "\n"))
 }

@@ -1,9 +1,9 @@
-package fluxenv
+package proc
 
 import "syscall"
 
-// sysProcAttr makes the kernel stop a controller when the test binary that started it dies
-// without cleaning up, so that no controller outlives a crashed test.
+// sysProcAttr makes the kernel stop a process when the test binary that started it dies
+// without cleaning up, so that no process outlives a crashed test.
 func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 }

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package fluxenv
+package proc
 
 import "syscall"
 
