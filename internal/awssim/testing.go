@@ -14,21 +14,19 @@ import (
 func StartT(t testing.TB, fixture string, opts ...Option) *Server {
 	t.Helper()
 	fx, err := ParseFixture([]byte(fixture))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := Start(fx, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	return s
+	return startT(t, fx, err, opts...)
 }
 
 // StartFileT is StartT for a fixture file.
 func StartFileT(t testing.TB, path string, opts ...Option) *Server {
 	t.Helper()
 	fx, err := LoadFixture(path)
+	return startT(t, fx, err, opts...)
+}
+
+// startT starts the simulator on fx, read with err, for t.
+func startT(t testing.TB, fx *Fixture, err error, opts ...Option) *Server {
+	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -18,7 +17,6 @@ import (
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
 
 	"kaji.dev/kaji/internal/eks"
-	"kaji.dev/kaji/internal/secrets"
 	"kaji.dev/kaji/internal/secrets/secretstest"
 )
 
@@ -66,24 +64,7 @@ func TestOneAssumeRolePerRunOnMoto(t *testing.T) {
 		t.Fatalf("create moto's cluster: %v", err)
 	}
 
-	file := filepath.Join(t.TempDir(), "kaji.yaml")
-	body := `apiVersion: kaji.dev/v1alpha1
-project: one-assume
-cluster:
-  eks: {name: prod, region: eu-west-1, roleArn: "arn:aws:iam::123456789012:role/deployer-role", sessionName: kaji-ci}
-releases: []
-`
-	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	g := &globalFlags{file: file, inflight: newInflight(), secrets: secrets.NewRegistry()}
-	s, err := g.prepare()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, ok, err := g.ecrAuth.Credentials(t.Context(), "123456789012.dkr.ecr.eu-west-1.amazonaws.com"); !ok || err != nil {
-		t.Fatalf("ECR credentials: ok %v, err %v", ok, err)
-	}
+	g, s := roleProject(t, "one-assume", "arn:aws:iam::123456789012:role/deployer-role", "123456789012.dkr.ecr.eu-west-1.amazonaws.com")
 	// connectAWS's EKS step: moto's cluster has no certificate authority that the Kubernetes
 	// clients, made next, could read.
 	if _, err := eks.Connect(t.Context(), *s.eks, eks.Options{Identity: g.identity(*s.eks)}); err != nil {

@@ -130,24 +130,7 @@ func TestOneAssumeRolePerRun(t *testing.T) {
 	if err := sim.SetClusterEndpoint("prod", api.URL, ca); err != nil {
 		t.Fatal(err)
 	}
-	file := filepath.Join(t.TempDir(), "kaji.yaml")
-	body := `apiVersion: kaji.dev/v1alpha1
-project: one-assume
-cluster:
-  eks: {name: prod, region: eu-west-1, roleArn: "arn:aws:iam::111122223333:role/deployer-role", sessionName: kaji-ci}
-releases: []
-`
-	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	g := &globalFlags{file: file, inflight: newInflight(), secrets: secrets.NewRegistry()}
-	s, err := g.prepare()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, ok, err := g.ecrAuth.Credentials(t.Context(), awssim.ECRRegistryHost("111122223333", "eu-west-1")); !ok || err != nil {
-		t.Fatalf("ECR credentials: ok %v, err %v", ok, err)
-	}
+	g, s := roleProject(t, "one-assume", "arn:aws:iam::111122223333:role/deployer-role", awssim.ECRRegistryHost("111122223333", "eu-west-1"))
 	if _, cfg, err := g.connectAWS(t.Context(), s.resolved.Cluster); err != nil || cfg == nil {
 		t.Fatalf("connect: %v (AWS configuration %v)", err, cfg)
 	}
@@ -167,4 +150,30 @@ releases: []
 	if assumes != 1 || len(want) != 0 {
 		t.Errorf("%d AssumeRole calls, want 1; calls not made: %v", assumes, want)
 	}
+}
+
+// roleProject writes a kaji.yaml (project name) of no release whose cluster is prod in
+// eu-west-1, reached through role with the session name kaji-ci, prepares a run of it, and
+// asks for an ECR token of host, as validation does before the run dials the cluster.
+func roleProject(t *testing.T, name, role, host string) (*globalFlags, *session) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "kaji.yaml")
+	body := `apiVersion: kaji.dev/v1alpha1
+project: ` + name + `
+cluster:
+  eks: {name: prod, region: eu-west-1, roleArn: "` + role + `", sessionName: kaji-ci}
+releases: []
+`
+	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	g := &globalFlags{file: file, inflight: newInflight(), secrets: secrets.NewRegistry()}
+	s, err := g.prepare()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ok, err := g.ecrAuth.Credentials(t.Context(), host); !ok || err != nil {
+		t.Fatalf("ECR credentials: ok %v, err %v", ok, err)
+	}
+	return g, s
 }
