@@ -188,8 +188,8 @@ EOF
 		cat <<EOF
 
 helmfile $(awk '$1 == "require" { $1 = ""; $0 = $0 } $1 == "github.com/helmfile/helmfile" { print $2; exit }' tools/helmfile/go.mod) (built from its Go module into \`.cache/bin/helmfile\`) runs the same helm CLI on a
-helmfile.yaml with the same releases, charts, values files and inline values: \`helmfile sync\`
-at its default concurrency, a one-release change with \`--selector name=…\`, and
+helmfile.yaml with the same releases, charts, values files and inline values: \`helmfile sync
+--skip-deps\` (the charts hold their dependencies, as kaji takes them) at its default concurrency, a one-release change with \`--selector name=…\`, and
 \`helmfile destroy\`. \`helmfile diff\` and \`apply\` are not measured: they need the helm-diff
 plugin, which the Go module proxy here does not serve.
 EOF

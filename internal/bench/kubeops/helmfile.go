@@ -53,7 +53,9 @@ func (b *bench) writeHelmfile(first string) error {
 }
 
 // helmfileCycles measures helmfile as users run it (its default concurrency, one helm process
-// per release): `helmfile sync` installs all, then a one-release change with a selector,
+// per release), with --skip-deps since the charts come with their dependencies in charts/, as
+// kaji takes them (without it, helmfile runs `helm dependency build`, which downloads them
+// again): `helmfile sync` installs all, then a one-release change with a selector,
 // and `helmfile destroy`. `helmfile diff` and `apply` need the helm-diff plugin, which is not
 // built here.
 func (b *bench) helmfileCycles() error {
@@ -61,7 +63,7 @@ func (b *bench) helmfileCycles() error {
 		if err := b.writeHelmfile("v1"); err != nil {
 			return err
 		}
-		if err := b.measure("helmfile sync: install all", b.helmfile("sync")); err != nil {
+		if err := b.measure("helmfile sync: install all", b.helmfile("sync", "--skip-deps")); err != nil {
 			return err
 		}
 		if c == 0 {
@@ -70,7 +72,7 @@ func (b *bench) helmfileCycles() error {
 					return err
 				}
 				sel := "name=" + b.releases[0].name
-				if err := b.measure("helmfile sync --selector: one change", b.helmfile("sync", "--selector", sel)); err != nil {
+				if err := b.measure("helmfile sync --selector: one change", b.helmfile("sync", "--skip-deps", "--selector", sel)); err != nil {
 					return err
 				}
 			}
