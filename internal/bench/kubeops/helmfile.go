@@ -10,10 +10,12 @@ import (
 )
 
 // helmfile runs the helmfile binary of -helmfile on the helmfile.yaml of writeHelmfile, with
-// the helm CLI of -helm, against the control plane in use.
+// the helm CLI of -helm, against the control plane in use, with --skip-deps: the charts hold
+// their dependencies in charts/, as kaji takes them (without it, helmfile runs `helm
+// dependency build`, which downloads them again).
 func (b *bench) helmfile(args ...string) func() (time.Duration, int64, error) {
 	return func() (time.Duration, int64, error) {
-		full := append([]string{"--file", filepath.Join(b.dir, "helmfile.yaml"), "--helm-binary", b.cfg.helm,
+		full := append([]string{"--file", filepath.Join(b.dir, "helmfile.yaml"), "--helm-binary", b.cfg.helm, "--skip-deps",
 			"--kubeconfig", b.kubeconfig, "--kube-context", b.env.ContextName}, args...)
 		return b.exec(b.cfg.helmfile, full...)
 	}
@@ -53,9 +55,7 @@ func (b *bench) writeHelmfile(first string) error {
 }
 
 // helmfileCycles measures helmfile as users run it (its default concurrency, one helm process
-// per release), with --skip-deps since the charts come with their dependencies in charts/, as
-// kaji takes them (without it, helmfile runs `helm dependency build`, which downloads them
-// again): `helmfile sync` installs all, then a one-release change with a selector,
+// per release): `helmfile sync` installs all, then a one-release change with a selector,
 // and `helmfile destroy`. `helmfile diff` and `apply` need the helm-diff plugin, which is not
 // built here.
 func (b *bench) helmfileCycles() error {
@@ -63,7 +63,7 @@ func (b *bench) helmfileCycles() error {
 		if err := b.writeHelmfile("v1"); err != nil {
 			return err
 		}
-		if err := b.measure("helmfile sync: install all", b.helmfile("sync", "--skip-deps")); err != nil {
+		if err := b.measure("helmfile sync: install all", b.helmfile("sync")); err != nil {
 			return err
 		}
 		if c == 0 {
@@ -72,7 +72,7 @@ func (b *bench) helmfileCycles() error {
 					return err
 				}
 				sel := "name=" + b.releases[0].name
-				if err := b.measure("helmfile sync --selector: one change", b.helmfile("sync", "--skip-deps", "--selector", sel)); err != nil {
+				if err := b.measure("helmfile sync --selector: one change", b.helmfile("sync", "--selector", sel)); err != nil {
 					return err
 				}
 			}
