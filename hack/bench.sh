@@ -17,6 +17,10 @@
 # ~1 min, kubeops N=20 ~5 min and N=100 ~20 min, kubeops-corpus ~9 min; ~35 min in all, and
 # up to twice that on a busy machine. Most of it is the helm loops at 20 ms.
 #
+# The kubeops sections also measure helmfile (`helmfile sync` and `destroy`, with the same helm
+# CLI), built once into .cache/bin by hack/build-helmfile.sh (about 8 minutes cold on 2 cores);
+# BENCH_HELMFILE=0 leaves it out.
+#
 # BENCH_COUNT (default 5) and BENCH_TIME (default 3x) set go test's -count and -benchtime, and
 # the runs of each kubeops operation (their medians are reported).
 # Needs nothing but Go: benchstat (golang.org/x/perf) is built into .cache/bin once, through
@@ -162,6 +166,10 @@ section_kubeops-corpus() {
 kubeops_intro() {
 	go build -o "$out/kaji" ./cmd/kaji
 	[[ -x "$root/.cache/bin/helm" ]] || hack/build-helm.sh >&2
+	helmfile=()
+	if [[ "${BENCH_HELMFILE:-1}" != 0 ]]; then
+		helmfile=(-helmfile "$(hack/build-helmfile.sh)")
+	fi
 	if [[ "$1" == corpus ]]; then
 		printf '## kubeops-corpus: plan, apply and destroy of real charts, against the helm CLI\n\n'
 	else
@@ -175,8 +183,18 @@ files and \`--set\` flags), on kube-apiserver + etcd started by internal/testenv
 for each N. Wall clock per process (for a helm loop, the sum over its processes), median of
 $count runs; peak RSS (\`Maxrss\`; for a loop, its largest process); and the API server's
 \`apiserver_request_total\` before and after.
-
 EOF
+	if ((${#helmfile[@]})); then
+		cat <<EOF
+
+helmfile $(awk '$1 == "require" { $1 = ""; $0 = $0 } $1 == "github.com/helmfile/helmfile" { print $2; exit }' tools/helmfile/go.mod) (built from its Go module into \`.cache/bin/helmfile\`) runs the same helm CLI on a
+helmfile.yaml with the same releases, charts, values files and inline values: \`helmfile sync
+--skip-deps\` (the charts hold their dependencies, as kaji takes them) at its default concurrency, a one-release change with \`--selector name=…\`, and
+\`helmfile destroy\`. \`helmfile diff\` and \`apply\` are not measured: they need the helm-diff
+plugin, which the Go module proxy here does not serve.
+EOF
+	fi
+	echo
 }
 
 # kubeops_run CHART N: one run of internal/bench/kubeops on a new control plane; its report
@@ -186,7 +204,7 @@ kubeops_run() {
 	[[ "$chart" == corpus ]] && name="kubeops-corpus"
 	echo "bench $name: N=$n, go run ./internal/bench/kubeops" >&2
 	printf '### N=%s\n\n' "$n"
-	go run ./internal/bench/kubeops -kaji "$out/kaji" -helm "$root/.cache/bin/helm" -heading '####' \
+	go run ./internal/bench/kubeops -kaji "$out/kaji" -helm "$root/.cache/bin/helm" "${helmfile[@]}" -heading '####' \
 		-chart "$chart" -n "$n" -latency "${KUBEOPS_LATENCY:-0,20ms}" -reps "$count" -cycles "$count" |
 		tee "$out/$name-n$n.md"
 }

@@ -29,6 +29,7 @@ type config struct {
 	latencies []time.Duration
 	kaji      string
 	helm      string
+	helmfile  string // optional: measured beside kaji when set
 	chart     string
 	corpusDir string
 	idle      time.Duration
@@ -44,6 +45,7 @@ func parseFlags(args []string) (config, error) {
 	latency := fs.String("latency", "0,20ms", "comma-separated round-trip latencies put in front of the API server by a TCP proxy")
 	fs.StringVar(&c.kaji, "kaji", "", "kaji binary")
 	fs.StringVar(&c.helm, "helm", "", "helm binary")
+	fs.StringVar(&c.helmfile, "helmfile", "", "helmfile binary (optional): helmfile sync and destroy are measured too, with -helm as its helm")
 	fs.StringVar(&c.chart, "chart", "examples/quickstart/charts/app", `chart of every release; "helm-create": the chart that `+"`helm create`"+` generates; "corpus": the charts of the shared corpus, then copies of the helm create chart up to -n`)
 	fs.StringVar(&c.corpusDir, "corpus", "", "the shared chart corpus, for -chart corpus (default: ../shared/charts beside the module root)")
 	fs.DurationVar(&c.idle, "idle", 10*time.Second, "idle interval over which the API server's background request rate is measured")
@@ -70,7 +72,10 @@ func parseFlags(args []string) (config, error) {
 		c.latencies = append(c.latencies, d)
 	}
 	var err error
-	for _, p := range []*string{&c.kaji, &c.helm} {
+	for _, p := range []*string{&c.kaji, &c.helm, &c.helmfile} {
+		if *p == "" {
+			continue
+		}
 		if *p, err = filepath.Abs(*p); err != nil {
 			return c, err
 		}

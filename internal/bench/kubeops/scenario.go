@@ -52,7 +52,13 @@ func (b *bench) scenario() error {
 			return err
 		}
 	}
-	return b.helmCycles()
+	if err := b.helmCycles(); err != nil {
+		return err
+	}
+	if b.cfg.helmfile != "" {
+		return b.helmfileCycles()
+	}
+	return nil
 }
 
 func (b *bench) kajiCycles() error {
