@@ -141,6 +141,9 @@ type Step struct {
 	// AdoptOwner is the owner (kaji.dev/project label) the plan saw on that revision, empty
 	// when helm made it: adopting fails if it changed since.
 	AdoptOwner string
+	// Inputs labels the revision written with what the plan rendered it from
+	// (plan.InputsLabel of the plan's Inputs and Revision); empty leaves it unlabeled.
+	Inputs string
 }
 
 // ApplySteps is Apply following a plan: releases in sync are left alone, blocked ones fail
@@ -186,7 +189,7 @@ func (rn *Runner) ApplySteps(ctx context.Context, res *spec.Resolved, steps map[
 					return release.Result{}, err
 				}
 				d := rn.desired(p)
-				d.ForceConflicts, d.Mode = st.ForceConflicts, st.Mode
+				d.ForceConflicts, d.Mode, d.Inputs = st.ForceConflicts, st.Mode, st.Inputs
 				if _, planned := steps[r.Name]; planned && st.Stored < d.MaxHistory {
 					d.MaxHistory = 0 // nothing to trim
 				}

@@ -137,6 +137,7 @@ func stepsOf(res *spec.Resolved, pl *plan.Plan) map[string]Step {
 			Mode:           modeOf(pr),
 			Recover:        pr.Recover,
 			Stored:         pr.Stored,
+			Inputs:         plan.InputsLabel(pr.Inputs, pr.Revision),
 		}
 	}
 	return steps

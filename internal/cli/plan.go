@@ -45,6 +45,14 @@ kaji project: apply leaves it alone unless --adopt or adopt: true in kaji.yaml;
 one in sync is adopted without a new revision, action adopt) or orphan (labeled as
 this project's, but no longer in kaji.yaml, or left out with enabled: false).
 
+A release that kaji applied is not rendered again while its chart, values, the
+cluster's version and APIs and kaji's Helm are the ones it was applied from (apply
+labels each revision it writes with a digest of them, kaji.dev/inputs): the plan
+compares the live objects with the stored manifest, which finds drift as before. So a
+chart whose templates use random or clock functions is in sync until one of those
+inputs changes, rather than upgraded on every apply. A chart that calls lookup, and a
+revision that someone else wrote, are always rendered.
+
 For each object that would change, plan shows what the API server would make of it:
 every changed object is sent as a server-side apply dry run, so that defaults,
 admission and immutable-field errors show up now rather than during apply. Fields

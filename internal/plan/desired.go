@@ -30,6 +30,15 @@ func (p *Planner) prepare(ctx context.Context, w *work, caps *chartcommon.Capabi
 	if st := statusOf(w.hist.latest); w.hist.latest != nil && (st.IsPending() || st == common.StatusUninstalling) {
 		return // Helm will not touch it: nothing to render
 	}
+	w.out.Inputs = p.inputsDigest(w, caps)
+	if p.storedIsRendered(w, w.out.Inputs) {
+		if err := p.takeStored(w); err != nil {
+			w.out.Err = fmt.Errorf("manifest of revision %d: %w", w.hist.latest.Version, err)
+			return
+		}
+		w.rendered = true
+		return
+	}
 	if err := p.render(ctx, w, ch, vals, caps); err != nil {
 		w.out.Err = err
 		return

@@ -136,6 +136,12 @@ type Release struct {
 	// Fingerprint is what the plan of the release was computed from, as digests; set only
 	// when the plan was asked for it (Options.Fingerprint).
 	Fingerprint Fingerprint
+	// Inputs is a digest of everything the release renders from: chart, values (secrets as
+	// their origin and version), capabilities, name, namespace, ignoreDifferences and the
+	// Helm SDK. Apply labels the revision it writes with it (InputsLabel), and a later plan
+	// that finds the same inputs on the deployed latest revision takes its manifest without
+	// rendering the chart again. Empty when the chart did not load.
+	Inputs string
 }
 
 // Revision is one release record of Helm's storage.

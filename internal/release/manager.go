@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"time"
 
 	"helm.sh/helm/v4/pkg/action"
@@ -26,6 +27,10 @@ import (
 
 // ProjectLabel is the release label that names the kaji project a release belongs to.
 const ProjectLabel = "kaji.dev/project"
+
+// InputsLabel is the release label that says what a revision was rendered from (Desired.Inputs):
+// a plan that finds the same inputs takes the revision's manifest without rendering again.
+const InputsLabel = "kaji.dev/inputs"
 
 // DefaultTimeout matches the Helm CLI's --timeout default.
 const DefaultTimeout = 5 * time.Minute
@@ -144,6 +149,9 @@ type Desired struct {
 	CRDs spec.CRDMode
 	// ForceCRDs applies them even when CheckCRD refuses (--force-crds).
 	ForceCRDs bool
+	// Inputs, when set, is the value of InputsLabel for the revision written (see
+	// plan.InputsLabel). When empty, an upgrade drops the label that Helm would carry over.
+	Inputs string
 }
 
 // Mode is how Apply brings a release to what is desired.
@@ -190,6 +198,9 @@ func (m *Manager) Apply(ctx context.Context, d Desired) (Result, error) {
 		}
 	}
 	labels := map[string]string{ProjectLabel: m.opts.Project}
+	if d.Inputs != "" {
+		labels[InputsLabel] = d.Inputs
+	}
 	var crds []string
 	if d.crdMode() == spec.CRDsApply {
 		if crds, err = m.applyCRDs(ctx, d); err != nil {
@@ -229,6 +240,10 @@ func (m *Manager) Apply(ctx context.Context, d Desired) (Result, error) {
 		up.ForceConflicts = d.ForceConflicts
 		up.PostRenderer = d.PostRenderer
 		up.Labels = labels
+		if d.Inputs == "" {
+			up.Labels = maps.Clone(labels)
+			up.Labels[InputsLabel] = "null" // Helm's way to drop a label of the last revision
+		}
 		// kaji.yaml is the whole truth: without this, Helm keeps the previous values when
 		// none are given, so that removing every value from kaji.yaml would change nothing.
 		up.ResetValues = true

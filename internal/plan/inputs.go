@@ -1,0 +1,138 @@
+package plan
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"runtime/debug"
+	"strconv"
+	"sync"
+
+	chartcommon "helm.sh/helm/v4/pkg/chart/common"
+	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
+	"helm.sh/helm/v4/pkg/release/common"
+
+	"kaji.dev/kaji/internal/release"
+)
+
+// inputsFormat changes whenever what a revision renders from, or how kaji renders it,
+// changes meaning: a revision labeled by an older kaji is then rendered again.
+const inputsFormat = "kaji inputs 1"
+
+// inputsDigest hashes everything that the manifest of w's release is rendered from: the
+// release's name and namespace, its ignoreDifferences (left out of what is stored), the
+// chart, the values (each secret as its origin and version, see maskedValues), the
+// capabilities and the Helm SDK that renders. Empty when the chart did not load.
+func (p *Planner) inputsDigest(w *work, caps *chartcommon.Capabilities) string {
+	if w.out.Loaded == nil {
+		return ""
+	}
+	h := sha256.New()
+	writeField(h, inputsFormat)
+	writeField(h, helmVersion())
+	writeField(h, w.spec.Name)
+	writeField(h, w.spec.Namespace)
+	writeJSON(h, w.spec.Ignore)
+	writeField(h, desiredDigest(w.out.Loaded, p.maskedValues(w), caps))
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// InputsLabel is the value of release.InputsLabel for a revision written from inputs (an
+// inputsDigest) as the given revision number. The number is in it so that the label, which
+// Helm carries over to the next revision when someone else upgrades or rolls back, never
+// matches that revision.
+func InputsLabel(inputs string, revision int) string {
+	if inputs == "" || revision < 1 {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(inputs + "@" + strconv.Itoa(revision)))
+	return hex.EncodeToString(sum[:20]) // a label value has at most 63 characters
+}
+
+// storedIsRendered reports whether the manifest of w's latest revision is what rendering the
+// chart now would give, so that the plan can take it without rendering: kaji wrote that
+// revision, deployed, from the same inputs (its release.InputsLabel), and nothing in the
+// chart or the values calls lookup, whose answers come from the cluster as it is now.
+func (p *Planner) storedIsRendered(w *work, inputs string) bool {
+	latest := w.hist.latest
+	if inputs == "" || latest == nil || w.recover || statusOf(latest) != common.StatusDeployed || w.hist.base() != latest {
+		return false
+	}
+	want := InputsLabel(inputs, latest.Version)
+	if want == "" || latest.Labels[release.InputsLabel] != want {
+		return false
+	}
+	return !callsLookup(w.out.Loaded, w.out.Values)
+}
+
+// callsLookup reports whether a template of ch or of its dependencies, or a value (which tpl
+// can render), mentions lookup.
+func callsLookup(ch *chartv2.Chart, vals map[string]any) bool {
+	word := []byte("lookup")
+	var inChart func(c *chartv2.Chart) bool
+	inChart = func(c *chartv2.Chart) bool {
+		for _, f := range c.Templates {
+			if bytes.Contains(f.Data, word) {
+				return true
+			}
+		}
+		for _, d := range c.Dependencies() {
+			if inChart(d) {
+				return true
+			}
+		}
+		return false
+	}
+	if inChart(ch) {
+		return true
+	}
+	b, err := json.Marshal(vals)
+	return err != nil || bytes.Contains(b, word) || bytes.Contains(mustJSON(ch.Values), word)
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return []byte("lookup") // unknown: as if it did
+	}
+	return b
+}
+
+// helmVersion is the version of the Helm SDK built in, which renders the charts.
+var helmVersion = sync.OnceValue(func() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, m := range bi.Deps {
+			if m.Path == "helm.sh/helm/v4" {
+				if m.Replace != nil {
+					return m.Replace.Path + "@" + m.Replace.Version
+				}
+				return m.Version
+			}
+		}
+	}
+	return "unknown"
+})
+
+// takeStored makes the latest revision's manifest what w renders (see storedIsRendered): the
+// chart and values are those of that revision, so apply has nothing to upgrade unless the live
+// objects drifted.
+func (p *Planner) takeStored(w *work) error {
+	latest := w.hist.latest
+	stored, err := parseManifest(latest.Manifest)
+	if err != nil {
+		return err
+	}
+	removed := w.stripRendered(stored)
+	w.desired = place(stored, w.spec.Name, w.spec.Namespace, p.Discovery)
+	w.base = place(stored, w.spec.Name, w.spec.Namespace, p.Discovery)
+	w.noteIgnored(removed)
+	w.crds, err = chartCRDs(w.out.Loaded, p.Discovery)
+	if err != nil {
+		return err
+	}
+	w.out.Revision = latest.Version + 1
+	w.out.Hooks = hooksFired(latest.Hooks, true)
+	w.cmp = comparison{}
+	return nil
+}

@@ -1,0 +1,139 @@
+package plan_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"helm.sh/helm/v4/pkg/action"
+	"helm.sh/helm/v4/pkg/kube"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"kaji.dev/kaji/internal/plan"
+	"kaji.dev/kaji/internal/release"
+)
+
+// transactOK runs kaji apply's transaction and fails the test on any error.
+func (h *harness) transactOK(body string, vars ...string) {
+	h.t.Helper()
+	if _, err := h.transact(h.resolve(body, vars...), plan.Options{}); err != nil {
+		h.t.Fatalf("apply: %v", err)
+	}
+}
+
+// inputsLabel returns the kaji.dev/inputs label of revision of release name in ns.
+func inputsLabel(t *testing.T, ns, name string, revision int) string {
+	t.Helper()
+	sec, err := env.Client.CoreV1().Secrets(ns).Get(t.Context(), fmt.Sprintf("sh.helm.release.v1.%s.v%d", name, revision), metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sec.Labels[release.InputsLabel]
+}
+
+// A release that kaji applied and whose chart, values and cluster did not change since is not
+// rendered again: the plan takes the stored manifest. A chart that renders a random value each
+// time is then in sync, where rendering it would plan an upgrade on every run
+// (TestNondeterministicChartIsMarked, for a revision without the label).
+func TestAppliedReleaseWithSameInputsIsNotRenderedAgain(t *testing.T) {
+	h := newHarness(t)
+	ns := env.Namespace(t)
+	body := `
+releases:
+  - name: rnd
+    namespace: NS
+    chart: CHARTS/random
+    values:
+      unused: VALUE
+`
+	h.transactOK(body, "NS", ns, "VALUE", "a")
+	r := releaseNamed(t, h.plan(h.resolve(body, "NS", ns, "VALUE", "a"), plan.Options{}), "rnd")
+	if got, want := inputsLabel(t, ns, "rnd", 1), plan.InputsLabel(r.Inputs, 1); got == "" || got != want {
+		t.Fatalf("revision 1 is labeled %s=%q, want %q", release.InputsLabel, got, want)
+	}
+	wantState(t, r, plan.StateInSync, plan.ActionNone)
+
+	// Other values: rendered again, and the random value changes.
+	r = releaseNamed(t, h.plan(h.resolve(body, "NS", ns, "VALUE", "b"), plan.Options{}), "rnd")
+	wantState(t, r, plan.StateUpgrade, plan.ActionUpgrade)
+	if c := change(t, r, "ConfigMap", "rnd"); c.Action != plan.ChangeUpdate {
+		t.Errorf("ConfigMap rnd: %s, want update", c.Action)
+	}
+
+	// Drift is still found: the live objects are compared with the stored manifest.
+	cm, err := env.Client.CoreV1().ConfigMaps(ns).Get(t.Context(), "rnd", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm.Data["TOKEN"] = "by hand"
+	if _, err := env.Client.CoreV1().ConfigMaps(ns).Update(t.Context(), cm, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	r = releaseNamed(t, h.plan(h.resolve(body, "NS", ns, "VALUE", "a"), plan.Options{}), "rnd")
+	if r.State != plan.StateDrifted || !strings.Contains(r.Reason, "data.TOKEN") {
+		t.Errorf("after an edit: state %s (%s), want drifted in data.TOKEN", r.State, r.Reason)
+	}
+}
+
+// Helm carries a revision's labels over to the next when someone else upgrades: the label
+// must not vouch for that revision, whose manifest kaji did not render.
+func TestInputsLabelDoesNotVouchForAnotherRevision(t *testing.T) {
+	h := newHarness(t)
+	ns := env.Namespace(t)
+	h.transactOK(webRelease, "NS", ns, "GREETING", "from kaji")
+
+	res := h.resolve(webRelease, "NS", ns, "GREETING", "by hand")
+	ch, err := h.charts.Chart(t.Context(), res.Releases[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := action.NewConfiguration()
+	if err := cfg.Init(h.conn.Getter(ns), ns, "secret"); err != nil {
+		t.Fatal(err)
+	}
+	kube.ManagedFieldsManager = release.FieldManager
+	up := action.NewUpgrade(cfg)
+	up.Namespace, up.WaitStrategy, up.Timeout, up.ServerSideApply = ns, kube.HookOnlyStrategy, time.Minute, "true"
+	if _, err := up.RunWithContext(t.Context(), "web", ch, map[string]any{"greeting": "by hand"}); err != nil {
+		t.Fatal(err)
+	}
+	if inputsLabel(t, ns, "web", 2) == "" {
+		t.Fatalf("helm's upgrade did not carry the label over: this test no longer tests anything")
+	}
+
+	r := releaseNamed(t, h.plan(h.resolve(webRelease, "NS", ns, "GREETING", "from kaji"), plan.Options{}), "web")
+	wantState(t, r, plan.StateUpgrade, plan.ActionUpgrade)
+	if !strings.Contains(r.Reason, "values changed") {
+		t.Errorf("reason %q, want values changed", r.Reason)
+	}
+}
+
+// A chart that calls lookup renders from the cluster as it is: it is rendered on every plan.
+func TestChartThatCallsLookupIsAlwaysRendered(t *testing.T) {
+	h := newHarness(t)
+	ns := env.Namespace(t)
+	source := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "source", Namespace: ns}, Data: map[string]string{"value": "one"}}
+	if _, err := env.Client.CoreV1().ConfigMaps(ns).Create(t.Context(), source, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	body := `
+releases:
+  - name: copy
+    namespace: NS
+    chart: CHARTS/lookup
+`
+	h.transactOK(body, "NS", ns)
+	wantState(t, releaseNamed(t, h.plan(h.resolve(body, "NS", ns), plan.Options{}), "copy"), plan.StateInSync, plan.ActionNone)
+
+	source.Data["value"] = "two"
+	if _, err := env.Client.CoreV1().ConfigMaps(ns).Update(t.Context(), source, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	r := releaseNamed(t, h.plan(h.resolve(body, "NS", ns), plan.Options{}), "copy")
+	wantState(t, r, plan.StateUpgrade, plan.ActionUpgrade)
+	if c := change(t, r, "ConfigMap", "copy"); c.Action != plan.ChangeUpdate {
+		t.Errorf("ConfigMap copy: %s, want update", c.Action)
+	}
+}
