@@ -187,7 +187,8 @@ func (k *Kube) DryRunApply(ctx context.Context, m *meta.RESTMapping, obj *unstru
 }
 
 // contextSecrets lets Helm's storage driver, which passes context.Background, list with ctx,
-// and with selector, when set, in place of the driver's "owner=helm".
+// and with selector, when set, in place of the driver's "owner=helm"; the records it lists
+// are thinned (thinHistory).
 type contextSecrets struct {
 	typedcorev1.SecretInterface
 	ctx      context.Context
@@ -198,7 +199,11 @@ func (s contextSecrets) List(_ context.Context, opts metav1.ListOptions) (*corev
 	if s.selector != "" {
 		opts.LabelSelector = s.selector
 	}
-	return s.SecretInterface.List(s.ctx, opts)
+	list, err := s.SecretInterface.List(s.ctx, opts)
+	if err == nil {
+		thinHistory(list.Items)
+	}
+	return list, err
 }
 
 func v1Releases(rels []ri.Releaser) ([]*rspb.Release, error) {

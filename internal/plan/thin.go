@@ -1,0 +1,64 @@
+package plan
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"strconv"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// thinHistory spares Helm's storage driver decoding every revision of a release, each a
+// gzipped copy of the whole chart, when the plan reads only two of them: the latest, and the
+// latest deployed. Every other record in items (one Secret per revision, from one list) gets,
+// in place of its release data, a release that holds only what its labels say (name,
+// namespace, revision number and status), which is all the plan reads of it. A release whose
+// records lack those labels is left as it is.
+func thinHistory(items []corev1.Secret) {
+	type key struct{ namespace, name string }
+	type keep struct{ latest, deployed int } // revision numbers
+	groups := map[key]*keep{}
+	versions := make([]int, len(items))
+	for i := range items {
+		s := &items[i]
+		k := key{s.Namespace, s.Labels["name"]}
+		v, err := strconv.Atoi(s.Labels["version"])
+		if k.name == "" || err != nil || v < 1 || s.Labels["status"] == "" {
+			groups[k] = nil // not thinned
+			continue
+		}
+		versions[i] = v
+		g, seen := groups[k]
+		if seen && g == nil {
+			continue
+		}
+		if g == nil {
+			g = &keep{}
+			groups[k] = g
+		}
+		g.latest = max(g.latest, v)
+		if s.Labels["status"] == "deployed" {
+			g.deployed = max(g.deployed, v)
+		}
+	}
+	for i := range items {
+		s := &items[i]
+		g := groups[key{s.Namespace, s.Labels["name"]}]
+		if g == nil || versions[i] == g.latest || versions[i] == g.deployed {
+			continue
+		}
+		stub, err := json.Marshal(map[string]any{
+			"name": s.Labels["name"], "namespace": s.Namespace, "version": versions[i],
+			"info": map[string]any{"status": s.Labels["status"]},
+		})
+		if err != nil {
+			continue
+		}
+		data := make(map[string][]byte, len(s.Data))
+		for k, v := range s.Data {
+			data[k] = v
+		}
+		data["release"] = []byte(base64.StdEncoding.EncodeToString(stub))
+		s.Data = data
+	}
+}

@@ -1,0 +1,49 @@
+package plan_test
+
+import (
+	"fmt"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"kaji.dev/kaji/internal/plan"
+)
+
+// The plan decodes the latest and the latest deployed revision of a release, not the others:
+// an older record that does not decode (here, overwritten) changes nothing, and the history's
+// count still includes it.
+func TestOnlyTheRevisionsThePlanReadsAreDecoded(t *testing.T) {
+	h := newHarness(t)
+	ns := env.Namespace(t)
+	for _, g := range []string{"one", "two", "three"} {
+		h.apply(h.resolve(webRelease, "NS", ns, "GREETING", g))
+	}
+	secrets := env.Client.CoreV1().Secrets(ns)
+	for _, rev := range []int{1, 2} {
+		name := fmt.Sprintf("sh.helm.release.v1.web.v%d", rev)
+		sec, err := secrets.Get(t.Context(), name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sec.Data["release"] = []byte("not a release")
+		if _, err := secrets.Update(t.Context(), sec, metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, second := range []bool{false, true} { // one namespace: listed per namespace; two: by name
+		body := webRelease
+		vars := []string{"NS", ns, "GREETING", "three"}
+		if second {
+			body += "  - name: other\n    namespace: NS2\n    chart: CHARTS/web\n"
+			vars = append(vars, "NS2", env.Namespace(t))
+		}
+		r := releaseNamed(t, h.plan(h.resolve(body, vars...), plan.Options{}), "web")
+		if r.Err != nil {
+			t.Fatalf("two releases: %v; plan: %v", second, r.Err)
+		}
+		wantState(t, r, plan.StateInSync, plan.ActionNone)
+		if r.Stored != 3 || r.Current == nil || r.Current.Number != 3 || r.Deployed == nil || r.Deployed.Number != 3 {
+			t.Errorf("stored %d, current %+v, deployed %+v; want 3 revisions, 3 current and deployed", r.Stored, r.Current, r.Deployed)
+		}
+	}
+}
