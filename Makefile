@@ -7,7 +7,7 @@ CACHE := $(CURDIR)/.cache
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X kaji.dev/kaji/internal/version.Version=$(VERSION)
 
-.PHONY: all build release test test-short fuzz demo controlplane controlplane-demo helm flux dev-cluster dev-cluster-down schema bench cdk-fixtures clean
+.PHONY: all build release test test-short fuzz demo controlplane controlplane-demo helm helmfile flux dev-cluster dev-cluster-down schema bench cdk-fixtures clean
 
 all: build
 
@@ -29,6 +29,9 @@ controlplane-demo: ## build only what the demo and the dev cluster run: kube-api
 
 helm: ## build the Helm v4 CLI of the same version into .cache/bin (for the import tests and the benchmarks)
 	@hack/build-helm.sh
+
+helmfile: ## build helmfile from its Go module into .cache/bin (for the benchmarks only; make bench builds it when missing)
+	@hack/build-helmfile.sh >/dev/null
 
 flux: ## build Flux's source-controller and helm-controller, and their CRDs, from Go modules into .cache/flux (once), for the tests of the hand-over to Flux
 	@hack/build-flux.sh
