@@ -28,16 +28,7 @@ func (b *bench) writeHelmfile(first string) error {
 	var s strings.Builder
 	s.WriteString("releases:\n")
 	for i, r := range b.releases {
-		g := "v1"
-		if i == 0 {
-			g = first
-		}
-		vals, err := r.values(g)
-		if err != nil {
-			return err
-		}
-		// JSON is YAML: a flow mapping, quoted strings.
-		inline, err := json.Marshal(vals)
+		inline, err := r.inline(i, first)
 		if err != nil {
 			return err
 		}

@@ -116,21 +116,26 @@ func (r release) helmArgs(value string) []string {
 	return append(args, "--set", r.key+"="+value)
 }
 
+// inline returns the values of r, release i of the benchmark, as JSON, which is YAML (a flow
+// mapping, quoted strings): release 0 gets first as its changing value, the others "v1".
+func (r release) inline(i int, first string) ([]byte, error) {
+	g := "v1"
+	if i == 0 {
+		g = first
+	}
+	vals, err := r.values(g)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(vals)
+}
+
 // writeSpec writes kaji.yaml; release 0 gets first as the changing value, the others "v1".
 func (b *bench) writeSpec(first string) error {
 	var s strings.Builder
 	s.WriteString("apiVersion: kaji.dev/v1alpha1\nproject: bench\nreleases:\n")
 	for i, r := range b.releases {
-		g := "v1"
-		if i == 0 {
-			g = first
-		}
-		vals, err := r.values(g)
-		if err != nil {
-			return err
-		}
-		// JSON is YAML: a flow mapping, quoted strings.
-		inline, err := json.Marshal(vals)
+		inline, err := r.inline(i, first)
 		if err != nil {
 			return err
 		}
