@@ -54,7 +54,7 @@ type fingerprinter struct {
 // fingerprint records what the plan of w was computed from.
 func (w *work) fingerprint(live *liveSet, fp fingerprinter) {
 	if w.out.Loaded != nil {
-		w.out.Fingerprint.Desired = desiredDigest(w.out.Loaded, fp.masked(w), fp.caps)
+		w.out.Fingerprint.Desired = w.desiredDigest(fp.masked, fp.caps)
 	}
 	seen := map[string]bool{}
 	var objs []object
@@ -125,6 +125,16 @@ func managersOf(u *unstructured.Unstructured) []any {
 		out = append(out, []any{m.Manager, string(m.Operation), m.APIVersion, fields})
 	}
 	return out
+}
+
+// desiredDigest is desiredDigest of w's chart and masked values, computed once: the inputs
+// of the release and the fingerprint of a saved plan both take it, against the same
+// capabilities. w's chart must have loaded.
+func (w *work) desiredDigest(masked func(*work) map[string]any, caps *chartcommon.Capabilities) string {
+	if w.digest == "" {
+		w.digest = desiredDigest(w.out.Loaded, masked(w), caps)
+	}
+	return w.digest
 }
 
 // desiredDigest hashes a chart's content (its dependencies' too), the values it is installed

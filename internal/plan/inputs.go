@@ -34,7 +34,7 @@ func (p *Planner) inputsDigest(w *work, caps *chartcommon.Capabilities) string {
 	writeField(h, w.spec.Name)
 	writeField(h, w.spec.Namespace)
 	writeJSON(h, w.spec.Ignore)
-	writeField(h, desiredDigest(w.out.Loaded, p.maskedValues(w), caps))
+	writeField(h, w.desiredDigest(p.maskedValues, caps))
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 

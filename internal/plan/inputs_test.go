@@ -89,12 +89,7 @@ func TestInputsLabelDoesNotVouchForAnotherRevision(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := action.NewConfiguration()
-	if err := cfg.Init(h.conn.Getter(ns), ns, "secret"); err != nil {
-		t.Fatal(err)
-	}
-	kube.ManagedFieldsManager = release.FieldManager
-	up := action.NewUpgrade(cfg)
+	up := action.NewUpgrade(helmConfig(t, h, ns))
 	up.Namespace, up.WaitStrategy, up.Timeout, up.ServerSideApply = ns, kube.HookOnlyStrategy, time.Minute, "true"
 	if _, err := up.RunWithContext(t.Context(), "web", ch, map[string]any{"greeting": "by hand"}); err != nil {
 		t.Fatal(err)

@@ -145,6 +145,8 @@ type work struct {
 	adopt bool
 	// ignore are the fields that never count as changes (Options.Ignore).
 	ignore []FieldPath
+	// digest is desiredDigest of the chart and values, once computed (desired).
+	digest string
 }
 
 // Plan computes what apply would do to the releases of res. It returns an error only when it

@@ -117,6 +117,18 @@ releases:
 	}
 }
 
+// helmConfig is the configuration of Helm's actions in ns, as the helm CLI makes it (its field
+// manager included).
+func helmConfig(t *testing.T, h *harness, ns string) *action.Configuration {
+	t.Helper()
+	cfg := action.NewConfiguration()
+	if err := cfg.Init(h.conn.Getter(ns), ns, "secret"); err != nil {
+		t.Fatal(err)
+	}
+	kube.ManagedFieldsManager = release.FieldManager // the helm CLI's field manager
+	return cfg
+}
+
 // helmInstall installs the web chart as `helm install` would, without kaji's label; with
 // options applied to Helm's install action.
 func helmInstall(t *testing.T, h *harness, ns string, labels map[string]string, opts ...func(*action.Install)) {
@@ -126,12 +138,7 @@ func helmInstall(t *testing.T, h *harness, ns string, labels map[string]string, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := action.NewConfiguration()
-	if err := cfg.Init(h.conn.Getter(ns), ns, "secret"); err != nil {
-		t.Fatal(err)
-	}
-	kube.ManagedFieldsManager = release.FieldManager // the helm CLI's field manager
-	in := action.NewInstall(cfg)
+	in := action.NewInstall(helmConfig(t, h, ns))
 	in.ReleaseName, in.Namespace, in.Labels = "web", ns, labels
 	in.WaitStrategy = kube.HookOnlyStrategy
 	in.Timeout = time.Minute
