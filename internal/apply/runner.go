@@ -144,6 +144,9 @@ type Step struct {
 	// Inputs labels the revision written with what the plan rendered it from
 	// (plan.InputsLabel of the plan's Inputs and Revision); empty leaves it unlabeled.
 	Inputs string
+	// Lookups annotates that revision with the lookup calls of the plan's render
+	// (plan.Release.Lookups); empty leaves it without.
+	Lookups string
 }
 
 // ApplySteps is Apply following a plan: releases in sync are left alone, blocked ones fail
@@ -189,7 +192,7 @@ func (rn *Runner) ApplySteps(ctx context.Context, res *spec.Resolved, steps map[
 					return release.Result{}, err
 				}
 				d := rn.desired(p)
-				d.ForceConflicts, d.Mode, d.Inputs = st.ForceConflicts, st.Mode, st.Inputs
+				d.ForceConflicts, d.Mode, d.Inputs, d.Lookups = st.ForceConflicts, st.Mode, st.Inputs, st.Lookups
 				if _, planned := steps[r.Name]; planned && st.Stored < d.MaxHistory {
 					d.MaxHistory = 0 // nothing to trim
 				}

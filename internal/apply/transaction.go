@@ -138,6 +138,7 @@ func stepsOf(res *spec.Resolved, pl *plan.Plan) map[string]Step {
 			Recover:        pr.Recover,
 			Stored:         pr.Stored,
 			Inputs:         plan.InputsLabel(pr.Inputs, pr.Revision),
+			Lookups:        pr.Lookups,
 		}
 	}
 	return steps

@@ -50,8 +50,10 @@ cluster's version and APIs and kaji's Helm are the ones it was applied from (app
 labels each revision it writes with a digest of them, kaji.dev/inputs): the plan
 compares the live objects with the stored manifest, which finds drift as before. So a
 chart whose templates use random or clock functions is in sync until one of those
-inputs changes, rather than upgraded on every apply. A chart that calls lookup, and a
-revision that someone else wrote, are always rendered.
+inputs changes, rather than upgraded on every apply. A chart that calls lookup is
+rendered again when an object that its last render looked up has changed (apply
+records those lookups on the revision, annotation kaji.dev/lookups). A revision that
+someone else wrote is always rendered.
 
 For each object that would change, plan shows what the API server would make of it:
 every changed object is sent as a server-side apply dry run, so that defaults,

@@ -188,7 +188,7 @@ func (k *Kube) DryRunApply(ctx context.Context, m *meta.RESTMapping, obj *unstru
 
 // contextSecrets lets Helm's storage driver, which passes context.Background, list with ctx,
 // and with selector, when set, in place of the driver's "owner=helm"; the records it lists
-// are thinned (thinHistory).
+// are thinned (thinHistory) and carry their lookups (lookupsAsLabel).
 type contextSecrets struct {
 	typedcorev1.SecretInterface
 	ctx      context.Context
@@ -202,6 +202,7 @@ func (s contextSecrets) List(_ context.Context, opts metav1.ListOptions) (*corev
 	list, err := s.SecretInterface.List(s.ctx, opts)
 	if err == nil {
 		thinHistory(list.Items)
+		lookupsAsLabel(list.Items)
 	}
 	return list, err
 }

@@ -30,6 +30,7 @@ func (p *Planner) prepare(ctx context.Context, w *work, caps *chartcommon.Capabi
 	if st := statusOf(w.hist.latest); w.hist.latest != nil && (st.IsPending() || st == common.StatusUninstalling) {
 		return // Helm will not touch it: nothing to render
 	}
+	w.callsLookup = callsLookup(ch, vals)
 	w.out.Inputs = p.inputsDigest(w, caps)
 	if p.storedIsRendered(w, w.out.Inputs) {
 		if err := p.takeStored(w); err != nil {
@@ -102,6 +103,10 @@ func (p *Planner) render(ctx context.Context, w *work, ch *chartv2.Chart, vals m
 		Capabilities: caps,
 		Lookup:       p.Lookup,
 		CacheSize:    -1, // a second render must run the templates again
+	}
+	if w.callsLookup && p.Lookup != nil {
+		opts.Lookups = &render.Lookups{}
+		defer func() { w.out.Lookups = encodeLookups(opts.Lookups) }()
 	}
 	w.out.Revision = 1
 	if w.hist.latest != nil {

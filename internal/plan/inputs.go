@@ -52,8 +52,9 @@ func InputsLabel(inputs string, revision int) string {
 
 // storedIsRendered reports whether the manifest of w's latest revision is what rendering the
 // chart now would give, so that the plan can take it without rendering: kaji wrote that
-// revision, deployed, from the same inputs (its release.InputsLabel), and nothing in the
-// chart or the values calls lookup, whose answers come from the cluster as it is now.
+// revision, deployed, from the same inputs (its release.InputsLabel), and when the chart or
+// the values call lookup, every call of that revision's render answers as it did then
+// (sameLookups).
 func (p *Planner) storedIsRendered(w *work, inputs string) bool {
 	latest := w.hist.latest
 	if inputs == "" || latest == nil || w.recover || statusOf(latest) != common.StatusDeployed || w.hist.base() != latest {
@@ -63,7 +64,7 @@ func (p *Planner) storedIsRendered(w *work, inputs string) bool {
 	if want == "" || latest.Labels[release.InputsLabel] != want {
 		return false
 	}
-	return !callsLookup(w.out.Loaded, w.out.Values)
+	return !w.callsLookup || p.sameLookups(latest.Labels[release.LookupsAnnotation])
 }
 
 // callsLookup reports whether a template of ch or of its dependencies, or a value (which tpl
@@ -131,6 +132,7 @@ func (p *Planner) takeStored(w *work) error {
 	if err != nil {
 		return err
 	}
+	w.out.Lookups = latest.Labels[release.LookupsAnnotation]
 	w.out.Revision = latest.Version + 1
 	w.out.Hooks = hooksFired(latest.Hooks, true)
 	w.cmp = comparison{}

@@ -105,8 +105,9 @@ func TestInputsLabelDoesNotVouchForAnotherRevision(t *testing.T) {
 	}
 }
 
-// A chart that calls lookup renders from the cluster as it is: it is rendered on every plan.
-func TestChartThatCallsLookupIsAlwaysRendered(t *testing.T) {
+// A chart that calls lookup renders from the cluster as it is: when an object it looked up
+// changed, it is rendered again.
+func TestChartThatCallsLookupIsRenderedWhenAnAnswerChanged(t *testing.T) {
 	h := newHarness(t)
 	ns := env.Namespace(t)
 	source := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "source", Namespace: ns}, Data: map[string]string{"value": "one"}}
@@ -131,4 +132,64 @@ releases:
 	if c := change(t, r, "ConfigMap", "copy"); c.Action != plan.ChangeUpdate {
 		t.Errorf("ConfigMap copy: %s, want update", c.Action)
 	}
+}
+
+// lookupsAnnotation returns the kaji.dev/lookups annotation of revision of release name in ns.
+func lookupsAnnotation(t *testing.T, ns, name string, revision int) (string, bool) {
+	t.Helper()
+	sec, err := env.Client.CoreV1().Secrets(ns).Get(t.Context(), fmt.Sprintf("sh.helm.release.v1.%s.v%d", name, revision), metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, ok := sec.Annotations[release.LookupsAnnotation]
+	return v, ok
+}
+
+// A chart that calls lookup is not rendered again while every lookup of the render that
+// wrote its revision answers as it did: the revision records them, and the plan asks again.
+// The chart also renders a random value, so a render would plan an upgrade.
+func TestChartThatCallsLookupIsNotRenderedWhileItsAnswersStay(t *testing.T) {
+	h := newHarness(t)
+	ns := env.Namespace(t)
+	source := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "source", Namespace: ns}, Data: map[string]string{"value": "one"}}
+	if _, err := env.Client.CoreV1().ConfigMaps(ns).Create(t.Context(), source, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	body := `
+releases:
+  - name: copy
+    namespace: NS
+    chart: CHARTS/lookup-random
+`
+	h.transactOK(body, "NS", ns)
+	got, ok := lookupsAnnotation(t, ns, "copy", 1)
+	if !ok || !strings.Contains(got, `"name":"source"`) {
+		t.Fatalf("revision 1 is annotated %s=%q, want the lookup of ConfigMap source", release.LookupsAnnotation, got)
+	}
+	r := releaseNamed(t, h.plan(h.resolve(body, "NS", ns), plan.Options{}), "copy")
+	wantState(t, r, plan.StateInSync, plan.ActionNone)
+	if r.Lookups != got {
+		t.Errorf("plan carries lookups %q, want the revision's %q", r.Lookups, got)
+	}
+
+	// The source changes: rendered again, with the new value.
+	source.Data["value"] = "two"
+	if _, err := env.Client.CoreV1().ConfigMaps(ns).Update(t.Context(), source, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	r = releaseNamed(t, h.plan(h.resolve(body, "NS", ns), plan.Options{}), "copy")
+	wantState(t, r, plan.StateUpgrade, plan.ActionUpgrade)
+	if data, _ := change(t, r, "ConfigMap", "copy").Planned["data"].(map[string]any); data["FROM"] != "two" {
+		t.Errorf("ConfigMap copy planned with data %v, want FROM=two", data)
+	}
+
+	// Applied: the new revision records the new answer, the one it supersedes none.
+	h.transactOK(body, "NS", ns)
+	if v, ok := lookupsAnnotation(t, ns, "copy", 1); ok {
+		t.Errorf("superseded revision 1 still annotated %q", v)
+	}
+	if v, _ := lookupsAnnotation(t, ns, "copy", 2); v == "" || v == got {
+		t.Errorf("revision 2 is annotated %q, want the new answer (revision 1 had %q)", v, got)
+	}
+	wantState(t, releaseNamed(t, h.plan(h.resolve(body, "NS", ns), plan.Options{}), "copy"), plan.StateInSync, plan.ActionNone)
 }

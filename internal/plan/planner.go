@@ -147,6 +147,8 @@ type work struct {
 	ignore []FieldPath
 	// digest is desiredDigest of the chart and values, once computed (desired).
 	digest string
+	// callsLookup says that the chart's templates or the values mention lookup (callsLookup).
+	callsLookup bool
 }
 
 // Plan computes what apply would do to the releases of res. It returns an error only when it

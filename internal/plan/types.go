@@ -142,6 +142,12 @@ type Release struct {
 	// that finds the same inputs on the deployed latest revision takes its manifest without
 	// rendering the chart again. Empty when the chart did not load.
 	Inputs string
+	// Lookups lists the calls of the lookup function that rendering the chart made, with a
+	// digest of each answer, as JSON (the value of release.LookupsAnnotation): apply writes
+	// it onto the revision, and a later plan that gets the same answers takes that revision's
+	// manifest as it does for a chart without lookup. Empty when nothing in the chart or the
+	// values calls lookup, or when a call failed.
+	Lookups string
 }
 
 // Revision is one release record of Helm's storage.

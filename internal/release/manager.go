@@ -152,6 +152,9 @@ type Desired struct {
 	// Inputs, when set, is the value of InputsLabel for the revision written (see
 	// plan.InputsLabel). When empty, an upgrade drops the label that Helm would carry over.
 	Inputs string
+	// Lookups, when set with Inputs, is the value of LookupsAnnotation for the revision
+	// written: the lookup calls of the render that Inputs describes (plan.Release.Lookups).
+	Lookups string
 }
 
 // Mode is how Apply brings a release to what is desired.
@@ -188,6 +191,9 @@ const skipClientValidation = true
 func (m *Manager) Apply(ctx context.Context, d Desired) (Result, error) {
 	cfg, err := m.config(d.Namespace)
 	if err != nil {
+		return Result{}, err
+	}
+	if err := m.annotateRevision(cfg, d.Namespace, d); err != nil {
 		return Result{}, err
 	}
 	cfg.Releases.MaxHistory = d.MaxHistory

@@ -53,6 +53,9 @@ type Options struct {
 	// Lookup, when set, lets the lookup function read from the cluster of this REST config, as
 	// install and upgrade do. Nil makes lookup return empty results, as `helm template` does.
 	Lookup *rest.Config
+	// Lookups, when set with Lookup, records every call of the lookup function and a digest
+	// of its answer.
+	Lookups *Lookups
 	// Deterministic replaces the template functions that depend on randomness or on the clock
 	// with stable ones: the same Renderer renders the same input to the same bytes. Random
 	// strings, numbers and UUIDs are derived from the function's arguments; generated keys,
@@ -161,10 +164,18 @@ func (r *Renderer) render(ctx context.Context, ch *chartv2.Chart, vals map[strin
 		return nil, err
 	}
 	var e engine.Engine
-	if r.opts.Lookup != nil {
-		e = engine.New(r.opts.Lookup)
-	}
 	e.CustomTemplateFuncs = r.funcs
+	if r.opts.Lookup != nil {
+		lookup := ClusterLookup(r.opts.Lookup)
+		if r.opts.Lookups != nil {
+			lookup = r.opts.Lookups.recording(lookup)
+		}
+		e.CustomTemplateFuncs = maps.Clone(r.funcs)
+		if e.CustomTemplateFuncs == nil {
+			e.CustomTemplateFuncs = template.FuncMap{}
+		}
+		e.CustomTemplateFuncs["lookup"] = lookup
+	}
 	files, err := e.RenderWithContext(ctx, p.Chart, p.top)
 	if err != nil {
 		return nil, fmt.Errorf("render chart %s: %w", ch.Name(), err)
