@@ -101,7 +101,7 @@ func (k *Kube) Mapping(gvk schema.GroupVersionKind) (*meta.RESTMapping, error) {
 // Releases lists the Secrets of Helm's storage in namespace (label owner=helm) with Helm's
 // own storage driver, which decodes them.
 func (k *Kube) Releases(ctx context.Context, namespace string) ([]*rspb.Release, error) {
-	d := driver.NewSecrets(contextSecrets{k.client.CoreV1().Secrets(namespace), ctx, ""})
+	d := driver.NewSecrets(contextSecrets{SecretInterface: k.client.CoreV1().Secrets(namespace), ctx: ctx})
 	rels, err := d.List(func(ri.Releaser) bool { return true })
 	if err != nil {
 		return nil, fmt.Errorf("read helm releases in namespace %s: %w", namespace, err)
@@ -118,7 +118,7 @@ func (k *Kube) NamedReleases(ctx context.Context, names []string) ([]*rspb.Relea
 	var out []*rspb.Release
 	for chunk := range slices.Chunk(slices.Sorted(slices.Values(names)), namesPerList) {
 		sel := fmt.Sprintf("owner=helm,name in (%s)", strings.Join(chunk, ","))
-		d := driver.NewSecrets(contextSecrets{k.client.CoreV1().Secrets(metav1.NamespaceAll), ctx, sel})
+		d := driver.NewSecrets(contextSecrets{SecretInterface: k.client.CoreV1().Secrets(metav1.NamespaceAll), ctx: ctx, selector: sel})
 		rels, err := d.List(func(ri.Releaser) bool { return true })
 		if err != nil {
 			return nil, fmt.Errorf("read helm releases in all namespaces: %w", err)
@@ -133,9 +133,10 @@ func (k *Kube) NamedReleases(ctx context.Context, names []string) ([]*rspb.Relea
 }
 
 // ProjectReleases lists, in every namespace, the storage Secrets labeled owner=helm and
-// kaji.dev/project=project.
+// kaji.dev/project=project. It decodes none: each revision holds only what its labels say
+// (name, namespace, number, status and labels), which is what finding orphans needs.
 func (k *Kube) ProjectReleases(ctx context.Context, project string) ([]*rspb.Release, error) {
-	d := driver.NewSecrets(contextSecrets{k.client.CoreV1().Secrets(metav1.NamespaceAll), ctx, ""})
+	d := driver.NewSecrets(contextSecrets{SecretInterface: k.client.CoreV1().Secrets(metav1.NamespaceAll), ctx: ctx, labelsOnly: true})
 	rels, err := d.Query(map[string]string{"owner": "helm", release.ProjectLabel: project})
 	if errors.Is(err, driver.ErrReleaseNotFound) {
 		return nil, nil
@@ -188,11 +189,13 @@ func (k *Kube) DryRunApply(ctx context.Context, m *meta.RESTMapping, obj *unstru
 
 // contextSecrets lets Helm's storage driver, which passes context.Background, list with ctx,
 // and with selector, when set, in place of the driver's "owner=helm"; the records it lists
-// are thinned (thinHistory) and carry their lookups (lookupsAsLabel).
+// are thinned (thinHistory), or all stubbed with labelsOnly (stubAll), and carry their
+// lookups (lookupsAsLabel).
 type contextSecrets struct {
 	typedcorev1.SecretInterface
-	ctx      context.Context
-	selector string
+	ctx        context.Context
+	selector   string
+	labelsOnly bool
 }
 
 func (s contextSecrets) List(_ context.Context, opts metav1.ListOptions) (*corev1.SecretList, error) {
@@ -201,7 +204,11 @@ func (s contextSecrets) List(_ context.Context, opts metav1.ListOptions) (*corev
 	}
 	list, err := s.SecretInterface.List(s.ctx, opts)
 	if err == nil {
-		thinHistory(list.Items)
+		if s.labelsOnly {
+			stubAll(list.Items)
+		} else {
+			thinHistory(list.Items)
+		}
 		lookupsAsLabel(list.Items)
 	}
 	return list, err

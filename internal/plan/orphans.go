@@ -66,10 +66,11 @@ func (p *Planner) orphans(res *spec.Resolved, rels []*rspb.Release, err error, k
 }
 
 // confirmOrphans keeps the orphans whose latest revision, among all of the release's
-// revisions, is still the project's. The list of the project's revisions holds only those
-// labeled with it: a release that another project (or helm) upgraded since has later
-// revisions without the label, and is no longer this project's to report or prune. It costs
-// one request, and none when there are no orphans.
+// revisions, is still the project's, and describes their current and deployed revisions from
+// that read. The list of the project's revisions holds only those labeled with it, and only
+// their labels: a release that another project (or helm) upgraded since has later revisions
+// without the label, and is no longer this project's to report or prune. It costs one
+// request, and none when there are no orphans.
 func (p *Planner) confirmOrphans(ctx context.Context, project string, orphans []Release) ([]Release, error) {
 	if len(orphans) == 0 {
 		return nil, nil
@@ -93,8 +94,13 @@ func (p *Planner) confirmOrphans(ctx context.Context, project string, orphans []
 	}
 	out := orphans[:0]
 	for _, o := range orphans {
-		latest := all[releaseKey{o.Namespace, o.Name}].latest
-		if latest == nil || (latest.Labels[release.ProjectLabel] == project && statusOf(latest) != common.StatusUninstalled) {
+		h := all[releaseKey{o.Namespace, o.Name}]
+		if h.latest == nil {
+			out = append(out, o) // gone since: as the project's list saw it
+			continue
+		}
+		if h.latest.Labels[release.ProjectLabel] == project && statusOf(h.latest) != common.StatusUninstalled {
+			o.Current, o.Deployed = revisionOf(h.latest), revisionOf(h.deployed)
 			out = append(out, o)
 		}
 	}

@@ -295,7 +295,11 @@ func TestOrphan(t *testing.T) {
 	}
 	o := p.Releases[1]
 	if o.Name != "old" || o.State != plan.StateOrphan || o.Action != plan.ActionNone || o.Current == nil || o.Current.Number != 1 {
-		t.Errorf("orphan: %+v", o)
+		t.Fatalf("orphan: %+v", o)
+	}
+	// Described from its whole record, not from the labels the project's list reads.
+	if c, d := o.Current, o.Deployed; c.Chart != "web" || c.Version == "" || c.Updated.IsZero() || d == nil || d.Number != 1 || d.Chart != "web" {
+		t.Errorf("orphan's revisions: current %+v, deployed %+v; want chart web, its version and time, deployed revision 1", c, d)
 	}
 	if p.Release("old") != nil {
 		t.Error("Plan.Release returns an orphan")

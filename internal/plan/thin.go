@@ -47,18 +47,38 @@ func thinHistory(items []corev1.Secret) {
 		if g == nil || versions[i] == g.latest || versions[i] == g.deployed {
 			continue
 		}
-		stub, err := json.Marshal(map[string]any{
-			"name": s.Labels["name"], "namespace": s.Namespace, "version": versions[i],
-			"info": map[string]any{"status": s.Labels["status"]},
-		})
-		if err != nil {
+		stubRecord(s, versions[i])
+	}
+}
+
+// stubAll replaces every record in items by a release that holds only what its labels say,
+// as thinHistory does for the revisions it does not keep: for a list of which the plan reads
+// nothing but labels. A record without those labels is left as it is.
+func stubAll(items []corev1.Secret) {
+	for i := range items {
+		s := &items[i]
+		v, err := strconv.Atoi(s.Labels["version"])
+		if s.Labels["name"] == "" || err != nil || v < 1 || s.Labels["status"] == "" {
 			continue
 		}
-		data := make(map[string][]byte, len(s.Data))
-		for k, v := range s.Data {
-			data[k] = v
-		}
-		data["release"] = []byte(base64.StdEncoding.EncodeToString(stub))
-		s.Data = data
+		stubRecord(s, v)
 	}
+}
+
+// stubRecord puts into s, in place of its release data, a release made of its labels: name,
+// namespace, revision number and status.
+func stubRecord(s *corev1.Secret, version int) {
+	stub, err := json.Marshal(map[string]any{
+		"name": s.Labels["name"], "namespace": s.Namespace, "version": version,
+		"info": map[string]any{"status": s.Labels["status"]},
+	})
+	if err != nil {
+		return
+	}
+	data := make(map[string][]byte, len(s.Data))
+	for k, v := range s.Data {
+		data[k] = v
+	}
+	data["release"] = []byte(base64.StdEncoding.EncodeToString(stub))
+	s.Data = data
 }

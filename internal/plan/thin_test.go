@@ -47,3 +47,33 @@ func TestOnlyTheRevisionsThePlanReadsAreDecoded(t *testing.T) {
 		}
 	}
 }
+
+// The list of the project's revisions, read to find orphans, decodes none of them: it lists
+// a revision whose record does not decode, by its labels.
+func TestProjectListDecodesNoRevision(t *testing.T) {
+	h := newHarness(t)
+	ns := env.Namespace(t)
+	h.apply(h.resolve(webRelease, "NS", ns, "GREETING", "one"))
+	secrets := env.Client.CoreV1().Secrets(ns)
+	sec, err := secrets.Get(t.Context(), "sh.helm.release.v1.web.v1", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec.Data["release"] = []byte("not a release")
+	if _, err := secrets.Update(t.Context(), sec, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rels, err := h.planner().Storage.ProjectReleases(t.Context(), h.project)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found []string
+	for _, r := range rels {
+		if r.Namespace == ns {
+			found = append(found, fmt.Sprintf("%s v%d %s", r.Name, r.Version, r.Info.Status))
+		}
+	}
+	if len(found) != 1 || found[0] != "web v1 deployed" {
+		t.Errorf("project list in %s: %q, want web v1 deployed", ns, found)
+	}
+}
