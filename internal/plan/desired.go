@@ -106,7 +106,7 @@ func (p *Planner) render(ctx context.Context, w *work, ch *chartv2.Chart, vals m
 	}
 	if w.callsLookup && p.Lookup != nil {
 		opts.Lookups = &render.Lookups{}
-		defer func() { w.out.Lookups = encodeLookups(opts.Lookups) }()
+		defer func() { w.out.Lookups = encodeLookups(opts.Lookups, w.desired) }()
 	}
 	w.out.Revision = 1
 	if w.hist.latest != nil {

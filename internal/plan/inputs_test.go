@@ -193,3 +193,34 @@ releases:
 	}
 	wantState(t, releaseNamed(t, h.plan(h.resolve(body, "NS", ns), plan.Options{}), "copy"), plan.StateInSync, plan.ActionNone)
 }
+
+// A chart that finds nothing where it creates the object itself (a password generated on
+// install and kept in its own Secret) gets an answer that changes as soon as the release is
+// written: such a revision records no lookups, and is rendered. The next revision, whose
+// render found the Secret, records them. The chart also renders a random label, so a render
+// plans an upgrade.
+func TestLookupOfAnObjectTheReleaseCreatesIsNotRecordedUntilFound(t *testing.T) {
+	h := newHarness(t)
+	ns := env.Namespace(t)
+	body := `
+releases:
+  - name: db
+    namespace: NS
+    chart: CHARTS/keeps-password
+`
+	h.transactOK(body, "NS", ns)
+	if v, ok := lookupsAnnotation(t, ns, "db", 1); ok {
+		t.Fatalf("revision 1, which created the Secret it looked up, is annotated %q", v)
+	}
+	r := releaseNamed(t, h.plan(h.resolve(body, "NS", ns), plan.Options{}), "db")
+	wantState(t, r, plan.StateUpgrade, plan.ActionUpgrade)
+	if r.Lookups == "" {
+		t.Fatalf("the plan's render found the Secret, yet records no lookups")
+	}
+
+	h.transactOK(body, "NS", ns)
+	if v, _ := lookupsAnnotation(t, ns, "db", 2); v != r.Lookups {
+		t.Errorf("revision 2 is annotated %q, want the plan's %q", v, r.Lookups)
+	}
+	wantState(t, releaseNamed(t, h.plan(h.resolve(body, "NS", ns), plan.Options{}), "db"), plan.StateInSync, plan.ActionNone)
+}

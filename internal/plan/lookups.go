@@ -2,25 +2,50 @@ package plan
 
 import (
 	"encoding/json"
+	"slices"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"kaji.dev/kaji/internal/release"
 	"kaji.dev/kaji/internal/render"
 )
 
-// encodeLookups is the value of release.LookupsAnnotation for the calls recorded in l: empty
-// when a call failed or answered differently twice, and so describes no render.
-func encodeLookups(l *render.Lookups) string {
+// encodeLookups is the value of release.LookupsAnnotation for the calls recorded in l while
+// rendering desired: empty when a call failed or answered differently twice, and so describes
+// no render, and when a call found nothing where the release creates that object (a chart
+// that keeps a generated password in a Secret of its own, say): the answer changes as soon as
+// apply writes the release, and checking it again would only delay the render.
+func encodeLookups(l *render.Lookups, desired []object) string {
 	calls, ok := l.Calls()
 	if !ok {
 		return ""
+	}
+	for _, c := range calls {
+		if c.Digest == notFound() && createsLookedUp(desired, c) {
+			return ""
+		}
 	}
 	b, err := json.Marshal(calls)
 	if err != nil {
 		return ""
 	}
 	return string(b)
+}
+
+// notFound is the digest of the lookup function's answer when there is no such object.
+var notFound = sync.OnceValue(func() string { return render.LookupDigest(map[string]any{}) })
+
+// createsLookedUp reports whether desired holds the object that the lookup call c names.
+func createsLookedUp(desired []object, c render.Lookup) bool {
+	gk := schema.FromAPIVersionAndKind(c.APIVersion, c.Kind).GroupKind()
+	for _, o := range desired {
+		if o.ref.Group == gk.Group && o.ref.Kind == gk.Kind && o.ref.Name == c.Name && (c.Namespace == "" || o.ref.Namespace == c.Namespace) {
+			return true
+		}
+	}
+	return false
 }
 
 // sameLookups reports whether every lookup call recorded (a release.LookupsAnnotation)
@@ -36,13 +61,16 @@ func (p *Planner) sameLookups(recorded string) bool {
 		return false
 	}
 	lookup := render.ClusterLookup(p.Lookup)
-	for _, c := range calls {
-		answer, err := lookup(c.APIVersion, c.Kind, c.Namespace, c.Name)
-		if err != nil || c.Digest == "" || render.LookupDigest(answer) != c.Digest {
-			return false
-		}
+	same := make([]bool, len(calls))
+	var wg sync.WaitGroup
+	for i, c := range calls { // at once: each is a round trip or two
+		wg.Go(func() {
+			answer, err := lookup(c.APIVersion, c.Kind, c.Namespace, c.Name)
+			same[i] = err == nil && c.Digest != "" && render.LookupDigest(answer) == c.Digest
+		})
 	}
-	return true
+	wg.Wait()
+	return !slices.Contains(same, false)
 }
 
 // lookupsAsLabel hands the release.LookupsAnnotation of each storage Secret in items to the
