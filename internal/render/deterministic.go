@@ -47,16 +47,19 @@ func deterministicFuncs(now time.Time) template.FuncMap {
 	}
 	// These are computed for real once per argument list and then repeated: key and
 	// certificate generation, salted hashes, encryption with a random IV, and the deliberately
-	// slow derivePassword.
+	// slow derivePassword. RSA keys are not generated at all: they are validationKeyPEM.
 	onceFuncs := []string{
 		"bcrypt", "htpasswd", "encryptAES", "derivePassword", "genPrivateKey",
 		"genCA", "genCAWithKey", "genSelfSignedCert", "genSelfSignedCertWithKey",
 		"genSignedCert", "genSignedCertWithKey",
 	}
 	sprigFuncs := sprig.TxtFuncMap()
+	fixed := fixedKeyFuncs()
 	m := &memo{entries: map[string]*memoEntry{}}
 	for _, name := range onceFuncs {
-		if fn, ok := sprigFuncs[name]; ok {
+		if fn, ok := fixed[name]; ok {
+			f[name] = m.wrap(name, fn)
+		} else if fn, ok := sprigFuncs[name]; ok {
 			f[name] = m.wrap(name, fn)
 		}
 	}

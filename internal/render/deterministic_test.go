@@ -131,3 +131,48 @@ func TestPlainModeKeepsHelmFunctions(t *testing.T) {
 		t.Error("randAlphaNum repeated itself in plain mode")
 	}
 }
+
+// TestDeterministicRSAKeysAreOneFixedKey checks that deterministic mode generates no RSA key:
+// genPrivateKey "rsa" and the certificates' keys are the same key in every Renderer (a
+// generated key would differ between two Renderers), and it is a usable RSA key.
+func TestDeterministicRSAKeysAreOneFixedKey(t *testing.T) {
+	one := newRenderer(t, Options{Deterministic: true, CacheSize: -1})
+	two := newRenderer(t, Options{Deterministic: true, CacheSize: -1})
+	const key = `{{ genPrivateKey "rsa" }}`
+	pemKey := renderOne(t, one, key)
+	if pemKey != renderOne(t, two, key) {
+		t.Fatal("genPrivateKey \"rsa\" gave two keys in two Renderers")
+	}
+	block, _ := pem.Decode([]byte(pemKey))
+	if block == nil || block.Type != "RSA PRIVATE KEY" {
+		t.Fatalf("genPrivateKey \"rsa\": %q, want an RSA PRIVATE KEY block", pemKey)
+	}
+	priv, err := x509.ParsePKCS1PrivateKey(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{
+		`{{ (genCA "ca" 365).Key }}`,
+		`{{ (genSelfSignedCert "svc" nil (list "svc.ns") 365).Key }}`,
+		`{{ (genSignedCert "svc" nil nil 365 (genCA "ca" 365)).Key }}`,
+	} {
+		if got := renderOne(t, two, text); got != pemKey {
+			t.Errorf("%s: not the fixed key:\n%s", text, got)
+		}
+	}
+	cert := renderOne(t, one, `{{ (genSelfSignedCert "svc" nil nil 365).Cert }}`)
+	cb, _ := pem.Decode([]byte(cert))
+	if cb == nil {
+		t.Fatalf("genSelfSignedCert gave no certificate: %q", cert)
+	}
+	c, err := x509.ParseCertificate(cb.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !priv.PublicKey.Equal(c.PublicKey) {
+		t.Error("the certificate is not for the fixed key")
+	}
+	if k := renderOne(t, one, `{{ genPrivateKey "ecdsa" }}`); !strings.Contains(k, "EC PRIVATE KEY") {
+		t.Errorf("genPrivateKey \"ecdsa\": %q", k)
+	}
+}

@@ -58,9 +58,11 @@ type Options struct {
 	Lookups *Lookups
 	// Deterministic replaces the template functions that depend on randomness or on the clock
 	// with stable ones: the same Renderer renders the same input to the same bytes. Random
-	// strings, numbers and UUIDs are derived from the function's arguments; generated keys,
-	// certificates, bcrypt hashes and ciphertexts are computed once per Renderer and argument
-	// list; clock functions see Now; keys and values of a dict come sorted by key.
+	// strings, numbers and UUIDs are derived from the function's arguments; RSA keys, even
+	// those inside generated certificates, are one fixed key (a render in this mode is never
+	// applied); certificates, other keys, bcrypt hashes and ciphertexts are computed once per
+	// Renderer and argument list; clock functions see Now; keys and values of a dict come
+	// sorted by key.
 	Deterministic bool
 	// Now is the time of the clock functions in deterministic mode. Zero means DefaultNow.
 	Now time.Time
