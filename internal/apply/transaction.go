@@ -15,8 +15,8 @@ type Planner interface {
 }
 
 // Transaction is one `kaji apply` under the project lock: plan (recovering what a stopped run
-// left pending), show the plan and ask, record the operations to come in the lock, run them,
-// settle the record, and prune. It never prints: Show and Confirm are the caller's.
+// left pending), show the plan and ask, record the operations to come in the lock, run them
+// (and record the lookups of releases in sync, recordLookups), settle the record, and prune. It never prints: Show and Confirm are the caller's.
 type Transaction struct {
 	Planner Planner
 	Runner  *Runner
@@ -91,6 +91,7 @@ func (tx *Transaction) Run(ctx context.Context, res *spec.Resolved, opts plan.Op
 		return out, fmt.Errorf("nothing was applied: %w", err)
 	}
 	sum, err := tx.Runner.ApplySteps(ctx, res, steps)
+	tx.Runner.recordLookups(ctx, pl)
 	settle(tx.Flights, flights, sum)
 	if pruned := pl.Pruned(); err == nil && len(pruned) > 0 {
 		// Orphans go last, once everything declared is in place.

@@ -52,7 +52,8 @@ compares the live objects with the stored manifest, which finds drift as before.
 chart whose templates use random or clock functions is in sync until one of those
 inputs changes, rather than upgraded on every apply. A chart that calls lookup is
 rendered again when an object that its last render looked up has changed (apply
-records those lookups on the revision, annotation kaji.dev/lookups). A revision that
+records those lookups on the revision, annotation kaji.dev/lookups; for a release that
+it finds in sync after rendering it, when it applies something else). A revision that
 someone else wrote is always rendered.
 
 For each object that would change, plan shows what the API server would make of it:

@@ -37,7 +37,7 @@ func (p *Planner) prepare(ctx context.Context, w *work, caps *chartcommon.Capabi
 			w.out.Err = fmt.Errorf("manifest of revision %d: %w", w.hist.latest.Version, err)
 			return
 		}
-		w.rendered = true
+		w.rendered, w.stored = true, true
 		return
 	}
 	if err := p.render(ctx, w, ch, vals, caps); err != nil {

@@ -224,3 +224,41 @@ releases:
 	}
 	wantState(t, releaseNamed(t, h.plan(h.resolve(body, "NS", ns), plan.Options{}), "db"), plan.StateInSync, plan.ActionNone)
 }
+
+// A release that the plan rendered and found in sync, whose revision records no lookups (its
+// render found nothing where it creates the object), gets the plan's lookups recorded on that
+// revision by the next apply that changes something else; an apply that changes nothing
+// writes nothing.
+func TestApplyRecordsTheLookupsOfAReleaseInSync(t *testing.T) {
+	h := newHarness(t)
+	ns := env.Namespace(t)
+	body := webRelease + `
+  - name: db
+    namespace: NS
+    chart: CHARTS/keeps-secret
+`
+	h.transactOK(body, "NS", ns, "GREETING", "one")
+	if v, ok := lookupsAnnotation(t, ns, "db", 1); ok {
+		t.Fatalf("revision 1, which created the Secret it looked up, is annotated %q", v)
+	}
+	r := releaseNamed(t, h.plan(h.resolve(body, "NS", ns, "GREETING", "one"), plan.Options{}), "db")
+	wantState(t, r, plan.StateInSync, plan.ActionNone)
+	if !r.RecordLookups || r.Lookups == "" {
+		t.Fatalf("db in sync after a render that found its Secret: RecordLookups %v, lookups %q", r.RecordLookups, r.Lookups)
+	}
+
+	h.transactOK(body, "NS", ns, "GREETING", "one") // nothing to do
+	if v, ok := lookupsAnnotation(t, ns, "db", 1); ok {
+		t.Fatalf("an apply with nothing to do annotated revision 1 with %q", v)
+	}
+
+	h.transactOK(body, "NS", ns, "GREETING", "two") // web changes
+	if v, _ := lookupsAnnotation(t, ns, "db", 1); v != r.Lookups {
+		t.Fatalf("after an apply that changed web, db's revision 1 is annotated %q, want the plan's %q", v, r.Lookups)
+	}
+	r = releaseNamed(t, h.plan(h.resolve(body, "NS", ns, "GREETING", "two"), plan.Options{}), "db")
+	wantState(t, r, plan.StateInSync, plan.ActionNone)
+	if r.RecordLookups || r.Current == nil || r.Current.Number != 1 {
+		t.Errorf("db after its lookups were recorded: RecordLookups %v, current %+v; want false, revision 1", r.RecordLookups, r.Current)
+	}
+}

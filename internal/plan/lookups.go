@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 
+	"helm.sh/helm/v4/pkg/release/common"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
@@ -95,4 +96,19 @@ func lookupsAsLabel(items []corev1.Secret) {
 		}
 		s.Labels = labels
 	}
+}
+
+// lookupsToRecord reports whether the lookups of w's render describe its latest revision,
+// which records other ones or none (Release.RecordLookups): the plan rendered the chart, found
+// the release in sync, and the revision, deployed and the project's, was written from the same
+// inputs.
+func (w *work) lookupsToRecord() bool {
+	latest := w.hist.latest
+	if !w.rendered || w.stored || !w.callsLookup || w.out.Lookups == "" || w.recover ||
+		w.out.State != StateInSync || w.out.Action != ActionNone || latest == nil ||
+		statusOf(latest) != common.StatusDeployed || w.hist.base() != latest {
+		return false
+	}
+	want := InputsLabel(w.out.Inputs, latest.Version)
+	return want != "" && latest.Labels[release.InputsLabel] == want && latest.Labels[release.LookupsAnnotation] != w.out.Lookups
 }

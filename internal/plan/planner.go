@@ -149,6 +149,9 @@ type work struct {
 	digest string
 	// callsLookup says that the chart's templates or the values mention lookup (callsLookup).
 	callsLookup bool
+	// stored says that the latest revision's manifest was taken instead of a render
+	// (storedIsRendered).
+	stored bool
 }
 
 // Plan computes what apply would do to the releases of res. It returns an error only when it
@@ -225,6 +228,7 @@ func (p *Planner) Plan(ctx context.Context, res *spec.Resolved, opts Options) (*
 		if w.out.State == StatePending && plan.Lock != nil && !plan.Lock.Expired {
 			w.out.Reason += fmt.Sprintf("; the project lock is held by %s, which may be working on it", plan.Lock)
 		}
+		w.out.RecordLookups = w.lookupsToRecord()
 		plan.Releases = append(plan.Releases, *w.out)
 	}
 	if wantOrphans {

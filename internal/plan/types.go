@@ -148,6 +148,12 @@ type Release struct {
 	// manifest as it does for a chart without lookup. Empty when nothing in the chart or the
 	// values calls lookup, or when a call failed.
 	Lookups string
+	// RecordLookups says that the release is in sync although the plan rendered it: its
+	// latest revision, written from the same inputs, records other lookups than the render
+	// made, or none (a chart that looked up an object it creates, say). The render matched
+	// that revision, so Lookups describes it: an apply that changes other releases records
+	// them on it, and later plans take its manifest without rendering.
+	RecordLookups bool
 }
 
 // Revision is one release record of Helm's storage.

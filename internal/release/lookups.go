@@ -2,9 +2,12 @@ package release
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"maps"
 
 	"helm.sh/helm/v4/pkg/action"
+	"helm.sh/helm/v4/pkg/release/common"
 	"helm.sh/helm/v4/pkg/storage"
 	"helm.sh/helm/v4/pkg/storage/driver"
 	corev1 "k8s.io/api/core/v1"
@@ -62,4 +65,39 @@ func (s annotatedSecrets) Create(ctx context.Context, obj *corev1.Secret, opts m
 func (s annotatedSecrets) Update(ctx context.Context, obj *corev1.Secret, opts metav1.UpdateOptions) (*corev1.Secret, error) {
 	s.annotate(obj)
 	return s.SecretInterface.Update(ctx, obj, opts)
+}
+
+// RecordLookups writes lookups as the LookupsAnnotation of revision of release name in
+// namespace, without a new revision: the plan rendered the release, found it in sync with that
+// revision and made these lookup calls (plan.Release.RecordLookups). The revision must still be
+// deployed, the project's, and labeled with inputs (its InputsLabel); the update carries the
+// Secret's resourceVersion, so a concurrent writer makes it fail rather than be undone.
+func (m *Manager) RecordLookups(ctx context.Context, name, namespace string, revision int, inputs, lookups string) error {
+	if inputs == "" || lookups == "" {
+		return errors.New("record lookups: nothing to record")
+	}
+	cs, err := m.conn.Clientset()
+	if err != nil {
+		return err
+	}
+	secrets := cs.CoreV1().Secrets(namespace)
+	sec, err := secrets.Get(ctx, fmt.Sprintf("sh.helm.release.v1.%s.v%d", name, revision), metav1.GetOptions{})
+	if err != nil {
+		return fmt.Errorf("record lookups of %s/%s: %w", namespace, name, err)
+	}
+	if sec.Labels["status"] != common.StatusDeployed.String() || sec.Labels[ProjectLabel] != m.opts.Project || sec.Labels[InputsLabel] != inputs {
+		return fmt.Errorf("record lookups of %s/%s: revision %d changed since the plan", namespace, name, revision)
+	}
+	if sec.Annotations[LookupsAnnotation] == lookups {
+		return nil
+	}
+	sec.Annotations = maps.Clone(sec.Annotations)
+	if sec.Annotations == nil {
+		sec.Annotations = map[string]string{}
+	}
+	sec.Annotations[LookupsAnnotation] = lookups
+	if _, err := secrets.Update(ctx, sec, metav1.UpdateOptions{FieldManager: FieldManager}); err != nil {
+		return fmt.Errorf("record lookups of %s/%s: %w", namespace, name, err)
+	}
+	return nil
 }
