@@ -46,8 +46,9 @@ one in sync is adopted without a new revision, action adopt) or orphan (labeled 
 this project's, but no longer in kaji.yaml, or left out with enabled: false).
 
 A release that kaji applied is not rendered again while its chart, values, the
-cluster's version and APIs and kaji's Helm are the ones it was applied from (apply
-labels each revision it writes with a digest of them, kaji.dev/inputs): the plan
+cluster's version, the APIs its templates can read, and kaji's Helm are the ones it
+was applied from (apply labels each revision it writes with a digest of them,
+kaji.dev/inputs): the plan
 compares the live objects with the stored manifest, which finds drift as before. So a
 chart whose templates use random or clock functions is in sync until one of those
 inputs changes, rather than upgraded on every apply. A chart that calls lookup is

@@ -132,7 +132,8 @@ func managersOf(u *unstructured.Unstructured) []any {
 // capabilities. w's chart must have loaded.
 func (w *work) desiredDigest(masked func(*work) map[string]any, caps *chartcommon.Capabilities) string {
 	if w.digest == "" {
-		w.digest = desiredDigest(w.out.Loaded, masked(w), caps)
+		vals := masked(w)
+		w.digest = desiredDigest(w.out.Loaded, vals, observableCaps(w.out.Loaded, vals, caps))
 	}
 	return w.digest
 }

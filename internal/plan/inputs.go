@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 
 	chartcommon "helm.sh/helm/v4/pkg/chart/common"
@@ -137,4 +138,49 @@ func (p *Planner) takeStored(w *work) error {
 	w.out.Hooks = hooksFired(latest.Hooks, true)
 	w.cmp = comparison{}
 	return nil
+}
+
+// observableCaps is caps as far as the templates of ch can tell them apart, for the digest of
+// what a release renders from: its Kubernetes version, and the API versions only when a
+// template of ch or of its dependencies, or a value (which tpl can render), mentions
+// APIVersions, the only way to read them; then the API versions of the built-in groups without
+// a dot (v1, apps/v1, batch/v1, ...) and of the groups that the templates or values mention.
+// So a CRD that another release installs, which adds API versions of its own group, does not
+// change the inputs of every release in the cluster.
+func observableCaps(ch *chartv2.Chart, vals map[string]any, caps *chartcommon.Capabilities) *chartcommon.Capabilities {
+	if caps == nil || ch == nil {
+		return caps
+	}
+	text := chartText(ch, vals)
+	out := &chartcommon.Capabilities{KubeVersion: caps.KubeVersion, HelmVersion: caps.HelmVersion}
+	if !bytes.Contains(text, []byte("APIVersions")) {
+		return out
+	}
+	for _, v := range caps.APIVersions {
+		group, _, grouped := strings.Cut(v, "/")
+		if !grouped || !strings.Contains(group, ".") || bytes.Contains(text, []byte(group)) {
+			out.APIVersions = append(out.APIVersions, v)
+		}
+	}
+	return out
+}
+
+// chartText is the text of the templates of ch and of its dependencies, their default values
+// and vals, as one byte slice to search.
+func chartText(ch *chartv2.Chart, vals map[string]any) []byte {
+	var b bytes.Buffer
+	var add func(c *chartv2.Chart)
+	add = func(c *chartv2.Chart) {
+		for _, f := range c.Templates {
+			b.Write(f.Data)
+			b.WriteByte(0)
+		}
+		b.Write(mustJSON(c.Values))
+		for _, d := range c.Dependencies() {
+			add(d)
+		}
+	}
+	add(ch)
+	b.Write(mustJSON(vals))
+	return b.Bytes()
 }
