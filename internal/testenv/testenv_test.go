@@ -104,6 +104,7 @@ func TestStartRejectsMalformedArgs(t *testing.T) {
 // The API server writes its identity Lease on its own, every 10 s, and that write fell inside
 // the window of a test that counts requests. The control plane of the tests has none.
 func TestAPIServerHasNoIdentityLease(t *testing.T) {
+	env.Require(t)
 	leases, err := env.Client.CoordinationV1().Leases("kube-system").List(t.Context(), metav1.ListOptions{
 		LabelSelector: "apiserver.kubernetes.io/identity",
 	})
