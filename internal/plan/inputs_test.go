@@ -9,6 +9,7 @@ import (
 	"helm.sh/helm/v4/pkg/action"
 	"helm.sh/helm/v4/pkg/kube"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"kaji.dev/kaji/internal/plan"
@@ -23,14 +24,36 @@ func (h *harness) transactOK(body string, vars ...string) {
 	}
 }
 
-// inputsLabel returns the kaji.dev/inputs label of revision of release name in ns.
-func inputsLabel(t *testing.T, ns, name string, revision int) string {
+// revisionSecret returns the storage Secret of revision of release name in ns.
+func revisionSecret(t *testing.T, ns, name string, revision int) *corev1.Secret {
 	t.Helper()
 	sec, err := env.Client.CoreV1().Secrets(ns).Get(t.Context(), fmt.Sprintf("sh.helm.release.v1.%s.v%d", name, revision), metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return sec.Labels[release.InputsLabel]
+	return sec
+}
+
+// inputsLabel returns the kaji.dev/inputs label of revision of release name in ns.
+func inputsLabel(t *testing.T, ns, name string, revision int) string {
+	t.Helper()
+	return revisionSecret(t, ns, name, revision).Labels[release.InputsLabel]
+}
+
+// setSource creates or updates the ConfigMap "source" in ns, which the lookup charts read,
+// with value.
+func setSource(t *testing.T, ns, value string) {
+	t.Helper()
+	cms := env.Client.CoreV1().ConfigMaps(ns)
+	source := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "source", Namespace: ns}, Data: map[string]string{"value": value}}
+	if _, err := cms.Update(t.Context(), source, metav1.UpdateOptions{}); apierrors.IsNotFound(err) {
+		_, err = cms.Create(t.Context(), source, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+	} else if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // A release that kaji applied and whose chart, values and cluster did not change since is not
@@ -110,10 +133,7 @@ func TestInputsLabelDoesNotVouchForAnotherRevision(t *testing.T) {
 func TestChartThatCallsLookupIsRenderedWhenAnAnswerChanged(t *testing.T) {
 	h := newHarness(t)
 	ns := env.Namespace(t)
-	source := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "source", Namespace: ns}, Data: map[string]string{"value": "one"}}
-	if _, err := env.Client.CoreV1().ConfigMaps(ns).Create(t.Context(), source, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	setSource(t, ns, "one")
 	body := `
 releases:
   - name: copy
@@ -123,10 +143,7 @@ releases:
 	h.transactOK(body, "NS", ns)
 	wantState(t, releaseNamed(t, h.plan(h.resolve(body, "NS", ns), plan.Options{}), "copy"), plan.StateInSync, plan.ActionNone)
 
-	source.Data["value"] = "two"
-	if _, err := env.Client.CoreV1().ConfigMaps(ns).Update(t.Context(), source, metav1.UpdateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	setSource(t, ns, "two")
 	r := releaseNamed(t, h.plan(h.resolve(body, "NS", ns), plan.Options{}), "copy")
 	wantState(t, r, plan.StateUpgrade, plan.ActionUpgrade)
 	if c := change(t, r, "ConfigMap", "copy"); c.Action != plan.ChangeUpdate {
@@ -137,11 +154,7 @@ releases:
 // lookupsAnnotation returns the kaji.dev/lookups annotation of revision of release name in ns.
 func lookupsAnnotation(t *testing.T, ns, name string, revision int) (string, bool) {
 	t.Helper()
-	sec, err := env.Client.CoreV1().Secrets(ns).Get(t.Context(), fmt.Sprintf("sh.helm.release.v1.%s.v%d", name, revision), metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, ok := sec.Annotations[release.LookupsAnnotation]
+	v, ok := revisionSecret(t, ns, name, revision).Annotations[release.LookupsAnnotation]
 	return v, ok
 }
 
@@ -151,10 +164,7 @@ func lookupsAnnotation(t *testing.T, ns, name string, revision int) (string, boo
 func TestChartThatCallsLookupIsNotRenderedWhileItsAnswersStay(t *testing.T) {
 	h := newHarness(t)
 	ns := env.Namespace(t)
-	source := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "source", Namespace: ns}, Data: map[string]string{"value": "one"}}
-	if _, err := env.Client.CoreV1().ConfigMaps(ns).Create(t.Context(), source, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	setSource(t, ns, "one")
 	body := `
 releases:
   - name: copy
@@ -173,10 +183,7 @@ releases:
 	}
 
 	// The source changes: rendered again, with the new value.
-	source.Data["value"] = "two"
-	if _, err := env.Client.CoreV1().ConfigMaps(ns).Update(t.Context(), source, metav1.UpdateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	setSource(t, ns, "two")
 	r = releaseNamed(t, h.plan(h.resolve(body, "NS", ns), plan.Options{}), "copy")
 	wantState(t, r, plan.StateUpgrade, plan.ActionUpgrade)
 	if data, _ := change(t, r, "ConfigMap", "copy").Planned["data"].(map[string]any); data["FROM"] != "two" {
