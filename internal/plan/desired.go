@@ -30,7 +30,8 @@ func (p *Planner) prepare(ctx context.Context, w *work, caps *chartcommon.Capabi
 	if st := statusOf(w.hist.latest); w.hist.latest != nil && (st.IsPending() || st == common.StatusUninstalling) {
 		return // Helm will not touch it: nothing to render
 	}
-	w.callsLookup = callsLookup(ch, vals)
+	w.text = chartText(ch, vals)
+	w.callsLookup = callsLookup(w.text)
 	w.out.Inputs = p.inputsDigest(w, caps)
 	if p.storedIsRendered(w, w.out.Inputs) {
 		if err := p.takeStored(w); err != nil {

@@ -133,7 +133,7 @@ func managersOf(u *unstructured.Unstructured) []any {
 func (w *work) desiredDigest(masked func(*work) map[string]any, caps *chartcommon.Capabilities) string {
 	if w.digest == "" {
 		vals := masked(w)
-		w.digest = desiredDigest(w.out.Loaded, vals, observableCaps(w.out.Loaded, vals, caps))
+		w.digest = desiredDigest(w.out.Loaded, vals, observableCaps(w.text, caps))
 	}
 	return w.digest
 }

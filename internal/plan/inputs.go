@@ -68,35 +68,14 @@ func (p *Planner) storedIsRendered(w *work, inputs string) bool {
 	return !w.callsLookup || p.sameLookups(latest.Labels[release.LookupsAnnotation])
 }
 
-// callsLookup reports whether a template of ch or of its dependencies, or a value (which tpl
-// can render), mentions lookup.
-func callsLookup(ch *chartv2.Chart, vals map[string]any) bool {
-	word := []byte("lookup")
-	var inChart func(c *chartv2.Chart) bool
-	inChart = func(c *chartv2.Chart) bool {
-		for _, f := range c.Templates {
-			if bytes.Contains(f.Data, word) {
-				return true
-			}
-		}
-		for _, d := range c.Dependencies() {
-			if inChart(d) {
-				return true
-			}
-		}
-		return false
-	}
-	if inChart(ch) {
-		return true
-	}
-	b, err := json.Marshal(vals)
-	return err != nil || bytes.Contains(b, word) || bytes.Contains(mustJSON(ch.Values), word)
-}
+// callsLookup reports whether the chart's text (chartText: its templates, its dependencies',
+// their default values and the values, which tpl can render) mentions lookup.
+func callsLookup(text []byte) bool { return bytes.Contains(text, []byte("lookup")) }
 
 func mustJSON(v any) []byte {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return []byte("lookup") // unknown: as if it did
+		return []byte("lookup APIVersions") // unknown: as if it mentioned both
 	}
 	return b
 }
@@ -140,18 +119,17 @@ func (p *Planner) takeStored(w *work) error {
 	return nil
 }
 
-// observableCaps is caps as far as the templates of ch can tell them apart, for the digest of
-// what a release renders from: its Kubernetes version, and the API versions only when a
-// template of ch or of its dependencies, or a value (which tpl can render), mentions
-// APIVersions, the only way to read them; then the API versions of the built-in groups without
-// a dot (v1, apps/v1, batch/v1, ...) and of the groups that the templates or values mention.
+// observableCaps is caps as far as a chart can tell them apart, for the digest of what a
+// release renders from: its Kubernetes version, and the API versions only when the chart's
+// text (chartText) mentions APIVersions, the only way to read them; then the API versions of
+// the built-in groups without a dot (v1, apps/v1, batch/v1, ...) and of the groups the text
+// mentions.
 // So a CRD that another release installs, which adds API versions of its own group, does not
 // change the inputs of every release in the cluster.
-func observableCaps(ch *chartv2.Chart, vals map[string]any, caps *chartcommon.Capabilities) *chartcommon.Capabilities {
-	if caps == nil || ch == nil {
-		return caps
+func observableCaps(text []byte, caps *chartcommon.Capabilities) *chartcommon.Capabilities {
+	if caps == nil {
+		return nil
 	}
-	text := chartText(ch, vals)
 	out := &chartcommon.Capabilities{KubeVersion: caps.KubeVersion, HelmVersion: caps.HelmVersion}
 	if !bytes.Contains(text, []byte("APIVersions")) {
 		return out
@@ -166,8 +144,11 @@ func observableCaps(ch *chartv2.Chart, vals map[string]any, caps *chartcommon.Ca
 }
 
 // chartText is the text of the templates of ch and of its dependencies, their default values
-// and vals, as one byte slice to search.
+// and vals, as one byte slice to search (callsLookup, observableCaps). Empty without a chart.
 func chartText(ch *chartv2.Chart, vals map[string]any) []byte {
+	if ch == nil {
+		return nil
+	}
 	var b bytes.Buffer
 	var add func(c *chartv2.Chart)
 	add = func(c *chartv2.Chart) {

@@ -147,7 +147,9 @@ type work struct {
 	ignore []FieldPath
 	// digest is desiredDigest of the chart and values, once computed (desired).
 	digest string
-	// callsLookup says that the chart's templates or the values mention lookup (callsLookup).
+	// text is the chart's text and the values', searched once (chartText).
+	text []byte
+	// callsLookup says that text mentions lookup (callsLookup).
 	callsLookup bool
 	// stored says that the latest revision's manifest was taken instead of a render
 	// (storedIsRendered).
