@@ -77,6 +77,7 @@ func (b *bench) report(lat time.Duration) {
 	fmt.Printf("| helm loop install / kaji apply --concurrency 1 install | %s× |\n", ratio("helm loop: upgrade --install all", "kaji apply --concurrency 1: install all"))
 	fmt.Printf("| kaji apply one change / helm upgrade one release | %s× |\n", ratio("kaji apply: one change", "helm upgrade: one release"))
 	fmt.Printf("| kaji plan no change / helm list -A + get manifest each | %s× |\n", ratio("kaji plan: no change", "helm list -A + get manifest each"))
+	fmt.Printf("| kaji plan no change after an apply / helm list -A + get manifest each | %s× |\n", ratio("kaji plan: no change, after an apply", "helm list -A + get manifest each"))
 	fmt.Printf("| kaji destroy / helm loop uninstall | %s× |\n", ratio("kaji destroy", "helm loop: uninstall all"))
 	if b.cfg.helmfile != "" {
 		fmt.Printf("| helmfile sync install / kaji apply install (speed-up) | %s× |\n", ratio("helmfile sync: install all", "kaji apply: install all"))
@@ -85,7 +86,7 @@ func (b *bench) report(lat time.Duration) {
 		fmt.Printf("| helmfile sync --selector one change / helm upgrade one release | %s× |\n", ratio("helmfile sync --selector: one change", "helm upgrade: one release"))
 		fmt.Printf("| kaji destroy / helmfile destroy | %s× |\n", ratio("kaji destroy", "helmfile destroy"))
 	}
-	for _, op := range []string{"kaji plan: no change", "kaji apply: one change"} {
+	for _, op := range []string{"kaji plan: no change", "kaji plan: no change, after an apply", "kaji apply: one change"} {
 		if ss := b.results[op]; len(ss) > 0 {
 			fmt.Printf("\nRequests of one `%s` run (raw deltas, background included):\n\n```\n%s```\n", op, formatCounts(ss[0].counts))
 		}
