@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	authzv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -21,6 +22,7 @@ import (
 
 	"kaji.dev/kaji/internal/awssim"
 	"kaji.dev/kaji/internal/eks"
+	"kaji.dev/kaji/internal/testenv"
 )
 
 // setTrust replaces the deployer role's trust policy for one test.
@@ -71,6 +73,13 @@ func (w *world) awsAuthCopy(t *testing.T) string {
 func (w *world) applyManifest(t *testing.T, text string) {
 	t.Helper()
 	ctx, c := ctxT(t), w.env.Client
+	var bindings []rbacBinding
+	rules := map[string][]rbacv1.PolicyRule{} // by "Kind/namespace/name"
+	defer func() {
+		if !t.Failed() {
+			waitBindings(t, w.env, bindings, rules)
+		}
+	}()
 	for _, doc := range strings.Split(text, "\n---\n") {
 		obj, _, err := scheme.Codecs.UniversalDeserializer().Decode([]byte(doc), nil, nil)
 		if err != nil {
@@ -80,21 +89,25 @@ func (w *world) applyManifest(t *testing.T, text string) {
 		case *corev1.ConfigMap:
 			w.applyConfigMap(t, o)
 		case *rbacv1.Role:
+			rules["Role/"+o.Namespace+"/"+o.Name] = o.Rules
 			_, err = c.RbacV1().Roles(o.Namespace).Create(ctx, o, metav1.CreateOptions{})
 			if apierrors.IsAlreadyExists(err) {
 				_, err = c.RbacV1().Roles(o.Namespace).Update(ctx, o, metav1.UpdateOptions{})
 			}
 		case *rbacv1.RoleBinding:
+			bindings = append(bindings, rbacBinding{o.Namespace, o.RoleRef, o.Subjects})
 			_, err = c.RbacV1().RoleBindings(o.Namespace).Create(ctx, o, metav1.CreateOptions{})
 			if apierrors.IsAlreadyExists(err) {
 				_, err = c.RbacV1().RoleBindings(o.Namespace).Update(ctx, o, metav1.UpdateOptions{})
 			}
 		case *rbacv1.ClusterRole:
+			rules["ClusterRole//"+o.Name] = o.Rules
 			_, err = c.RbacV1().ClusterRoles().Create(ctx, o, metav1.CreateOptions{})
 			if apierrors.IsAlreadyExists(err) {
 				_, err = c.RbacV1().ClusterRoles().Update(ctx, o, metav1.UpdateOptions{})
 			}
 		case *rbacv1.ClusterRoleBinding:
+			bindings = append(bindings, rbacBinding{"", o.RoleRef, o.Subjects})
 			_, err = c.RbacV1().ClusterRoleBindings().Create(ctx, o, metav1.CreateOptions{})
 			if apierrors.IsAlreadyExists(err) {
 				_, err = c.RbacV1().ClusterRoleBindings().Update(ctx, o, metav1.UpdateOptions{})
@@ -226,3 +239,42 @@ func closedPort(t *testing.T) string {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// rbacBinding is a RoleBinding (in namespace) or ClusterRoleBinding (namespace "") that
+// applyManifest wrote.
+type rbacBinding struct {
+	namespace string
+	role      rbacv1.RoleRef
+	subjects  []rbacv1.Subject
+}
+
+// waitBindings waits until the API server's authorizer grants every subject of bindings what
+// the rules of its role, when the same manifest wrote it, allow: RBAC objects take effect a
+// moment after they are written, and the scenarios use them at once.
+func waitBindings(t *testing.T, env *testenv.Env, bindings []rbacBinding, rules map[string][]rbacv1.PolicyRule) {
+	t.Helper()
+	for _, b := range bindings {
+		ns := ""
+		if b.role.Kind == "Role" {
+			ns = b.namespace
+		}
+		for _, r := range rules[b.role.Kind+"/"+ns+"/"+b.role.Name] {
+			for _, s := range b.subjects {
+				user, groups := s.Name, []string(nil)
+				if s.Kind == "Group" {
+					user, groups = "someone", []string{s.Name}
+				}
+				for _, g := range r.APIGroups {
+					for _, res := range r.Resources {
+						for _, v := range r.Verbs {
+							if v == "*" {
+								v = "get"
+							}
+							env.WaitAllowed(t, user, groups, authzv1.ResourceAttributes{Namespace: b.namespace, Group: g, Resource: res, Verb: v})
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -128,7 +128,9 @@ func TestRecordingDoesNotFightTheRenewals(t *testing.T) {
 	leases := env.Client.CoordinationV1()
 	c := newStepper(time.Now())
 	o := opts(ns, "busy@host")
-	o.Duration, o.Clock = time.Second, c // renewed every 333ms of c
+	// Renewed every 10s of c. A renewal's own timeout is real time (a third of the lease):
+	// long, so that one queued behind the 20 records on a slow machine does not time out.
+	o.Duration, o.Clock = 30*time.Second, c
 	l, err := lock.Acquire(t.Context(), leases, o)
 	if err != nil {
 		t.Fatal(err)

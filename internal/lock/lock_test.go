@@ -220,6 +220,8 @@ func TestAReaderWhoseClockIsAheadWaitsWhileTheLockIsRenewed(t *testing.T) {
 	readerClock := newStepper(now.Add(40 * time.Second))
 	r := opts(ns, "ahead@host")
 	r.Clock, r.Poll, r.Timeout = readerClock, time.Second, time.Minute
+	// The reader's own lease, once it takes over, renews every 2s: a wait of 1s is a look.
+	r.Duration = 6 * time.Second
 	var took []lock.Holder
 	r.OnTakeover = func(h lock.Holder) { took = append(took, h) }
 	res := make(chan acquired, 1)
@@ -255,6 +257,9 @@ func TestAReaderWhoseClockIsAheadWaitsWhileTheLockIsRenewed(t *testing.T) {
 		case got = <-res:
 			done = true
 		case d := <-readerClock.waits:
+			if d != r.Poll {
+				continue // the renewal of the lock just taken, which may begin before res is read
+			}
 			readerClock.Step(d)
 			waited += d
 		case <-time.After(20 * time.Second):

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	authzv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -273,4 +274,5 @@ func grantNamespaceReader(t *testing.T, ns, user string) {
 	if _, err := env.Client.RbacV1().RoleBindings(ns).Create(t.Context(), binding, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	env.WaitAllowed(t, user, nil, authzv1.ResourceAttributes{Namespace: ns, Verb: "list", Resource: "secrets"})
 }

@@ -70,8 +70,9 @@ func (d Desired) crdMode() spec.CRDMode {
 
 // applyCRDs creates or upgrades the CRDs of the chart's crds/ with server-side apply, as Helm
 // applies its own objects (field manager helm, force), once each passes CheckCRD (unless
-// d.ForceCRDs). It waits until they are established, then forgets what discovery knew, so
-// that the release's own objects can be of their kinds. It returns their names.
+// d.ForceCRDs). It waits until they are established and listed by discovery, then forgets
+// what discovery knew, so that the release's own objects can be of their kinds. It returns
+// their names.
 func (m *Manager) applyCRDs(ctx context.Context, d Desired) ([]string, error) {
 	crds, err := ChartCRDs(d.Chart)
 	if err != nil || len(crds) == 0 {
@@ -117,6 +118,9 @@ func (m *Manager) applyCRDs(ctx context.Context, d Desired) ([]string, error) {
 		if err := established(ctx, client, name, m.timeout(d.Timeout)); err != nil {
 			return nil, err
 		}
+	}
+	if err := m.discovered(ctx, crds, m.timeout(d.Timeout)); err != nil {
+		return nil, err
 	}
 	m.forgetDiscovery(d.Namespace)
 	return names, nil
