@@ -197,12 +197,14 @@ func (p *Planner) Plan(ctx context.Context, res *spec.Resolved, opts Options) (*
 	}
 
 	live := p.fetchLive(ctx, works, opts.Parallel)
-	for _, w := range works {
+	// Each release is assessed on its own: it reads the live objects, and writes only to w.
+	parallel(len(works), opts.Parallel, func(i int) {
+		w := works[i]
 		w.assessCRDs(live, res.Project, opts.Ignore, opts.ForceCRDs)
 		p.assess(w, live, res.Project, opts.Ignore)
 		w.noteIgnoredLive(live)
 		crdWarnings(w, live, opts.Ignore)
-	}
+	})
 	p.planChanges(ctx, works, live, opts)
 	if opts.Fingerprint {
 		fp := fingerprinter{masked: p.maskedValues, caps: caps, sensitive: p.Sensitive, ignore: opts.Ignore}
