@@ -129,8 +129,9 @@ each change, applies nothing, and says to run kaji plan --out again
 			if err := refusePrune(f.prune, sel); err != nil {
 				return err
 			}
-			// Validation comes first, before any request; it shares the chart loader with apply
-			// when kaji.yaml loads, and reports kaji.yaml's own problems when it does not.
+			// Validation comes before any request to the cluster but discovery; it shares the
+			// chart loader with apply when kaji.yaml loads, and reports kaji.yaml's own problems
+			// when it does not.
 			s, prepErr := g.prepare()
 			opts := validate.Options{}
 			var names []string
@@ -143,13 +144,33 @@ each change, applies nothing, and says to run kaji plan --out again
 					opts.Charts = s.charts.Within(names) // kaji.lock covers the selection
 				}
 			}
+			// The connection, which makes no request but to AWS for EKS, and discovery, which
+			// the plan needs, are made while validation runs; nothing is read of the releases,
+			// nor the lock taken, before it passes.
+			ctx, cancel := context.WithCancel(cmd.Context())
+			defer cancel()
+			dialed := make(chan error, 1)
+			if prepErr == nil {
+				go func() {
+					err := s.dial(ctx, g, streams)
+					if err == nil {
+						// An error is not kept: the plan reads again and says.
+						go func() { _, _ = s.conn.Capabilities() }()
+					}
+					dialed <- err
+				}()
+			}
 			if err := preflight(cmd.Context(), g, streams, "apply", opts); err != nil {
+				cancel()
+				if prepErr == nil {
+					<-dialed
+				}
 				return err
 			}
 			if prepErr != nil {
 				return prepErr
 			}
-			if err := s.dial(cmd.Context(), g, streams); err != nil {
+			if err := <-dialed; err != nil {
 				return err
 			}
 			if saved != nil {
@@ -161,9 +182,6 @@ each change, applies nothing, and says to run kaji plan --out again
 			rn := s.runner(g.inflight.wrap(p.observe))
 			rn.Concurrency, rn.Wait, rn.Timeout, rn.RollbackOnFailure = f.concurrency, f.wait, f.timeout, f.rollbackOnFailure
 			rn.ForceCRDs, rn.Releases = f.forceCRDs, s.releases.WithDeleteCRDs(f.deleteCRDs)
-			// Discovery, which the plan needs, goes on while the lock is taken: one round trip
-			// less to a remote API server. An error is not kept: the plan reads again and says.
-			go func() { _, _ = s.conn.Capabilities() }()
 			return s.holdLock(cmd.Context(), streams, f.lock, "apply", func(ctx context.Context, l *lock.Lock, halt <-chan struct{}) error {
 				rn.Halt = halt // for the releases, and for the prune after them
 				planner, err := s.planner()

@@ -103,6 +103,9 @@ func validationMemory() validate.Memory {
 // validateCharts makes validation load the run's charts, at the versions kaji.lock pins, when
 // kaji.yaml loads; when it does not, validation reports why.
 func (g *globalFlags) validateCharts(opts validate.Options) (validate.Options, error) {
+	if doc, err := g.document(); err == nil {
+		opts.Document = doc
+	}
 	if opts.Memory == nil {
 		opts.Memory = validationMemory()
 	}

@@ -123,12 +123,12 @@ not written.`,
 			if err != nil {
 				return err
 			}
-			if err := preflight(cmd.Context(), g, streams, "plan", vopts); err != nil {
-				return err
-			}
+			// Validation needs no request: it runs while the plan connects and makes its first
+			// reads, which it stops when it finds errors.
+			checks := func(ctx context.Context) error { return preflight(ctx, g, streams, "plan", vopts) }
 			opts := plan.Options{Prune: f.prune, Adopt: f.adopt, ForceConflicts: f.forceConflicts, ForceCRDs: f.forceCRDs,
 				AcceptDroppedKeys: f.acceptDropped, Fingerprint: f.out != ""}
-			run, err := g.plan(cmd.Context(), streams, f.lockNamespace, sel, opts)
+			run, err := g.plan(cmd.Context(), streams, f.lockNamespace, sel, opts, checks)
 			if err != nil {
 				return err
 			}
@@ -187,16 +187,61 @@ type planRun struct {
 }
 
 // plan loads kaji.yaml, connects to its cluster and plans the releases that sel picks,
-// reading the project lock in lockNamespace.
-func (g *globalFlags) plan(ctx context.Context, streams Streams, lockNamespace string, sel spec.Selection, opts plan.Options) (*planRun, error) {
+// reading the project lock in lockNamespace. checks, when set, runs the checks that need no
+// request (validation) while the connection is made and the plan's first reads go; when
+// they fail, plan returns their error and stops those reads.
+func (g *globalFlags) plan(ctx context.Context, streams Streams, lockNamespace string, sel spec.Selection, opts plan.Options, checks func(context.Context) error) (*planRun, error) {
 	s, err := g.prepare()
-	if err != nil {
-		return nil, err
+	if err == nil {
+		opts.Releases, err = s.narrow(sel)
 	}
-	if opts.Releases, err = s.narrow(sel); err != nil {
+	if err != nil {
+		if checks != nil {
+			// Validation reports the mistakes of kaji.yaml, where they are, better than this.
+			if cerr := checks(ctx); cerr != nil {
+				return nil, cerr
+			}
+		}
 		return nil, err
 	}
 	opts.Scope = s.scope
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var planner *plan.Planner
+	dialed := make(chan error, 1)
+	go func() {
+		var err error
+		planner, err = s.planFor(ctx, g, lockNamespace)
+		if err == nil {
+			planner.Prefetch(ctx, s.resolved, opts)
+		}
+		dialed <- err
+	}()
+	if checks != nil {
+		if err := checks(ctx); err != nil {
+			cancel()
+			<-dialed
+			return nil, err
+		}
+	}
+	if err := <-dialed; err != nil {
+		return nil, err
+	}
+	s.prepareValues(ctx, streams, opts.Releases)
+	p, err := planner.Plan(ctx, s.resolved, opts)
+	var unknown *plan.UnknownReleaseError
+	if errors.As(err, &unknown) {
+		return nil, &UsageError{Err: err}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &planRun{session: s, resolved: s.resolved, conn: s.conn, plan: p}, nil
+}
+
+// planFor connects to the session's cluster and returns a planner of it that reads the
+// project lock in lockNamespace.
+func (s *session) planFor(ctx context.Context, g *globalFlags, lockNamespace string) (*plan.Planner, error) {
 	conn, cfg, err := g.connectAWS(ctx, s.resolved.Cluster)
 	if err != nil {
 		return nil, err
@@ -211,16 +256,7 @@ func (g *globalFlags) plan(ctx context.Context, streams Streams, lockNamespace s
 		return nil, err
 	}
 	planner.Locks = leaseLocks{leases: cs.CoordinationV1(), namespace: lockNamespace}
-	s.prepareValues(ctx, streams, opts.Releases)
-	p, err := planner.Plan(ctx, s.resolved, opts)
-	var unknown *plan.UnknownReleaseError
-	if errors.As(err, &unknown) {
-		return nil, &UsageError{Err: err}
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &planRun{session: s, resolved: s.resolved, conn: conn, plan: p}, nil
+	return planner, nil
 }
 
 // header says what was planned, against which cluster.

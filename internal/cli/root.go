@@ -42,6 +42,13 @@ type globalFlags struct {
 	// assumed once per run, for the connection and the ECR tokens alike. idMu guards them.
 	idMu       sync.Mutex
 	identities map[spec.EKS]*eks.Identity
+	// loadSpec parses kaji.yaml: spec.Load, which tests may count. doc and docErr are what
+	// it returned, on the run's first read of kaji.yaml (docRead); docMu guards them.
+	loadSpec func(path string) (*spec.Document, error)
+	docMu    sync.Mutex
+	docRead  bool
+	doc      *spec.Document
+	docErr   error
 }
 
 // identity is the run's AWS identity for target, made on first use.
@@ -69,6 +76,11 @@ func newRoot(streams Streams, tr *inflight) *cobra.Command {
 		streams.Secrets = secrets.NewRegistry()
 	}
 	g := &globalFlags{inflight: tr, secrets: streams.Secrets, warnings: streams.Err}
+	return g.root(streams)
+}
+
+// root is the kaji command, whose runs share g.
+func (g *globalFlags) root(streams Streams) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "kaji",
 		Short: "Manage the Helm releases of a Kubernetes cluster as code",

@@ -144,14 +144,31 @@ func (g *globalFlags) load() (*spec.Resolved, error) {
 	return res, err
 }
 
-// loadDocument reads kaji.yaml and applies the selected environment.
+// loadDocument reads kaji.yaml, once per run, and applies the selected environment: each
+// call resolves anew, so that no two callers share a Resolved.
 func (g *globalFlags) loadDocument() (*spec.Document, *spec.Resolved, error) {
-	doc, err := spec.Load(g.file)
+	doc, err := g.document()
 	if err != nil {
 		return nil, nil, err
 	}
 	res, err := doc.Resolve(g.env)
 	return doc, res, err
+}
+
+// document is kaji.yaml as the run read it first: validation, the chart loader and the plan
+// of one run all work from one parse of it.
+func (g *globalFlags) document() (*spec.Document, error) {
+	g.docMu.Lock()
+	defer g.docMu.Unlock()
+	if !g.docRead {
+		load := g.loadSpec
+		if load == nil {
+			load = spec.Load
+		}
+		g.doc, g.docErr = load(g.file)
+		g.docRead = true
+	}
+	return g.doc, g.docErr
 }
 
 // prepare loads kaji.yaml and kaji.lock and makes the chart loader. It makes no request to

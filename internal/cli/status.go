@@ -45,7 +45,7 @@ are then not looked for.`,
 			if err != nil {
 				return err
 			}
-			run, err := g.plan(cmd.Context(), streams, f.lockNamespace, sel, plan.Options{SkipDiff: true})
+			run, err := g.plan(cmd.Context(), streams, f.lockNamespace, sel, plan.Options{SkipDiff: true}, nil)
 			if err != nil {
 				return err
 			}

@@ -33,7 +33,9 @@ func (p *Planner) renderArrivals(ctx context.Context, res *spec.Resolved, works 
 	parallel(len(again), par, func(i int) {
 		w := again[i]
 		more := caps.Copy()
-		more.APIVersions = append(more.APIVersions, extra[i]...)
+		// Clipped: Copy shares the backing array, whose spare room the renders of the other
+		// releases would otherwise append into at the same time.
+		more.APIVersions = append(slices.Clip(more.APIVersions), extra[i]...)
 		w.desired, w.base, w.crds, w.cmp, w.out.Ignored, w.rendered = nil, nil, nil, comparison{}, nil, false
 		if err := p.render(ctx, w, w.out.Loaded, w.out.Values, more); err != nil {
 			w.out.Err = err

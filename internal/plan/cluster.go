@@ -3,7 +3,6 @@ package plan
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -16,12 +15,16 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
+	"k8s.io/client-go/metadata"
 
 	"kaji.dev/kaji/internal/cluster"
 	"kaji.dev/kaji/internal/release"
@@ -61,6 +64,7 @@ type Objects interface {
 type Kube struct {
 	conn    *cluster.Conn
 	client  kubernetes.Interface
+	meta    metadata.Interface
 	dynamic dynamic.Interface
 	disc    discovery.CachedDiscoveryInterface
 	mapper  meta.RESTMapper
@@ -68,9 +72,18 @@ type Kube struct {
 
 // NewKube prepares the clients of conn. It makes no request.
 func NewKube(conn *cluster.Conn) (*Kube, error) {
-	client, err := conn.Clientset()
+	// Helm's records are read as protobuf, which the API server encodes and kaji decodes
+	// faster than JSON, with nothing in them escaped.
+	cfg := conn.RESTConfig()
+	cfg.ContentType = runtime.ContentTypeProtobuf
+	cfg.AcceptContentTypes = runtime.ContentTypeProtobuf + "," + runtime.ContentTypeJSON
+	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes client: %w", err)
+	}
+	meta, err := metadata.NewForConfig(conn.RESTConfig())
+	if err != nil {
+		return nil, fmt.Errorf("metadata client: %w", err)
 	}
 	dyn, err := dynamic.NewForConfig(conn.RESTConfig())
 	if err != nil {
@@ -85,7 +98,7 @@ func NewKube(conn *cluster.Conn) (*Kube, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rest mapper: %w", err)
 	}
-	return &Kube{conn: conn, client: client, dynamic: dyn, disc: disc, mapper: mapper}, nil
+	return &Kube{conn: conn, client: client, meta: meta, dynamic: dyn, disc: disc, mapper: mapper}, nil
 }
 
 // Capabilities are the connection's, read once per run (see cluster.Conn.Capabilities).
@@ -133,18 +146,25 @@ func (k *Kube) NamedReleases(ctx context.Context, names []string) ([]*rspb.Relea
 }
 
 // ProjectReleases lists, in every namespace, the storage Secrets labeled owner=helm and
-// kaji.dev/project=project. It decodes none: each revision holds only what its labels say
-// (name, namespace, number, status and labels), which is what finding orphans needs.
+// kaji.dev/project=project, as metadata only: the API server sends no release data, and
+// each revision holds only what its labels say (name, namespace, number, status and labels),
+// which is what finding orphans needs. A Secret without those labels is left out.
 func (k *Kube) ProjectReleases(ctx context.Context, project string) ([]*rspb.Release, error) {
-	d := driver.NewSecrets(contextSecrets{SecretInterface: k.client.CoreV1().Secrets(metav1.NamespaceAll), ctx: ctx, labelsOnly: true})
-	rels, err := d.Query(map[string]string{"owner": "helm", release.ProjectLabel: project})
-	if errors.Is(err, driver.ErrReleaseNotFound) {
-		return nil, nil
+	if errs := validation.IsValidLabelValue(project); len(errs) > 0 {
+		return nil, fmt.Errorf("project %q cannot be a label value: %s", project, strings.Join(errs, "; "))
 	}
+	sel := labels.Set{"owner": "helm", release.ProjectLabel: project}.AsSelector().String()
+	list, err := k.meta.Resource(secretsResource).Namespace(metav1.NamespaceAll).List(ctx, metav1.ListOptions{LabelSelector: sel})
 	if err != nil {
 		return nil, fmt.Errorf("read the helm releases of project %s: %w", project, err)
 	}
-	return v1Releases(rels)
+	out := make([]*rspb.Release, 0, len(list.Items))
+	for _, item := range list.Items {
+		if r := labelRelease(item.Namespace, item.Labels); r != nil {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
 // List implements Objects, a page of 500 objects per request.
@@ -187,15 +207,16 @@ func (k *Kube) DryRunApply(ctx context.Context, m *meta.RESTMapping, obj *unstru
 	})
 }
 
+// secretsResource is where Helm's storage driver keeps releases.
+var secretsResource = corev1.SchemeGroupVersion.WithResource("secrets")
+
 // contextSecrets lets Helm's storage driver, which passes context.Background, list with ctx,
 // and with selector, when set, in place of the driver's "owner=helm"; the records it lists
-// are thinned (thinHistory), or all stubbed with labelsOnly (stubAll), and carry their
-// lookups (lookupsAsLabel).
+// are thinned (thinHistory), and carry their lookups (lookupsAsLabel).
 type contextSecrets struct {
 	typedcorev1.SecretInterface
-	ctx        context.Context
-	selector   string
-	labelsOnly bool
+	ctx      context.Context
+	selector string
 }
 
 func (s contextSecrets) List(_ context.Context, opts metav1.ListOptions) (*corev1.SecretList, error) {
@@ -204,11 +225,7 @@ func (s contextSecrets) List(_ context.Context, opts metav1.ListOptions) (*corev
 	}
 	list, err := s.SecretInterface.List(s.ctx, opts)
 	if err == nil {
-		if s.labelsOnly {
-			stubAll(list.Items)
-		} else {
-			thinHistory(list.Items)
-		}
+		thinHistory(list.Items)
 		lookupsAsLabel(list.Items)
 	}
 	return list, err

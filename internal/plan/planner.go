@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"helm.sh/helm/v4/pkg/chart/common"
 	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
 	rspb "helm.sh/helm/v4/pkg/release/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -57,6 +56,10 @@ type Planner struct {
 	cmpOnce sync.Once
 	cmp     *upgrade.Comparer
 	cmpErr  error
+
+	// prefetched are the reads that Prefetch started, for the next Plan; mu guards them.
+	mu         sync.Mutex
+	prefetched *reads
 }
 
 // Locks reads the project lock that apply takes while it runs.
@@ -167,31 +170,18 @@ func (p *Planner) Plan(ctx context.Context, res *spec.Resolved, opts Options) (*
 	if opts.Ignore == nil {
 		opts.Ignore = DefaultIgnore()
 	}
-	if opts.Parallel <= 0 {
-		opts.Parallel = DefaultParallel
-	}
+	opts.Parallel = parallelOf(opts)
 	plan := &Plan{Project: res.Project, Environment: res.Environment, Time: p.now(), Scope: opts.Scope}
 
-	// The reads that need nothing else go at once: one round trip to a remote API server.
-	var (
-		wg          sync.WaitGroup
-		histories   map[releaseKey]history
-		storageErr  error
-		caps        *common.Capabilities
-		capsErr     error
-		project     []*rspb.Release
-		projectErr  error
-		wantOrphans = len(opts.Releases) == 0
-	)
-	wg.Go(func() { histories, storageErr = p.readStorage(ctx, selected, opts.Parallel) })
-	wg.Go(func() { caps, capsErr = p.Discovery.Capabilities(ctx) })
-	if wantOrphans {
-		wg.Go(func() { project, projectErr = p.Storage.ProjectReleases(ctx, res.Project) })
-	}
-	wg.Go(func() { p.readLock(ctx, plan) })
-	wg.Wait()
-	if err := errors.Join(storageErr, capsErr); err != nil {
+	wantOrphans := len(opts.Releases) == 0
+	first := p.reads(ctx, res.Project, selected, wantOrphans, opts.Parallel)
+	if err := errors.Join(first.storageErr, first.capsErr); err != nil {
 		return nil, err
+	}
+	histories, caps, project, projectErr := first.histories, first.caps, first.project, first.projectErr
+	plan.Lock = first.lock
+	if first.lockErr != nil {
+		plan.Warnings = append(plan.Warnings, fmt.Sprintf("the project lock was not read: %v", first.lockErr))
 	}
 
 	works := make([]*work, len(selected))
@@ -207,12 +197,14 @@ func (p *Planner) Plan(ctx context.Context, res *spec.Resolved, opts Options) (*
 	}
 
 	live := p.fetchLive(ctx, works, opts.Parallel)
-	for _, w := range works {
+	// Each release is assessed on its own: it reads the live objects, and writes only to w.
+	parallel(len(works), opts.Parallel, func(i int) {
+		w := works[i]
 		w.assessCRDs(live, res.Project, opts.Ignore, opts.ForceCRDs)
 		p.assess(w, live, res.Project, opts.Ignore)
 		w.noteIgnoredLive(live)
 		crdWarnings(w, live, opts.Ignore)
-	}
+	})
 	p.planChanges(ctx, works, live, opts)
 	if opts.Fingerprint {
 		fp := fingerprinter{masked: p.maskedValues, caps: caps, sensitive: p.Sensitive, ignore: opts.Ignore}
@@ -257,19 +249,6 @@ func (p *Planner) Plan(ctx context.Context, res *spec.Resolved, opts Options) (*
 		return nil, err
 	}
 	return plan, nil
-}
-
-// readLock records who holds the project lock, if the planner can read it.
-func (p *Planner) readLock(ctx context.Context, plan *Plan) {
-	if p.Locks == nil {
-		return
-	}
-	h, err := p.Locks.Holder(ctx, plan.Project)
-	if err != nil {
-		plan.Warnings = append(plan.Warnings, fmt.Sprintf("the project lock was not read: %v", err))
-		return
-	}
-	plan.Lock = h
 }
 
 func (p *Planner) now() time.Time {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strconv"
 
+	"helm.sh/helm/v4/pkg/release/common"
+	rspb "helm.sh/helm/v4/pkg/release/v1"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -51,18 +53,16 @@ func thinHistory(items []corev1.Secret) {
 	}
 }
 
-// stubAll replaces every record in items by a release that holds only what its labels say,
-// as thinHistory does for the revisions it does not keep: for a list of which the plan reads
-// nothing but labels. A record without those labels is left as it is.
-func stubAll(items []corev1.Secret) {
-	for i := range items {
-		s := &items[i]
-		v, err := strconv.Atoi(s.Labels["version"])
-		if s.Labels["name"] == "" || err != nil || v < 1 || s.Labels["status"] == "" {
-			continue
-		}
-		stubRecord(s, v)
+// labelRelease is the revision that the labels of its storage Secret, in namespace,
+// describe: name, revision number, status, and the labels themselves, as Helm's driver gives
+// them. It is nil when they lack any of the three.
+func labelRelease(namespace string, labels map[string]string) *rspb.Release {
+	v, err := strconv.Atoi(labels["version"])
+	if labels["name"] == "" || err != nil || v < 1 || labels["status"] == "" {
+		return nil
 	}
+	return &rspb.Release{Name: labels["name"], Namespace: namespace, Version: v,
+		Info: &rspb.Info{Status: common.Status(labels["status"])}, Labels: labels}
 }
 
 // stubRecord puts into s, in place of its release data, a release made of its labels: name,

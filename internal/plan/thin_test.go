@@ -1,11 +1,21 @@
 package plan_test
 
 import (
+	"crypto/rand"
 	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync/atomic"
 	"testing"
 
+	rspb "helm.sh/helm/v4/pkg/release/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
+	"kaji.dev/kaji/internal/cluster"
 	"kaji.dev/kaji/internal/plan"
 )
 
@@ -76,4 +86,69 @@ func TestProjectListDecodesNoRevision(t *testing.T) {
 	if len(found) != 1 || found[0] != "web v1 deployed" {
 		t.Errorf("project list in %s: %q, want web v1 deployed", ns, found)
 	}
+}
+
+// The list of the project's revisions asks for their metadata alone: the API server sends
+// none of the release data, here a revision of more than 64 KiB.
+func TestProjectListReadsNoReleaseData(t *testing.T) {
+	h := newHarness(t)
+	ns := env.Namespace(t)
+	greeting := rand.Text() // random, so that the record's gzip cannot make it small
+	for len(greeting) < 64<<10 {
+		greeting += rand.Text()
+	}
+	h.apply(h.resolve(webRelease, "NS", ns, "GREETING", greeting))
+	sec, err := env.Client.CoreV1().Secrets(ns).Get(t.Context(), "sh.helm.release.v1.web.v1", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(sec.Data["release"]); n < 64<<10 {
+		t.Fatalf("the record holds %d bytes, want more than 64 KiB for the test to mean anything", n)
+	}
+
+	var read atomic.Int64
+	cfg := rest.CopyConfig(env.Config)
+	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper {
+		return roundTripper(func(req *http.Request) (*http.Response, error) {
+			resp, err := rt.RoundTrip(req)
+			if err == nil && strings.Contains(req.URL.RawQuery, "kaji.dev%2Fproject") {
+				resp.Body = countingBody{resp.Body, &read}
+			}
+			return resp, err
+		})
+	}
+	conn, err := cluster.FromConfig(clientcmdapi.Config{}, "", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := plan.ForCluster(conn, h.charts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rels, err := p.Storage.ProjectReleases(t.Context(), h.project)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(rels, func(r *rspb.Release) bool { return r.Namespace == ns && r.Name == "web" && r.Version == 1 }) {
+		t.Errorf("project list lacks web v1 in %s", ns)
+	}
+	if n := read.Load(); n == 0 || n > 16<<10 {
+		t.Errorf("the project list read %d bytes, want some, and far less than the 64 KiB record", n)
+	}
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// countingBody adds what is read of a response body to n.
+type countingBody struct {
+	io.ReadCloser
+	n *atomic.Int64
+}
+
+func (b countingBody) Read(p []byte) (int, error) {
+	k, err := b.ReadCloser.Read(p)
+	b.n.Add(int64(k))
+	return k, err
 }

@@ -45,6 +45,9 @@ type Options struct {
 	// earlier run, with the same chart, values and options (see Key), and records the
 	// releases that do.
 	Memory Memory
+	// Document, when set, is the kaji.yaml at file as the run already read it: Run checks it
+	// rather than reading file again.
+	Document *spec.Document
 
 	// checked, when set, is told each release whose checks run: what tests count.
 	checked func(release string)
@@ -73,7 +76,10 @@ func (c loaderCharts) Load(ctx context.Context, r spec.ResolvedRelease) (*chart.
 // cannot be read, the environment does not exist, or ctx ended. Mistakes in kaji.yaml are
 // findings, not errors.
 func Run(ctx context.Context, file, env string, opts Options) (*Report, error) {
-	doc, err := spec.Load(file)
+	doc, err := opts.Document, error(nil)
+	if doc == nil {
+		doc, err = spec.Load(file)
+	}
 	if err != nil {
 		var ps spec.Problems
 		if errors.As(err, &ps) {

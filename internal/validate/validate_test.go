@@ -121,6 +121,26 @@ func TestRunIsDeterministic(t *testing.T) {
 	}
 }
 
+// TestRunChecksTheDocumentGiven: a run that already read kaji.yaml passes it, and Run checks
+// it without reading the file again (here, a path where no kaji.yaml is).
+func TestRunChecksTheDocumentGiven(t *testing.T) {
+	doc, err := spec.Load("testdata/project")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Run(context.Background(), "testdata/project", "prod", Options{Parallelism: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Run(context.Background(), filepath.Join(t.TempDir(), "kaji.yaml"), "prod", Options{Parallelism: 2, Document: doc})
+	if err != nil {
+		t.Fatalf("run with the document given: %v", err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("findings differ:\n%+v\nwant\n%+v", got.Findings, want.Findings)
+	}
+}
+
 func TestRunErrors(t *testing.T) {
 	if _, err := Run(context.Background(), "testdata/project", "staging", Options{}); err == nil || !strings.Contains(err.Error(), `unknown environment "staging"`) {
 		t.Errorf("unknown environment: %v", err)
