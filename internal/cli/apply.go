@@ -129,9 +129,8 @@ each change, applies nothing, and says to run kaji plan --out again
 			if err := refusePrune(f.prune, sel); err != nil {
 				return err
 			}
-			// Validation comes before any request to the cluster but discovery; it shares the
-			// chart loader with apply when kaji.yaml loads, and reports kaji.yaml's own problems
-			// when it does not.
+			// Validation comes before any request to the cluster; it shares the chart loader with
+			// apply when kaji.yaml loads, and reports kaji.yaml's own problems when it does not.
 			s, prepErr := g.prepare()
 			opts := validate.Options{}
 			var names []string
@@ -144,21 +143,14 @@ each change, applies nothing, and says to run kaji plan --out again
 					opts.Charts = s.charts.Within(names) // kaji.lock covers the selection
 				}
 			}
-			// The connection, which makes no request but to AWS for EKS, and discovery, which
-			// the plan needs, are made while validation runs; nothing is read of the releases,
-			// nor the lock taken, before it passes.
+			// The connection is made while validation runs: it sends nothing to the cluster
+			// (for EKS, it asks AWS for the cluster and its token). Nothing goes to the cluster
+			// before validation passes.
 			ctx, cancel := context.WithCancel(cmd.Context())
 			defer cancel()
 			dialed := make(chan error, 1)
 			if prepErr == nil {
-				go func() {
-					err := s.dial(ctx, g, streams)
-					if err == nil {
-						// An error is not kept: the plan reads again and says.
-						go func() { _, _ = s.conn.Capabilities() }()
-					}
-					dialed <- err
-				}()
+				go func() { dialed <- s.dial(ctx, g, streams) }()
 			}
 			if err := preflight(cmd.Context(), g, streams, "apply", opts); err != nil {
 				cancel()
@@ -173,6 +165,9 @@ each change, applies nothing, and says to run kaji plan --out again
 			if err := <-dialed; err != nil {
 				return err
 			}
+			// Discovery, which the plan needs, goes on while the lock is taken: one round trip
+			// less to a remote API server. An error is not kept: the plan reads again and says.
+			go func() { _, _ = s.conn.Capabilities() }()
 			if saved != nil {
 				if err := s.checkCluster(cmd.Context(), saved); err != nil {
 					return err

@@ -44,6 +44,8 @@ unfinished Helm operation), failed, unmanaged (made by helm, or owned by another
 kaji project: apply leaves it alone unless --adopt or adopt: true in kaji.yaml;
 one in sync is adopted without a new revision, action adopt) or orphan (labeled as
 this project's, but no longer in kaji.yaml, or left out with enabled: false).
+The checks of kaji validate run first, while the plan's first reads of the cluster
+go on; when they find errors, plan shows them and stops.
 
 A release that kaji applied is not rendered again while its chart, values, the
 cluster's version, the APIs its templates can read, and kaji's Helm are the ones it
