@@ -3,9 +3,12 @@ package plan
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"helm.sh/helm/v4/pkg/chart/common"
 	ri "helm.sh/helm/v4/pkg/release"
@@ -16,7 +19,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/runtime"
+	kruntime "k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -75,8 +78,8 @@ func NewKube(conn *cluster.Conn) (*Kube, error) {
 	// Helm's records are read as protobuf, which the API server encodes and kaji decodes
 	// faster than JSON, with nothing in them escaped.
 	cfg := conn.RESTConfig()
-	cfg.ContentType = runtime.ContentTypeProtobuf
-	cfg.AcceptContentTypes = runtime.ContentTypeProtobuf + "," + runtime.ContentTypeJSON
+	cfg.ContentType = kruntime.ContentTypeProtobuf
+	cfg.AcceptContentTypes = kruntime.ContentTypeProtobuf + "," + kruntime.ContentTypeJSON
 	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes client: %w", err)
@@ -111,38 +114,69 @@ func (k *Kube) Mapping(gvk schema.GroupVersionKind) (*meta.RESTMapping, error) {
 	return k.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
 }
 
-// Releases lists the Secrets of Helm's storage in namespace (label owner=helm) with Helm's
-// own storage driver, which decodes them.
+// Releases lists the Secrets of Helm's storage in namespace (label owner=helm), and decodes
+// them with Helm's own storage driver.
 func (k *Kube) Releases(ctx context.Context, namespace string) ([]*rspb.Release, error) {
-	d := driver.NewSecrets(contextSecrets{SecretInterface: k.client.CoreV1().Secrets(namespace), ctx: ctx})
-	rels, err := d.List(func(ri.Releaser) bool { return true })
+	rels, err := k.records(ctx, namespace, "owner=helm")
 	if err != nil {
 		return nil, fmt.Errorf("read helm releases in namespace %s: %w", namespace, err)
 	}
-	return v1Releases(rels)
+	return rels, nil
 }
 
 // namesPerList bounds the names of one "name in (...)" selector, to keep request URLs short.
 const namesPerList = 200
 
 // NamedReleases lists, in every namespace, the storage Secrets labeled owner=helm whose name
-// label is one of names, with Helm's own storage driver.
+// label is one of names, and decodes them with Helm's own storage driver.
 func (k *Kube) NamedReleases(ctx context.Context, names []string) ([]*rspb.Release, error) {
 	var out []*rspb.Release
 	for chunk := range slices.Chunk(slices.Sorted(slices.Values(names)), namesPerList) {
-		sel := fmt.Sprintf("owner=helm,name in (%s)", strings.Join(chunk, ","))
-		d := driver.NewSecrets(contextSecrets{SecretInterface: k.client.CoreV1().Secrets(metav1.NamespaceAll), ctx: ctx, selector: sel})
-		rels, err := d.List(func(ri.Releaser) bool { return true })
+		rels, err := k.records(ctx, metav1.NamespaceAll, fmt.Sprintf("owner=helm,name in (%s)", strings.Join(chunk, ",")))
 		if err != nil {
 			return nil, fmt.Errorf("read helm releases in all namespaces: %w", err)
 		}
-		v1, err := v1Releases(rels)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v1...)
+		out = append(out, rels...)
 	}
 	return out, nil
+}
+
+// records lists the storage Secrets in namespace that selector picks, thins them
+// (thinHistory), gives them their lookups (lookupsAsLabel), and decodes them.
+func (k *Kube) records(ctx context.Context, namespace, selector string) ([]*rspb.Release, error) {
+	list, err := k.client.CoreV1().Secrets(namespace).List(ctx, metav1.ListOptions{LabelSelector: selector})
+	if err != nil {
+		return nil, err
+	}
+	thinHistory(list.Items)
+	lookupsAsLabel(list.Items)
+	return decodeRecords(list.Items, runtime.GOMAXPROCS(0))
+}
+
+// decodeRecords decodes storage Secrets with Helm's own driver, in n shares at once (one per
+// core): each record kept whole is a gzipped copy of its chart, and decoding them one after
+// another was the longest part of a plan's first reads. They come back in their order; a
+// record that does not decode is left out, as the driver leaves it out of a list.
+func decodeRecords(items []corev1.Secret, n int) ([]*rspb.Release, error) {
+	n = max(n, 1)
+	shares := make([][]corev1.Secret, 0, n)
+	for share := range slices.Chunk(items, max(1, (len(items)+n-1)/n)) {
+		shares = append(shares, share)
+	}
+	decoded := make([][]ri.Releaser, len(shares))
+	errs := make([]error, len(shares))
+	var wg sync.WaitGroup
+	for i, share := range shares {
+		wg.Go(func() {
+			d := driver.NewSecrets(listedSecrets{items: share})
+			decoded[i], errs[i] = d.List(func(ri.Releaser) bool { return true })
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return v1Releases(slices.Concat(decoded...))
 }
 
 // ProjectReleases lists, in every namespace, the storage Secrets labeled owner=helm and
@@ -210,25 +244,14 @@ func (k *Kube) DryRunApply(ctx context.Context, m *meta.RESTMapping, obj *unstru
 // secretsResource is where Helm's storage driver keeps releases.
 var secretsResource = corev1.SchemeGroupVersion.WithResource("secrets")
 
-// contextSecrets lets Helm's storage driver, which passes context.Background, list with ctx,
-// and with selector, when set, in place of the driver's "owner=helm"; the records it lists
-// are thinned (thinHistory), and carry their lookups (lookupsAsLabel).
-type contextSecrets struct {
+// listedSecrets gives Helm's storage driver, to decode, Secrets already listed.
+type listedSecrets struct {
 	typedcorev1.SecretInterface
-	ctx      context.Context
-	selector string
+	items []corev1.Secret
 }
 
-func (s contextSecrets) List(_ context.Context, opts metav1.ListOptions) (*corev1.SecretList, error) {
-	if s.selector != "" {
-		opts.LabelSelector = s.selector
-	}
-	list, err := s.SecretInterface.List(s.ctx, opts)
-	if err == nil {
-		thinHistory(list.Items)
-		lookupsAsLabel(list.Items)
-	}
-	return list, err
+func (s listedSecrets) List(context.Context, metav1.ListOptions) (*corev1.SecretList, error) {
+	return &corev1.SecretList{Items: s.items}, nil
 }
 
 func v1Releases(rels []ri.Releaser) ([]*rspb.Release, error) {
