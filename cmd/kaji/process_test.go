@@ -11,32 +11,14 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"kaji.dev/kaji/internal/testenv"
 )
 
-var (
-	buildOnce sync.Once
-	kajiBin   string
-	buildErr  error
-)
-
-// binary builds kaji once per test run, to run it as a process.
+// binary is kaji built from this checkout, to run it as a separate process.
 func binary(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "kaji-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		kajiBin = filepath.Join(dir, "kaji")
-		if out, err := exec.Command("go", "build", "-o", kajiBin, ".").CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return kajiBin
+	return testenv.Kaji(t)
 }
 
 // syncBuffer is a bytes.Buffer that a process and a test may use at once.

@@ -17,33 +17,13 @@ import (
 	"helm.sh/helm/v4/pkg/storage/driver"
 
 	"kaji.dev/kaji/internal/lock"
+	"kaji.dev/kaji/internal/testenv"
 )
 
-var (
-	buildOnce sync.Once
-	kajiBin   string
-	buildErr  error
-)
-
-// binary builds kaji once per test run, to test it as separate processes.
+// binary is kaji built from this checkout, to run it as a separate process.
 func binary(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "kaji-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		kajiBin = filepath.Join(dir, "kaji")
-		out, err := exec.Command("go", "build", "-o", kajiBin, "kaji.dev/kaji/cmd/kaji").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return kajiBin
+	return testenv.Kaji(t)
 }
 
 // tenEnvironments writes a kaji.yaml with two releases and environments e0..e9, each giving
