@@ -45,8 +45,8 @@ func readsKey(project string, selected []spec.ResolvedRelease, orphans bool) str
 
 // Prefetch starts the first requests of a plan of res with opts, and returns at once: a
 // command runs its checks of kaji.yaml meanwhile (validation, which needs no request), and
-// the Plan that follows with the same res and opts takes what was read. It reads nothing and
-// plans nothing; a Plan of other releases, or one that comes after ctx ended, reads anew.
+// the Plan that follows with the same res and opts takes what was read. It plans nothing and
+// reports nothing; a Plan of other releases, or one whose reads ctx cut short, reads anew.
 func (p *Planner) Prefetch(ctx context.Context, res *spec.Resolved, opts Options) {
 	selected, err := selectReleases(res, opts.Releases)
 	if err != nil {
