@@ -7,6 +7,8 @@ import (
 	"reflect"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"kaji.dev/kaji/internal/spec"
 )
@@ -37,7 +39,14 @@ func (p *Planner) planChanges(ctx context.Context, works []*work, live *liveSet,
 		}
 	}
 	if !opts.SkipDiff {
-		parallel(len(runs), opts.Parallel, func(i int) { p.dryRun(ctx, runs[i], opts.Ignore) })
+		absent := p.absentNamespaces(ctx, runs)
+		parallel(len(runs), opts.Parallel, func(i int) {
+			if ns := runs[i].o.u.GetNamespace(); absent[ns] {
+				noNamespace(runs[i], ns)
+				return
+			}
+			p.dryRun(ctx, runs[i], opts.Ignore)
+		})
 	}
 	for _, w := range works {
 		settleConflicts(w, opts.ForceConflicts)
@@ -143,11 +152,7 @@ func (p *Planner) dryRun(ctx context.Context, run dryRun, ignore []FieldPath) {
 	}
 	if err != nil {
 		if ns, ok := missingNamespace(err); ok {
-			if run.w.spec.CreateNamespace {
-				c.Note = fmt.Sprintf("namespace %s does not exist yet: apply creates it; server defaults not shown", ns)
-			} else {
-				c.Err = fmt.Errorf("namespace %s does not exist: create it, or set createNamespace: true on the release in kaji.yaml", ns)
-			}
+			noNamespace(run, ns)
 			return
 		}
 		c.Err = fmt.Errorf("server-side dry run: %w", err)
@@ -161,6 +166,49 @@ func (p *Planner) dryRun(ctx context.Context, run dryRun, ignore []FieldPath) {
 	if len(c.Diff) == 0 {
 		c.Action = ChangeUnchanged
 	}
+}
+
+// noNamespace notes on run's change that its namespace ns does not exist, so that the API
+// server cannot dry-run it: apply creates the namespace, or fails for want of it.
+func noNamespace(run dryRun, ns string) {
+	c := &run.w.out.Changes[run.index]
+	if run.w.spec.CreateNamespace {
+		c.Note = fmt.Sprintf("namespace %s does not exist yet: apply creates it; server defaults not shown", ns)
+	} else {
+		c.Err = fmt.Errorf("namespace %s does not exist: create it, or set createNamespace: true on the release in kaji.yaml", ns)
+	}
+}
+
+// absentNamespaces returns the namespaces of the releases to install, and of their objects,
+// that the cluster does not have, read with one list of namespaces. Their objects are not
+// dry-run: the API server would only say that the namespace is missing, and it answers that
+// after waiting for the namespace to show up (50 ms for each object, in kube-apiserver's
+// NamespaceLifecycle admission), which made a first install's plan several seconds long.
+// The releases to upgrade are left out, since their namespace holds their records. It
+// returns nil when there is nothing to ask, or when the list fails (such as when listing
+// namespaces is not allowed): then every object is dry-run, and the server tells.
+func (p *Planner) absentNamespaces(ctx context.Context, runs []dryRun) map[string]bool {
+	asked := map[string]bool{}
+	for _, r := range runs {
+		if r.w.out.Action == ActionInstall && r.o.mapping.Scope.Name() == meta.RESTScopeNameNamespace {
+			asked[r.o.u.GetNamespace()] = true
+		}
+	}
+	if len(asked) == 0 {
+		return nil
+	}
+	m, err := p.Discovery.Mapping(schema.GroupVersionKind{Version: "v1", Kind: "Namespace"})
+	if err != nil {
+		return nil
+	}
+	list, err := p.Objects.List(ctx, m, "", "")
+	if err != nil {
+		return nil
+	}
+	for _, ns := range list {
+		delete(asked, ns.GetName())
+	}
+	return asked
 }
 
 // missingNamespace reports whether err says that the object's namespace does not exist.

@@ -276,3 +276,113 @@ func grantNamespaceReader(t *testing.T, ns, user string) {
 	}
 	env.WaitAllowed(t, user, nil, authzv1.ResourceAttributes{Namespace: ns, Verb: "list", Resource: "secrets"})
 }
+
+// absentNamespace returns the name of a namespace that does not exist.
+func absentNamespace() string {
+	return "kaji-absent-" + strings.ToLower(rand.Text()[:8])
+}
+
+func TestInstallIntoAnAbsentNamespaceSendsNoDryRun(t *testing.T) {
+	h := newHarness(t)
+	absent, present := absentNamespace(), env.Namespace(t)
+	res := h.resolve(`
+releases:
+  - name: away
+    namespace: ABSENT
+    chart: CHARTS/web
+  - name: lost
+    namespace: ABSENT
+    chart: CHARTS/web
+    createNamespace: false
+  - name: here
+    namespace: PRESENT
+    chart: CHARTS/web
+`, "ABSENT", absent, "PRESENT", present)
+
+	cost, p := planRequests(t, h, res)
+	t.Logf("requests: %v (%v)", cost.Total(), cost)
+	// The API server answers a dry run in a namespace that does not exist only after waiting
+	// for it to show up, 50 ms each: one list of namespaces tells the plan the same for all.
+	if cost["LIST namespaces"] != 1 {
+		t.Errorf("%v lists of namespaces, want 1: %v", cost["LIST namespaces"], cost)
+	}
+	here := releaseNamed(t, p, "here")
+	if want := float64(len(here.Changes)); cost["APPLY configmaps"]+cost["APPLY deployments.apps"]+cost["APPLY services"] != want {
+		t.Errorf("dry runs %v, want %v: those of here's objects alone", cost, want)
+	}
+	for _, c := range here.Changes {
+		if c.Action != plan.ChangeCreate || c.Err != nil || c.Note != "" || c.Planned == nil {
+			t.Errorf("here: %s: %s, err %v, note %q", c.Object, c.Action, c.Err, c.Note)
+		}
+	}
+	away := releaseNamed(t, p, "away")
+	wantState(t, away, plan.StateInstall, plan.ActionInstall)
+	for _, c := range away.Changes {
+		if c.Action != plan.ChangeCreate || c.Err != nil || !strings.Contains(c.Note, "apply creates it") || c.Planned == nil {
+			t.Errorf("away: %s: %s, err %v, note %q", c.Object, c.Action, c.Err, c.Note)
+		}
+	}
+	for _, c := range releaseNamed(t, p, "lost").Changes {
+		if c.Err == nil || !strings.Contains(c.Err.Error(), "set createNamespace: true") {
+			t.Errorf("lost: %s: err %v, want one saying the namespace does not exist", c.Object, c.Err)
+		}
+	}
+}
+
+func TestInstallIntoAnAbsentNamespaceWithoutTheRightToListNamespaces(t *testing.T) {
+	h := newHarness(t)
+	// A user who may read and dry-run the chart's kinds in every namespace, but not list
+	// namespaces: the dry runs tell what the list would have.
+	user := "no-namespaces-" + strings.ToLower(rand.Text()[:8])
+	role := &rbacv1.ClusterRole{
+		ObjectMeta: metav1.ObjectMeta{Name: user},
+		Rules: []rbacv1.PolicyRule{{
+			APIGroups: []string{"", "apps"},
+			Resources: []string{"secrets", "configmaps", "services", "deployments"},
+			Verbs:     []string{"get", "list", "patch"},
+		}},
+	}
+	if _, err := env.Client.RbacV1().ClusterRoles().Create(t.Context(), role, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	binding := &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: user},
+		RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: user},
+		Subjects:   []rbacv1.Subject{{Kind: "User", APIGroup: "rbac.authorization.k8s.io", Name: user}},
+	}
+	if _, err := env.Client.RbacV1().ClusterRoleBindings().Create(t.Context(), binding, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = env.Client.RbacV1().ClusterRoleBindings().Delete(t.Context(), user, metav1.DeleteOptions{})
+		_ = env.Client.RbacV1().ClusterRoles().Delete(t.Context(), user, metav1.DeleteOptions{})
+	})
+	env.WaitAllowed(t, user, nil, authzv1.ResourceAttributes{Verb: "patch", Resource: "deployments", Group: "apps"})
+
+	cfg := rest.CopyConfig(env.Config)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: user}
+	conn, err := cluster.FromConfig(clientcmdapi.Config{}, "", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	planner, err := plan.ForCluster(conn, h.charts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := planner.Plan(t.Context(), h.resolve(`
+releases:
+  - name: away
+    namespace: ABSENT
+    chart: CHARTS/web
+`, "ABSENT", absentNamespace()), plan.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	away := releaseNamed(t, p, "away")
+	wantState(t, away, plan.StateInstall, plan.ActionInstall)
+	for _, c := range away.Changes {
+		if c.Err != nil || !strings.Contains(c.Note, "apply creates it") {
+			t.Errorf("away: %s: err %v, note %q", c.Object, c.Err, c.Note)
+		}
+	}
+}
