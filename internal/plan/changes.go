@@ -7,8 +7,6 @@ import (
 	"reflect"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"kaji.dev/kaji/internal/spec"
 )
@@ -39,9 +37,8 @@ func (p *Planner) planChanges(ctx context.Context, works []*work, live *liveSet,
 		}
 	}
 	if !opts.SkipDiff {
-		absent := p.absentNamespaces(ctx, runs)
 		parallel(len(runs), opts.Parallel, func(i int) {
-			if ns := runs[i].o.u.GetNamespace(); absent[ns] {
+			if ns := runs[i].o.u.GetNamespace(); live.absent[ns] {
 				noNamespace(runs[i], ns)
 				return
 			}
@@ -177,38 +174,6 @@ func noNamespace(run dryRun, ns string) {
 	} else {
 		c.Err = fmt.Errorf("namespace %s does not exist: create it, or set createNamespace: true on the release in kaji.yaml", ns)
 	}
-}
-
-// absentNamespaces returns the namespaces of the releases to install, and of their objects,
-// that the cluster does not have, read with one list of namespaces. Their objects are not
-// dry-run: the API server would only say that the namespace is missing, and it answers that
-// after waiting for the namespace to show up (50 ms for each object, in kube-apiserver's
-// NamespaceLifecycle admission), which made a first install's plan several seconds long.
-// The releases to upgrade are left out, since their namespace holds their records. It
-// returns nil when there is nothing to ask, or when the list fails (such as when listing
-// namespaces is not allowed): then every object is dry-run, and the server tells.
-func (p *Planner) absentNamespaces(ctx context.Context, runs []dryRun) map[string]bool {
-	asked := map[string]bool{}
-	for _, r := range runs {
-		if r.w.out.Action == ActionInstall && r.o.mapping.Scope.Name() == meta.RESTScopeNameNamespace {
-			asked[r.o.u.GetNamespace()] = true
-		}
-	}
-	if len(asked) == 0 {
-		return nil
-	}
-	m, err := p.Discovery.Mapping(schema.GroupVersionKind{Version: "v1", Kind: "Namespace"})
-	if err != nil {
-		return nil
-	}
-	list, err := p.Objects.List(ctx, m, "", "")
-	if err != nil {
-		return nil
-	}
-	for _, ns := range list {
-		delete(asked, ns.GetName())
-	}
-	return asked
 }
 
 // missingNamespace reports whether err says that the object's namespace does not exist.

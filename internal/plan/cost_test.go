@@ -302,9 +302,16 @@ releases:
 	cost, p := planRequests(t, h, res)
 	t.Logf("requests: %v (%v)", cost.Total(), cost)
 	// The API server answers a dry run in a namespace that does not exist only after waiting
-	// for it to show up, 50 ms each: one list of namespaces tells the plan the same for all.
+	// for it to show up, 50 ms each: one list of namespaces tells the plan the same for all,
+	// and no object there is dry-run.
 	if cost["LIST namespaces"] != 1 {
 		t.Errorf("%v lists of namespaces, want 1: %v", cost["LIST namespaces"], cost)
+	}
+	// Nor is anything listed there: one list of each kind, in the namespace that exists.
+	for _, k := range []string{"LIST configmaps", "LIST deployments.apps", "LIST services"} {
+		if cost[k] != 1 {
+			t.Errorf("%s: %v requests, want 1: %v", k, cost[k], cost)
+		}
 	}
 	here := releaseNamed(t, p, "here")
 	if want := float64(len(here.Changes)); cost["APPLY configmaps"]+cost["APPLY deployments.apps"]+cost["APPLY services"] != want {

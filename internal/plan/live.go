@@ -44,6 +44,9 @@ type liveSet struct {
 	objects map[string]*unstructured.Unstructured // by ObjectRef.key
 	lists   map[listKey]error                     // every list made, and its error
 	keyOf   map[string]listKey                    // object key → the list that decides it
+	// absent are namespaces known not to exist (namespaceCheck): nothing is listed there,
+	// and their objects are known to be missing.
+	absent map[string]bool
 }
 
 // get returns the live object of o, nil when it does not exist, or why it is unknown.
@@ -70,9 +73,9 @@ type wanted struct {
 //     of them when the cluster-wide list is forbidden.
 //
 // So a plan of releases that exist costs one request per resource kind, however many releases
-// and namespaces it spans.
-func (p *Planner) fetchLive(ctx context.Context, works []*work, par int) *liveSet {
-	s := &liveSet{objects: map[string]*unstructured.Unstructured{}, lists: map[listKey]error{}, keyOf: map[string]listKey{}}
+// and namespaces it spans. Nothing is listed in the absent namespaces, which do not exist.
+func (p *Planner) fetchLive(ctx context.Context, works []*work, absent map[string]bool, par int) *liveSet {
+	s := &liveSet{objects: map[string]*unstructured.Unstructured{}, lists: map[listKey]error{}, keyOf: map[string]listKey{}, absent: absent}
 	need := map[schema.GroupVersionResource]*wanted{}
 	for _, w := range works {
 		if w.out.Err != nil {
@@ -83,14 +86,17 @@ func (p *Planner) fetchLive(ctx context.Context, works []*work, par int) *liveSe
 				if o.mapping == nil {
 					continue
 				}
+				ns := ""
+				if o.mapping.Scope.Name() == meta.RESTScopeNameNamespace {
+					ns = o.u.GetNamespace()
+				}
+				if absent[ns] {
+					continue // missing, with its namespace
+				}
 				n := need[o.mapping.Resource]
 				if n == nil {
 					n = &wanted{mapping: o.mapping, keys: map[string]string{}}
 					need[o.mapping.Resource] = n
-				}
-				ns := ""
-				if o.mapping.Scope.Name() == meta.RESTScopeNameNamespace {
-					ns = o.u.GetNamespace()
 				}
 				n.keys[o.ref.key()] = ns
 			}

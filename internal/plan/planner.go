@@ -190,13 +190,14 @@ func (p *Planner) Plan(ctx context.Context, res *spec.Resolved, opts Options) (*
 		works[i].adopt = opts.Adopt || r.Adopt
 		works[i].ignore = opts.Ignore
 	}
+	namespaces := p.checkNamespaces(ctx, works)
 	parallel(len(works), opts.Parallel, func(i int) { p.prepare(ctx, works[i], caps) })
 	arrived := p.renderArrivals(ctx, res, works, caps, opts.Parallel)
 	for _, w := range works {
 		w.arrivals = arrived
 	}
 
-	live := p.fetchLive(ctx, works, opts.Parallel)
+	live := p.fetchLive(ctx, works, namespaces.absent(works), opts.Parallel)
 	// Each release is assessed on its own: it reads the live objects, and writes only to w.
 	parallel(len(works), opts.Parallel, func(i int) {
 		w := works[i]
