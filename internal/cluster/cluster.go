@@ -81,13 +81,13 @@ func FromConfig(raw clientcmdapi.Config, context string, config *rest.Config) (*
 func Dial(raw clientcmdapi.Config, context string, config *rest.Config, n Network) (*Conn, error) {
 	config = rest.CopyConfig(config)
 	n.configure(config)
-	// Helm's and client-go's defaults (5 QPS) throttle a many-release apply; the API server
-	// has its own flow control.
-	if config.QPS == 0 {
-		config.QPS = 100
-	}
-	if config.Burst == 0 {
-		config.Burst = 200
+	// No client-side rate limit. client-go's default (5 requests a second, and 100 a second
+	// gave the same wall) made a plan of 100 new releases wait 3 s for tokens with 8
+	// requests in flight. kaji bounds its requests by how many it runs at once (plan's
+	// Parallel, apply's --concurrency), and the API server's own flow control (API Priority
+	// and Fairness) queues or rejects them when it is busy, which client-go retries.
+	if config.QPS == 0 && config.RateLimiter == nil {
+		config.QPS = -1
 	}
 	dc, err := discovery.NewDiscoveryClientForConfig(config)
 	if err != nil {

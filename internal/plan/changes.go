@@ -37,7 +37,7 @@ func (p *Planner) planChanges(ctx context.Context, works []*work, live *liveSet,
 		}
 	}
 	if !opts.SkipDiff {
-		parallel(len(runs), opts.Parallel, func(i int) {
+		parallel(len(runs), opts.Requests, func(i int) {
 			if ns := runs[i].o.u.GetNamespace(); live.absent[ns] {
 				noNamespace(runs[i], ns)
 				return

@@ -24,8 +24,14 @@ import (
 // whose history alone does not decide its state.
 const StateUnknown State = "unknown"
 
-// DefaultParallel bounds how many charts are rendered, and how many requests are made, at once.
+// DefaultParallel bounds how many charts are rendered at once.
 const DefaultParallel = 8
+
+// DefaultRequests bounds how many of a plan's lists and dry runs are in flight at once. They
+// wait on the network and the API server rather than on this machine's cores: a plan of 100
+// new releases makes hundreds of them, which took 3.6 s at 20 ms of round trip 8 at a time
+// and 2.3 s 32 at a time. The API server's flow control queues them when it is busy.
+const DefaultRequests = 32
 
 // Charts finds and loads the chart of a release.
 type Charts interface {
@@ -90,8 +96,10 @@ type Options struct {
 	SkipDiff bool
 	// Ignore lists the fields that never count as changes or drift. Nil means DefaultIgnore.
 	Ignore []FieldPath
-	// Parallel bounds concurrent renders and requests. Zero means DefaultParallel.
+	// Parallel bounds concurrent renders. Zero means DefaultParallel.
 	Parallel int
+	// Requests bounds concurrent lists and dry runs. Zero means DefaultRequests.
+	Requests int
 	// Prune plans to uninstall orphans: releases labeled with the project that kaji.yaml no
 	// longer declares. Without it orphans are only reported.
 	Prune bool
@@ -170,11 +178,11 @@ func (p *Planner) Plan(ctx context.Context, res *spec.Resolved, opts Options) (*
 	if opts.Ignore == nil {
 		opts.Ignore = DefaultIgnore()
 	}
-	opts.Parallel = parallelOf(opts)
+	opts.Parallel, opts.Requests = parallelOf(opts), requestsOf(opts)
 	plan := &Plan{Project: res.Project, Environment: res.Environment, Time: p.now(), Scope: opts.Scope}
 
 	wantOrphans := len(opts.Releases) == 0
-	first := p.reads(ctx, res.Project, selected, wantOrphans, opts.Parallel)
+	first := p.reads(ctx, res.Project, selected, wantOrphans, opts.Requests)
 	if err := errors.Join(first.storageErr, first.capsErr); err != nil {
 		return nil, err
 	}
@@ -197,7 +205,7 @@ func (p *Planner) Plan(ctx context.Context, res *spec.Resolved, opts Options) (*
 		w.arrivals = arrived
 	}
 
-	live := p.fetchLive(ctx, works, namespaces.absent(works), opts.Parallel)
+	live := p.fetchLive(ctx, works, namespaces.absent(works), opts.Requests)
 	// Each release is assessed on its own: it reads the live objects, and writes only to w.
 	parallel(len(works), opts.Parallel, func(i int) {
 		w := works[i]

@@ -52,7 +52,7 @@ func (p *Planner) Prefetch(ctx context.Context, res *spec.Resolved, opts Options
 	if err != nil {
 		return // Plan says why
 	}
-	r := p.startReads(ctx, res.Project, selected, len(opts.Releases) == 0, parallelOf(opts))
+	r := p.startReads(ctx, res.Project, selected, len(opts.Releases) == 0, requestsOf(opts))
 	p.mu.Lock()
 	p.prefetched = r
 	p.mu.Unlock()
@@ -103,6 +103,14 @@ func (p *Planner) startReads(ctx context.Context, project string, selected []spe
 		close(r.done)
 	}()
 	return r
+}
+
+// requestsOf is opts.Requests, or DefaultRequests when it is not set.
+func requestsOf(opts Options) int {
+	if opts.Requests <= 0 {
+		return DefaultRequests
+	}
+	return opts.Requests
 }
 
 // parallelOf is opts.Parallel, or DefaultParallel when it is not set.
