@@ -147,6 +147,9 @@ type Step struct {
 	// Lookups annotates that revision with the lookup calls of the plan's render
 	// (plan.Release.Lookups); empty leaves it without.
 	Lookups string
+	// Unchanged are the objects of an upgrade that the plan found settled
+	// (release.Desired.Unchanged).
+	Unchanged map[release.ObjectKey]string
 }
 
 // ApplySteps is Apply following a plan: releases in sync are left alone, blocked ones fail
@@ -192,7 +195,7 @@ func (rn *Runner) ApplySteps(ctx context.Context, res *spec.Resolved, steps map[
 					return release.Result{}, err
 				}
 				d := rn.desired(p)
-				d.ForceConflicts, d.Mode, d.Inputs, d.Lookups = st.ForceConflicts, st.Mode, st.Inputs, st.Lookups
+				d.ForceConflicts, d.Mode, d.Inputs, d.Lookups, d.Unchanged = st.ForceConflicts, st.Mode, st.Inputs, st.Lookups, st.Unchanged
 				if _, planned := steps[r.Name]; planned && st.Stored < d.MaxHistory {
 					d.MaxHistory = 0 // nothing to trim
 				}

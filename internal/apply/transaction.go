@@ -140,9 +140,29 @@ func stepsOf(res *spec.Resolved, pl *plan.Plan) map[string]Step {
 			Stored:         pr.Stored,
 			Inputs:         plan.InputsLabel(pr.Inputs, pr.Revision),
 			Lookups:        pr.Lookups,
+			Unchanged:      settled(pr),
 		}
 	}
 	return steps
+}
+
+// settled are the objects of an upgrade that the plan found unchanged and without drift,
+// which the upgrade may leave alone (release.Desired.Unchanged).
+func settled(pr *plan.Release) map[release.ObjectKey]string {
+	if pr.Action != plan.ActionUpgrade {
+		return nil
+	}
+	var out map[release.ObjectKey]string
+	for _, c := range pr.Changes {
+		if c.Action != plan.ChangeUnchanged || c.Settled == "" {
+			continue
+		}
+		if out == nil {
+			out = map[release.ObjectKey]string{}
+		}
+		out[release.ObjectKey{Group: c.Object.Group, Kind: c.Object.Kind, Namespace: c.Object.Namespace, Name: c.Object.Name}] = c.Settled
+	}
+	return out
 }
 
 // modeOf tells the release manager what the plan found, which spares it reading the release

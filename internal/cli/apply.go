@@ -52,7 +52,9 @@ values file read before the first release is touched.
 Then apply computes the plan, as kaji plan shows it, and prints it. On a terminal it
 asks before acting, unless --yes is given. Only releases that are not in sync are
 touched: an unchanged release gets no new revision, and a drifted one is applied
-again, which corrects the drift. --prune also uninstalls the project's orphans.
+again, which corrects the drift. Within an upgrade, the objects that the plan found
+unchanged and without drift are left alone while they stay as the plan saw them
+(Helm would apply each one again); the others are applied as Helm applies them. --prune also uninstalls the project's orphans.
 A declared release that kaji did not make for this project (made by helm, or
 labeled as another kaji project's) is left alone and fails the run, unless
 --adopt, or adopt: true on the release in kaji.yaml, says to take it over. One that

@@ -105,7 +105,7 @@ func objectChanges(w *work, live *liveSet, ignore []FieldPath) []dryRun {
 				c.Drift = markSensitive(b.ref, driftOfObject(applied(b, ignore), c.Live))
 			}
 			if inBase && reflect.DeepEqual(b.u.Object, d.u.Object) && len(c.Drift) == 0 {
-				r.Changes = append(r.Changes, ObjectChange{Object: d.ref, Action: ChangeUnchanged})
+				r.Changes = append(r.Changes, ObjectChange{Object: d.ref, Action: ChangeUnchanged, Settled: l.GetResourceVersion()})
 				continue
 			}
 		}

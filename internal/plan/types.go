@@ -237,6 +237,10 @@ type ObjectChange struct {
 	ArrivesWith string
 	// Err is why apply would fail on this object (the dry run's error).
 	Err error
+	// Settled is the resourceVersion of the live object of an unchanged object that the
+	// release's deployed revision has as the new one does, and that has not drifted from it:
+	// apply leaves it alone while it keeps that version. Empty for every other object.
+	Settled string
 }
 
 // IgnoredField is a field that ignoreDifferences left out.

@@ -155,6 +155,10 @@ type Desired struct {
 	// Lookups, when set with Inputs, is the value of LookupsAnnotation for the revision
 	// written: the lookup calls of the render that Inputs describes (plan.Release.Lookups).
 	Lookups string
+	// Unchanged are the objects that an upgrade's plan found as the deployed revision has
+	// them, live and in the new revision, each with the resourceVersion it saw. The upgrade
+	// leaves them alone while they still have it (see untouched); the others are applied.
+	Unchanged map[ObjectKey]string
 }
 
 // Mode is how Apply brings a release to what is desired.
@@ -260,6 +264,9 @@ func (m *Manager) Apply(ctx context.Context, d Desired) (Result, error) {
 		// field manager over on the way.
 		up.ServerSideApply = "true"
 		up.DisableOpenAPIValidation = skipClientValidation
+		if kc, ok := cfg.KubeClient.(*kube.Client); ok && len(d.Unchanged) > 0 {
+			cfg.KubeClient = &untouched{Client: kc, versions: d.Unchanged}
+		}
 		rel, err = up.RunWithContext(ctx, d.Name, d.Chart, d.Values)
 	}
 	if err != nil {
