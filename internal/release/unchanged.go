@@ -82,7 +82,7 @@ func (c *untouched) Update(original, target kube.ResourceList, options ...kube.C
 	return res, err
 }
 
-// helmMetadata are the label and annotations that Helm puts on every object it applies
+// helmLabels and helmAnnotations are what Helm puts on every object it applies
 // (and that the revision's manifest may lack).
 var (
 	helmLabels      = []string{"app.kubernetes.io/managed-by"}
