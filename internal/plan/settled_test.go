@@ -13,16 +13,6 @@ import (
 	"kaji.dev/kaji/internal/testenv"
 )
 
-// settledWeb declares web with GREETING, which only its ConfigMap shows.
-const settledWeb = `
-releases:
-  - name: web
-    namespace: NS
-    chart: CHARTS/web
-    values:
-      greeting: GREETING
-`
-
 // countApplies runs tx on the releases of kaji.yaml body, and returns the requests the API
 // server counted meanwhile.
 func countApplies(t *testing.T, h *harness, tx *apply.Transaction, body string, vars ...string) (testenv.RequestCounts, *apply.Result) {
@@ -44,13 +34,14 @@ func countApplies(t *testing.T, h *harness, tx *apply.Transaction, body string, 
 
 // An upgrade applies the objects that change and leaves alone those that the plan found
 // unchanged and without drift: Helm would read and apply every object, one after the other.
+// (webRelease's GREETING shows in its ConfigMap alone.)
 func TestUpgradeLeavesSettledObjectsAlone(t *testing.T) {
 	h := newHarness(t)
 	ns := env.Namespace(t)
-	h.apply(h.resolve(settledWeb, "NS", ns, "GREETING", "hello"))
+	h.apply(h.resolve(webRelease, "NS", ns, "GREETING", "hello"))
 
 	tx := &apply.Transaction{Planner: h.planner(), Runner: h.runner(), Flights: noFlights{}}
-	cost, out := countApplies(t, h, tx, settledWeb, "NS", ns, "GREETING", "changed")
+	cost, out := countApplies(t, h, tx, webRelease, "NS", ns, "GREETING", "changed")
 	t.Logf("requests: %v", cost)
 	if o := outcome(t, out, "web"); o.Err != nil {
 		t.Fatalf("web: %v", o.Err)
@@ -63,7 +54,7 @@ func TestUpgradeLeavesSettledObjectsAlone(t *testing.T) {
 	if err != nil || cm.Data["GREETING"] != "changed" {
 		t.Fatalf("ConfigMap %v, %v; want GREETING changed", cm.Data, err)
 	}
-	wantState(t, releaseNamed(t, h.plan(h.resolve(settledWeb, "NS", ns, "GREETING", "changed"), plan.Options{}), "web"),
+	wantState(t, releaseNamed(t, h.plan(h.resolve(webRelease, "NS", ns, "GREETING", "changed"), plan.Options{}), "web"),
 		plan.StateInSync, plan.ActionNone)
 }
 
@@ -72,7 +63,7 @@ func TestUpgradeLeavesSettledObjectsAlone(t *testing.T) {
 func TestUpgradeAppliesWhatChangedSinceThePlan(t *testing.T) {
 	h := newHarness(t)
 	ns := env.Namespace(t)
-	h.apply(h.resolve(settledWeb, "NS", ns, "GREETING", "hello"))
+	h.apply(h.resolve(webRelease, "NS", ns, "GREETING", "hello"))
 
 	tx := &apply.Transaction{Planner: h.planner(), Runner: h.runner(), Flights: noFlights{},
 		Confirm: func(ctx context.Context, p *plan.Plan) (bool, error) {
@@ -93,7 +84,7 @@ func TestUpgradeAppliesWhatChangedSinceThePlan(t *testing.T) {
 			_, err = env.Client.AppsV1().Deployments(ns).Update(ctx, d, metav1.UpdateOptions{FieldManager: "kubectl-edit"})
 			return true, err
 		}}
-	cost, out := countApplies(t, h, tx, settledWeb, "NS", ns, "GREETING", "changed")
+	cost, out := countApplies(t, h, tx, webRelease, "NS", ns, "GREETING", "changed")
 	t.Logf("requests: %v", cost)
 	if o := outcome(t, out, "web"); o.Err != nil {
 		t.Fatalf("web: %v", o.Err)
