@@ -81,11 +81,11 @@ func FromConfig(raw clientcmdapi.Config, context string, config *rest.Config) (*
 func Dial(raw clientcmdapi.Config, context string, config *rest.Config, n Network) (*Conn, error) {
 	config = rest.CopyConfig(config)
 	n.configure(config)
-	// No client-side rate limit. client-go's default (5 requests a second, and 100 a second
-	// gave the same wall) made a plan of 100 new releases wait 3 s for tokens with 8
-	// requests in flight. kaji bounds its requests by how many it runs at once (plan's
-	// Parallel, apply's --concurrency), and the API server's own flow control (API Priority
-	// and Fairness) queues or rejects them when it is busy, which client-go retries.
+	// No client-side rate limit. client-go's token bucket (5 requests a second by default;
+	// kaji had set 100, with a burst of 200) made a plan of 100 new releases wait 3 s for
+	// tokens. kaji bounds its requests by how many it runs at once (plan's Requests, apply's
+	// --concurrency), and the API server's own flow control (API Priority and Fairness)
+	// queues or rejects them when it is busy, which client-go retries.
 	if config.QPS == 0 && config.RateLimiter == nil {
 		config.QPS = -1
 	}

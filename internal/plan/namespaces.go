@@ -9,11 +9,11 @@ import (
 )
 
 // namespaceCheck is the list of the cluster's namespaces that a plan makes when a release
-// has no revision in Helm's storage, so that its namespace may not exist yet. The API server
-// answers a list or a dry run in a namespace that does not exist as it does one in an empty
-// namespace, only later: it waits 50 ms on each dry run for the namespace to show up
-// (kube-apiserver's NamespaceLifecycle admission). A plan of 100 releases to install into
-// new namespaces spent seconds on that; one list tells the same for all of them.
+// has no revision in Helm's storage, so that its namespace may not exist yet. In such a
+// namespace a list finds nothing, at the cost of a round trip, and a dry run fails only
+// after the API server has waited 50 ms for the namespace to show up (kube-apiserver's
+// NamespaceLifecycle admission). A plan of 100 releases to install into new namespaces spent
+// seconds on those; one list of namespaces tells the same for all of them.
 type namespaceCheck struct {
 	done chan struct{}
 	// names are the namespaces that exist; nil when they were not listed: nothing to ask,
