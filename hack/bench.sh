@@ -19,7 +19,9 @@
 #
 # The kubeops sections also measure helmfile (`helmfile sync` and `destroy`, with the same helm
 # CLI), built once into .cache/bin by hack/build-helmfile.sh (about 8 minutes cold on 2 cores);
-# BENCH_HELMFILE=0 leaves it out.
+# BENCH_HELMFILE=0 leaves it out. BENCH_HELM_PLUGINS=DIR, a helm plugin directory that holds
+# the helm-diff plugin (DIR/diff/plugin.yaml), adds `helmfile diff` with nothing changed; the
+# bench does not build helm-diff (its Go module is not served here).
 #
 # BENCH_COUNT (default 5) and BENCH_TIME (default 3x) set go test's -count and -benchtime, and
 # the runs of each kubeops operation (their medians are reported).
@@ -175,6 +177,9 @@ kubeops_intro() {
 	helmfile=()
 	if [[ "${BENCH_HELMFILE:-1}" != 0 ]]; then
 		helmfile=(-helmfile "$(hack/build-helmfile.sh)")
+		if [[ -n "${BENCH_HELM_PLUGINS:-}" ]]; then
+			helmfile+=(-helm-plugins "$BENCH_HELM_PLUGINS")
+		fi
 	fi
 	if [[ "$1" == corpus ]]; then
 		printf '## kubeops-corpus: plan, apply and destroy of real charts, against the helm CLI\n\n'
@@ -196,9 +201,19 @@ EOF
 helmfile $(awk '$1 == "require" { $1 = ""; $0 = $0 } $1 == "github.com/helmfile/helmfile" { print $2; exit }' tools/helmfile/go.mod) (built from its Go module into \`.cache/bin/helmfile\`) runs the same helm CLI on a
 helmfile.yaml with the same releases, charts, values files and inline values: \`helmfile sync
 --skip-deps\` (the charts hold their dependencies, as kaji takes them) at its default concurrency, a one-release change with \`--selector name=…\`, and
-\`helmfile destroy\`. \`helmfile diff\` and \`apply\` are not measured: they need the helm-diff
-plugin, which the Go module proxy here does not serve.
+\`helmfile destroy\`.
 EOF
+		if [[ -n "${BENCH_HELM_PLUGINS:-}" ]]; then
+			cat <<EOF
+\`helmfile diff\`, with nothing changed after \`helmfile sync\`, runs the helm-diff plugin
+$(HELM_PLUGINS="$BENCH_HELM_PLUGINS" "$root/.cache/bin/helm" plugin list 2>/dev/null | awk '$1 == "diff" { print $2 }') of \`$BENCH_HELM_PLUGINS\`, built outside this repository.
+EOF
+		else
+			cat <<EOF
+\`helmfile diff\` and \`apply\` are not measured: they need the helm-diff plugin, which the Go
+module proxy here does not serve (\`BENCH_HELM_PLUGINS\` takes one built elsewhere).
+EOF
+		fi
 	fi
 	echo
 }

@@ -46,9 +46,9 @@ func (b *bench) writeHelmfile(first string) error {
 }
 
 // helmfileCycles measures helmfile as users run it (its default concurrency, one helm process
-// per release): `helmfile sync` installs all, then a one-release change with a selector,
-// and `helmfile destroy`. `helmfile diff` and `apply` need the helm-diff plugin, which is not
-// built here.
+// per release): `helmfile sync` installs all, then `helmfile diff` with nothing changed when
+// -helm-plugins holds the helm-diff plugin, a one-release change with a selector, and
+// `helmfile destroy`.
 func (b *bench) helmfileCycles() error {
 	for c := 0; c < b.cfg.cycles; c++ {
 		if err := b.writeHelmfile("v1"); err != nil {
@@ -56,6 +56,13 @@ func (b *bench) helmfileCycles() error {
 		}
 		if err := b.measure("helmfile sync: install all", b.helmfile("sync")); err != nil {
 			return err
+		}
+		if c == 0 && b.cfg.plugins != "" {
+			for r := 0; r < b.cfg.reps; r++ {
+				if err := b.measure("helmfile diff: no change", b.helmfile("diff")); err != nil {
+					return err
+				}
+			}
 		}
 		if c == 0 {
 			for r := 0; r < b.cfg.reps; r++ {

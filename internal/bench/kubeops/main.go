@@ -30,6 +30,7 @@ type config struct {
 	kaji      string
 	helm      string
 	helmfile  string // optional: measured beside kaji when set
+	plugins   string // optional: helm's plugin directory, with helm-diff for `helmfile diff`
 	chart     string
 	corpusDir string
 	idle      time.Duration
@@ -46,6 +47,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.kaji, "kaji", "", "kaji binary")
 	fs.StringVar(&c.helm, "helm", "", "helm binary")
 	fs.StringVar(&c.helmfile, "helmfile", "", "helmfile binary (optional): helmfile sync and destroy are measured too, with -helm as its helm")
+	fs.StringVar(&c.plugins, "helm-plugins", "", "helm plugin directory holding the helm-diff plugin (optional, with -helmfile): `helmfile diff` is measured too")
 	fs.StringVar(&c.chart, "chart", "examples/quickstart/charts/app", `chart of every release; "helm-create": the chart that `+"`helm create`"+` generates; "corpus": the charts of the shared corpus, then copies of the helm create chart up to -n`)
 	fs.StringVar(&c.corpusDir, "corpus", "", "the shared chart corpus, for -chart corpus (default: ../shared/charts beside the module root)")
 	fs.DurationVar(&c.idle, "idle", 10*time.Second, "idle interval over which the API server's background request rate is measured")
@@ -58,6 +60,9 @@ func parseFlags(args []string) (config, error) {
 	}
 	if c.n < 1 || c.reps < 1 || c.cycles < 1 {
 		return c, fmt.Errorf("-n, -reps and -cycles must be at least 1")
+	}
+	if c.plugins != "" && c.helmfile == "" {
+		return c, fmt.Errorf("-helm-plugins is for helmfile diff: give -helmfile too")
 	}
 	for _, s := range strings.Split(*latency, ",") {
 		s = strings.TrimSpace(s)
@@ -72,7 +77,7 @@ func parseFlags(args []string) (config, error) {
 		c.latencies = append(c.latencies, d)
 	}
 	var err error
-	for _, p := range []*string{&c.kaji, &c.helm, &c.helmfile} {
+	for _, p := range []*string{&c.kaji, &c.helm, &c.helmfile, &c.plugins} {
 		if *p == "" {
 			continue
 		}
@@ -207,6 +212,9 @@ func (b *bench) exec(name string, args ...string) (time.Duration, int64, error) 
 	cmd.Dir = b.dir
 	cmd.Env = append(os.Environ(), "HELM_CACHE_HOME="+filepath.Join(b.dir, "helm-cache"),
 		"HELM_CONFIG_HOME="+filepath.Join(b.dir, "helm-config"), "HELM_DATA_HOME="+filepath.Join(b.dir, "helm-data"))
+	if b.cfg.plugins != "" {
+		cmd.Env = append(cmd.Env, "HELM_PLUGINS="+b.cfg.plugins)
+	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()

@@ -86,6 +86,10 @@ func (b *bench) report(lat time.Duration) {
 		fmt.Printf("| helmfile sync --selector one change / helm upgrade one release | %s× |\n", ratio("helmfile sync --selector: one change", "helm upgrade: one release"))
 		fmt.Printf("| kaji destroy / helmfile destroy | %s× |\n", ratio("kaji destroy", "helmfile destroy"))
 	}
+	if b.cfg.plugins != "" {
+		fmt.Printf("| helmfile diff no change / kaji plan no change (speed-up) | %s× |\n", ratio("helmfile diff: no change", "kaji plan: no change"))
+		fmt.Printf("| helmfile diff no change / kaji plan no change after an apply (speed-up) | %s× |\n", ratio("helmfile diff: no change", "kaji plan: no change, after an apply"))
+	}
 	for _, op := range []string{"kaji plan: no change", "kaji plan: no change, after an apply", "kaji apply: one change"} {
 		if ss := b.results[op]; len(ss) > 0 {
 			fmt.Printf("\nRequests of one `%s` run (raw deltas, background included):\n\n```\n%s```\n", op, formatCounts(ss[0].counts))
