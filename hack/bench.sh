@@ -28,8 +28,8 @@
 # Needs nothing but Go: benchstat (golang.org/x/perf) is built into .cache/bin once, through
 # the module proxy; without it the report still has the medians.
 #
-# To add a benchmark, write a section_<name> function that calls run_bench and prints its
-# Markdown, and add <name> to SECTIONS.
+# To add a benchmark, write a section_<name> function that runs it and prints its Markdown,
+# and add <name> to SECTIONS.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -40,13 +40,6 @@ count="${BENCH_COUNT:-5}"
 benchtime="${BENCH_TIME:-3x}"
 
 SECTIONS=(validate kubeops kubeops-corpus)
-
-# run_bench NAME PACKAGE PATTERN: runs the benchmarks into $out/NAME.txt.
-run_bench() {
-	local name="$1" pkg="$2" pattern="$3"
-	echo "bench $name: go test -run '^\$' -bench '$pattern' -benchtime $benchtime -count $count $pkg" >&2
-	go test -run '^$' -bench "$pattern" -benchtime "$benchtime" -count "$count" "$pkg" | tee "$out/$name.txt" >&2
-}
 
 # median FILE BENCHMARK: the median ns/op of BENCHMARK (its name without the -GOMAXPROCS
 # suffix) in FILE, as an integer.
@@ -59,6 +52,11 @@ median() {
 			if (NR == 0) { print "missing"; exit 1 }
 			if (NR % 2) printf "%d\n", v[(NR + 1) / 2]; else printf "%d\n", (v[NR / 2] + v[NR / 2 + 1]) / 2
 		}'
+}
+
+# median_of FILE: the median of the integers in FILE, one a line, as an integer.
+median_of() {
+	sort -n "$1" | awk '{ v[NR] = $1 } END { if (NR % 2) printf "%d\n", v[(NR + 1) / 2]; else printf "%d\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 # seconds NS: nanoseconds as seconds with two decimals.
@@ -94,30 +92,47 @@ time_cli() {
 		end="$(date +%s%N)"
 		echo "$((end - start))" >>"$out/$name.txt"
 	done
-	sort -n "$out/$name.txt" | awk '{ v[NR] = $1 } END { if (NR % 2) printf "%d\n", v[(NR + 1) / 2]; else printf "%d\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+	median_of "$out/$name.txt"
 }
 
 section_validate() {
-	run_bench validate ./internal/validate '^BenchmarkCorpus$'
+	# The same kaji.yaml, validated in-process by the benchmark and by a real build of kaji in a
+	# new process each time, the two taken in turns: a machine whose speed drifts during the
+	# section then slows both alike, and the ratio of their medians compares like with like.
 	local f="$out/validate.txt" total anchor
+	go build -o "$out/kaji" ./cmd/kaji
+	go test -c -o "$out/validate.test" ./internal/validate
+	go test -count=1 -run '^TestCorpusHasNoFalsePositives$' ./internal/validate -args -corpus-yaml="$out/corpus" >/dev/null
+	echo "bench validate: $count turns of (validate.test -test.bench '^BenchmarkCorpus\$' -test.benchtime $benchtime; kaji validate)" >&2
+	: >"$f"
+	: >"$out/validate-cli.txt"
+	local i start end
+	for i in $(seq "$count"); do
+		# go test runs a package's test binary in the package's directory.
+		(cd internal/validate && "$out/validate.test" -test.run '^$' -test.bench '^BenchmarkCorpus$' -test.benchtime "$benchtime") |
+			tee -a "$f" >&2
+		# Cold: every release checked (KAJI_NO_VALIDATION_CACHE=1).
+		start="$(date +%s%N)"
+		KAJI_NO_VALIDATION_CACHE=1 "$out/kaji" validate -f "$out/corpus/kaji.yaml" >/dev/null
+		end="$(date +%s%N)"
+		echo "$((end - start))" >>"$out/validate-cli.txt"
+	done
 	total="$(median "$f" BenchmarkCorpus/validate)"
 	anchor="$(median "$f" BenchmarkCorpus/render)"
-	# The same kaji.yaml, validated by a real build of kaji in a new process each time.
-	go build -o "$out/kaji" ./cmd/kaji
-	go test -count=1 -run '^TestCorpusHasNoFalsePositives$' ./internal/validate -args -corpus-yaml="$out/corpus" >/dev/null
-	# Cold: every release checked (KAJI_NO_VALIDATION_CACHE=1); warm: the cache of the
-	# releases found clean, which the first warm run fills when it is empty (the median leaves it out).
 	local cold warm
-	cold="$(KAJI_NO_VALIDATION_CACHE=1 time_cli validate-cli validate -f "$out/corpus/kaji.yaml")"
+	cold="$(median_of "$out/validate-cli.txt")"
+	# Warm: the cache of the releases found clean, which the first warm run fills when it is
+	# empty (the median leaves it out).
 	warm="$(time_cli validate-cli-warm validate -f "$out/corpus/kaji.yaml")"
 	local releases
 	releases="$(awk '$1 ~ /^BenchmarkCorpus\/validate/ { for (i = 1; i <= NF; i++) if ($i == "releases") { printf "%d", $(i - 1); exit } }' "$f")"
-	cat <<EOF
+cat <<EOF
 ## validate: the whole corpus in one kaji.yaml
 
 One kaji.yaml with a release (${releases:-?} of them) for every values file of the chart corpus that Helm renders
 (each chart's ci/ files, or its defaults when it has none; \`--set\` flags as inline values):
-the file of \`TestCorpusHasNoFalsePositives\`. Medians of $count runs of $benchtime each.
+the file of \`TestCorpusHasNoFalsePositives\`. Medians of $count runs of $benchtime each, each
+run of the benchmark followed by one run of \`kaji validate\` as a new process.
 
 | measure | median |
 |---|---|

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"runtime"
 	"runtime/debug"
 	"testing"
 )
@@ -24,5 +25,24 @@ func TestGCTargetUnlessGOGCIsSet(t *testing.T) {
 	tuneGC()
 	if got := debug.SetGCPercent(100); got != 50 {
 		t.Errorf("GOGC=50: GC percent %d, want GOGC's 50", got)
+	}
+}
+
+func TestNoHeapProfileSamplingUnlessGODEBUGAsksForIt(t *testing.T) {
+	restore := runtime.MemProfileRate
+	t.Cleanup(func() { runtime.MemProfileRate = restore })
+
+	t.Setenv("GODEBUG", "")
+	runtime.MemProfileRate = 512 * 1024 // the runtime's default
+	tuneMemProfile()
+	if runtime.MemProfileRate != 0 {
+		t.Errorf("GODEBUG unset: MemProfileRate %d, want 0", runtime.MemProfileRate)
+	}
+
+	t.Setenv("GODEBUG", "gctrace=1,memprofilerate=1")
+	runtime.MemProfileRate = 1 // what the runtime read from GODEBUG at start
+	tuneMemProfile()
+	if runtime.MemProfileRate != 1 {
+		t.Errorf("GODEBUG=memprofilerate=1: MemProfileRate %d, want GODEBUG's 1", runtime.MemProfileRate)
 	}
 }
