@@ -83,11 +83,21 @@ func (a *Analyzer) Analyze(ctx context.Context, ch *chartv2.Chart, vals map[stri
 	if vals == nil {
 		vals = map[string]any{}
 	}
-	m, err := a.model(ch)
+	prep, err := a.r.Prepare(ch, vals)
 	if err != nil {
 		return nil, err
 	}
-	prep, err := a.r.Prepare(ch, vals)
+	return a.AnalyzePrepared(ctx, ch, vals, prep, set)
+}
+
+// AnalyzePrepared is Analyze for a caller that has already prepared ch with vals (with the
+// Analyzer's Renderer, and not rendered from that Prepared since): it saves preparing them
+// again. Analyze only reads prep.
+func (a *Analyzer) AnalyzePrepared(ctx context.Context, ch *chartv2.Chart, vals map[string]any, prep *render.Prepared, set [][]string) ([]Finding, error) {
+	if vals == nil {
+		vals = map[string]any{}
+	}
+	m, err := a.model(ch)
 	if err != nil {
 		return nil, err
 	}

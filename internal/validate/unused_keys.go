@@ -36,7 +36,7 @@ func userLeaves(layers []*layer) [][]string {
 // unusedKeys reports the keys the user set that change nothing in what the release renders,
 // each at the key in the layer that wins.
 func (v *validator) unusedKeys(ctx context.Context, r spec.ResolvedRelease, ch *chartv2.Chart, merged map[string]any, prep *render.Prepared, layers []*layer) []Finding {
-	found, err := v.analyzer.Analyze(ctx, ch, merged, userLeaves(layers))
+	found, err := v.analyzer.AnalyzePrepared(ctx, ch, merged, prep, userLeaves(layers))
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil
