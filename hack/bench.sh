@@ -221,7 +221,7 @@ EOF
 		if [[ -n "${BENCH_HELM_PLUGINS:-}" ]]; then
 			cat <<EOF
 \`helmfile diff\`, with nothing changed after \`helmfile sync\`, runs the helm-diff plugin
-$(HELM_PLUGINS="$BENCH_HELM_PLUGINS" "$root/.cache/bin/helm" plugin list 2>/dev/null | awk '$1 == "diff" { print $2 }') of \`$BENCH_HELM_PLUGINS\`, built outside this repository.
+$(HELM_PLUGINS="$BENCH_HELM_PLUGINS" "$root/.cache/bin/helm" plugin list 2>/dev/null | awk '$1 == "diff" { print $2 }') (\`BENCH_HELM_PLUGINS\`), built outside this repository.
 EOF
 		else
 			cat <<EOF
