@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -118,15 +119,29 @@ func PathFor(dir string) string {
 // the project is not locked. A file with mistakes is a Problems error listing each with its
 // line.
 func Read(path string) (*File, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s (check its permissions): %w", path, err)
 	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s (check its permissions): %w", path, err)
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("read %s: larger than %d MiB, far more than kaji lock writes for any project "+
+			"(check that it is kaji's lock file, or delete it and run kaji lock to write it again)", path, MaxFileSize>>20)
+	}
 	return Decode(path, data)
 }
+
+// MaxFileSize bounds kaji.lock, as spec.MaxFileSize bounds kaji.yaml: an entry takes about
+// 250 bytes, so this holds some 16,000 pinned releases, and a file that grows, or a device
+// that never ends, is cut off before it is read whole.
+const MaxFileSize = 4 << 20
 
 // Write writes f to path atomically: to a temporary file in the same directory, renamed over
 // path, so that a reader never sees half a file and a failed write leaves the old one.

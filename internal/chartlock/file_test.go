@@ -242,3 +242,29 @@ func TestWriteAndRead(t *testing.T) {
 		t.Errorf("after a failed write: %+v, %v; want the old, empty file", f, err)
 	}
 }
+
+func TestReadRefusesALockFileTooLargeToBeKajis(t *testing.T) {
+	path := PathFor(t.TempDir())
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A sparse file of 1 GiB: read whole, it would cost that much memory before the decoder
+	// could refuse it.
+	if err := f.Truncate(1 << 30); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	_, err = Read(path)
+	if err == nil || !strings.Contains(err.Error(), "larger than 4 MiB") || !strings.Contains(err.Error(), path) {
+		t.Fatalf("Read of a 1 GiB kaji.lock: %v; want it refused as larger than 4 MiB, with its path", err)
+	}
+
+	// A file of exactly the limit is read and decoded (and refused for what it holds).
+	if err := os.Truncate(path, MaxFileSize); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Read(path); err == nil || strings.Contains(err.Error(), "larger than") {
+		t.Errorf("Read of a kaji.lock of exactly %d bytes: %v; want a decoding error, not the size limit", MaxFileSize, err)
+	}
+}

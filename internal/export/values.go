@@ -3,7 +3,6 @@ package export
 import (
 	"fmt"
 	"maps"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -44,7 +43,7 @@ func splitValues(res *spec.Resolved, r spec.ResolvedRelease) (map[string]any, []
 			layers = append(layers, l)
 			continue
 		}
-		data, err := os.ReadFile(l.File)
+		data, err := spec.ReadFile(l.File)
 		if err != nil {
 			return nil, nil, fmt.Errorf("values file %s (declared at %s): %w", l.File, l.Origin, err)
 		}

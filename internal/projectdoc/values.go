@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -37,7 +36,7 @@ func readLayers(res *spec.Resolved, r spec.ResolvedRelease) ([]layer, error) {
 			out = append(out, layer{vals: l.Inline, from: relative(res, l.Origin.File)})
 			continue
 		}
-		data, err := os.ReadFile(l.File)
+		data, err := spec.ReadFile(l.File)
 		if err != nil {
 			return nil, fmt.Errorf("values file %s (declared at %s): %w", l.File, l.Origin, err)
 		}
