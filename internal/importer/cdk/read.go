@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -130,8 +131,13 @@ func selectStack(stacks []stack, name string) ([]stack, error) {
 	return nil, fmt.Errorf("no stack %q in the cloud assembly: give --stack one of %s", name, stackList(stacks))
 }
 
+// maxAssemblyFile bounds each JSON file of a cloud assembly that import reads: CloudFormation
+// takes templates of at most 1 MB, and manifest.json is far smaller, so a larger file is not
+// CDK's, and is refused before it is read whole.
+const maxAssemblyFile = 16 << 20
+
 func readJSONFile(dir, file string, v any) error {
-	data, err := os.ReadFile(filepath.Join(dir, file))
+	data, err := readBounded(filepath.Join(dir, file), maxAssemblyFile)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("%s is missing from %s: synthesize the app again (cdk synth) and give its whole output directory: %w", file, dir, err)
@@ -142,4 +148,22 @@ func readJSONFile(dir, file string, v any) error {
 		return fmt.Errorf("%s is not valid JSON: %w", filepath.Join(dir, file), err)
 	}
 	return nil
+}
+
+// readBounded reads the file at path, refusing one larger than limit bytes without reading
+// more than that.
+func readBounded(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("larger than %d MiB, more than any file of a cloud assembly that CDK writes", limit>>20)
+	}
+	return data, nil
 }

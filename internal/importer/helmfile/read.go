@@ -25,7 +25,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -51,7 +50,10 @@ type Options struct {
 // given. It fails when the file cannot be read, is not YAML once its template lines are set
 // aside, or has a release without a name or a chart.
 func Read(path string, opts Options) (*importer.Found, error) {
-	data, err := os.ReadFile(path)
+	data, err := spec.ReadFile(path)
+	if tooLarge := (*spec.FileTooLargeError)(nil); errors.As(err, &tooLarge) {
+		return nil, fmt.Errorf("read helmfile %s: larger than %d MiB, the most kaji reads from one YAML file", path, spec.MaxFileSize>>20)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read helmfile: %w (pass the path of a helmfile.yaml)", err)
 	}
