@@ -4,13 +4,13 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 
 	"kaji.dev/kaji/internal/chart"
+	"kaji.dev/kaji/internal/readlimit"
 )
 
 // APIVersion is the schema version of kaji.lock that this build of kaji reads and writes.
@@ -119,21 +119,16 @@ func PathFor(dir string) string {
 // the project is not locked. A file with mistakes is a Problems error listing each with its
 // line.
 func Read(path string) (*File, error) {
-	f, err := os.Open(path)
+	data, err := readlimit.File(path, MaxFileSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
+	if tooLarge := (*readlimit.TooLargeError)(nil); errors.As(err, &tooLarge) {
+		return nil, fmt.Errorf("read %s: %w, far more than kaji lock writes for any project "+
+			"(check that it is kaji's lock file, or delete it and run kaji lock to write it again)", path, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s (check its permissions): %w", path, err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s (check its permissions): %w", path, err)
-	}
-	if len(data) > MaxFileSize {
-		return nil, fmt.Errorf("read %s: larger than %d MiB, far more than kaji lock writes for any project "+
-			"(check that it is kaji's lock file, or delete it and run kaji lock to write it again)", path, MaxFileSize>>20)
 	}
 	return Decode(path, data)
 }

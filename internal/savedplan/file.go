@@ -11,7 +11,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -19,6 +18,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"kaji.dev/kaji/internal/readlimit"
 )
 
 // APIVersion is the version of the format; a file of any other is refused.
@@ -200,17 +201,12 @@ func Write(path string, f *File) error {
 
 // Read reads and decodes the plan at path (see Decode).
 func Read(path string) (*File, error) {
-	fh, err := os.Open(path)
+	data, err := readlimit.File(path, MaxSize)
+	if tooLarge := (*readlimit.TooLargeError)(nil); errors.As(err, &tooLarge) {
+		return nil, fmt.Errorf("%s: %w, which no plan is: is it a plan of kaji plan --out?", path, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read the plan: %w (write one with kaji plan --out %s)", err, path)
-	}
-	defer fh.Close()
-	data, err := io.ReadAll(io.LimitReader(fh, MaxSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("read the plan %s: %w", path, err)
-	}
-	if len(data) > MaxSize {
-		return nil, fmt.Errorf("%s: larger than %d MiB, which no plan is: is it a plan of kaji plan --out?", path, MaxSize>>20)
 	}
 	return Decode(path, data)
 }

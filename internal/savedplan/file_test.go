@@ -268,3 +268,21 @@ func TestCheckNamesTheChanges(t *testing.T) {
 		t.Errorf("a new orphan: %v", err)
 	}
 }
+
+func TestReadRefusesAFileTooLargeToBeAPlan(t *testing.T) {
+	// A sparse file of 1 GiB: read whole, it would cost that much memory first.
+	path := filepath.Join(t.TempDir(), "plan.kaji")
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, 1<<30); err != nil {
+		t.Fatal(err)
+	}
+	_, err := savedplan.Read(path)
+	if err == nil || !strings.Contains(err.Error(), "larger than") || !strings.Contains(err.Error(), "is it a plan of kaji plan --out?") {
+		t.Fatalf("Read of a 1 GiB file: %v; want it refused for its size, asking whether it is a plan", err)
+	}
+	if _, err := savedplan.Read(filepath.Join(t.TempDir(), "missing")); err == nil || !strings.Contains(err.Error(), "write one with kaji plan --out") {
+		t.Errorf("Read of a missing file: %v; want the hint to write one", err)
+	}
+}

@@ -1,9 +1,10 @@
 package spec
 
 import (
+	"errors"
 	"fmt"
-	"io"
-	"os"
+
+	"kaji.dev/kaji/internal/readlimit"
 )
 
 // MaxFileSize bounds kaji.yaml and each values file kaji reads. YAML costs about a
@@ -28,17 +29,9 @@ func (e *FileTooLargeError) Error() string {
 // *FileTooLargeError before reading more than that: a file that grows, or a device that never
 // ends, is cut off too.
 func ReadFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > MaxFileSize {
+	data, err := readlimit.File(path, MaxFileSize)
+	if tooLarge := (*readlimit.TooLargeError)(nil); errors.As(err, &tooLarge) {
 		return nil, &FileTooLargeError{File: path}
 	}
-	return data, nil
+	return data, err
 }

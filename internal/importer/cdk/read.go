@@ -7,13 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"kaji.dev/kaji/internal/importer"
+	"kaji.dev/kaji/internal/readlimit"
 )
 
 // Options narrow and complete what Read reads.
@@ -137,7 +136,10 @@ func selectStack(stacks []stack, name string) ([]stack, error) {
 const maxAssemblyFile = 16 << 20
 
 func readJSONFile(dir, file string, v any) error {
-	data, err := readBounded(filepath.Join(dir, file), maxAssemblyFile)
+	data, err := readlimit.File(filepath.Join(dir, file), maxAssemblyFile)
+	if tooLarge := (*readlimit.TooLargeError)(nil); errors.As(err, &tooLarge) {
+		return fmt.Errorf("read %s: %w, more than any file of a cloud assembly that CDK writes", file, err)
+	}
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("%s is missing from %s: synthesize the app again (cdk synth) and give its whole output directory: %w", file, dir, err)
@@ -148,22 +150,4 @@ func readJSONFile(dir, file string, v any) error {
 		return fmt.Errorf("%s is not valid JSON: %w", filepath.Join(dir, file), err)
 	}
 	return nil
-}
-
-// readBounded reads the file at path, refusing one larger than limit bytes without reading
-// more than that.
-func readBounded(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("larger than %d MiB, more than any file of a cloud assembly that CDK writes", limit>>20)
-	}
-	return data, nil
 }
