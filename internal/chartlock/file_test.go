@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"kaji.dev/kaji/internal/readlimit/readlimittest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of testdata")
@@ -244,18 +246,8 @@ func TestWriteAndRead(t *testing.T) {
 }
 
 func TestReadRefusesALockFileTooLargeToBeKajis(t *testing.T) {
-	path := PathFor(t.TempDir())
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// A sparse file of 1 GiB: read whole, it would cost that much memory before the decoder
-	// could refuse it.
-	if err := f.Truncate(1 << 30); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	_, err = Read(path)
+	path := readlimittest.HugeFile(t, FileName)
+	_, err := Read(path)
 	if err == nil || !strings.Contains(err.Error(), "larger than 4 MiB") || !strings.Contains(err.Error(), path) {
 		t.Fatalf("Read of a 1 GiB kaji.lock: %v; want it refused as larger than 4 MiB, with its path", err)
 	}

@@ -2,23 +2,16 @@ package export
 
 import (
 	"errors"
-	"os"
 	"path/filepath"
 	"runtime"
 	"testing"
 
+	"kaji.dev/kaji/internal/readlimit/readlimittest"
 	"kaji.dev/kaji/internal/spec"
 )
 
 func TestAValuesFileTooLargeIsRefusedAsEverywhereElse(t *testing.T) {
-	// A sparse values file of 1 GiB, which kaji must refuse without reading it whole.
-	path := filepath.Join(t.TempDir(), "huge.yaml")
-	if err := os.WriteFile(path, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Truncate(path, 1<<30); err != nil {
-		t.Fatal(err)
-	}
+	path := readlimittest.HugeFile(t, "huge.yaml")
 	res := &spec.Resolved{Dir: filepath.Dir(path)}
 	r := spec.ResolvedRelease{Name: "web", Namespace: "web", Values: []spec.ValuesLayer{{File: path}}}
 	var before, after runtime.MemStats

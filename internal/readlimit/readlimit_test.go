@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+
+	"kaji.dev/kaji/internal/readlimit/readlimittest"
 )
 
 func TestFileReadsUpToTheLimitAndRefusesMore(t *testing.T) {
@@ -28,14 +30,7 @@ func TestFileReadsUpToTheLimitAndRefusesMore(t *testing.T) {
 }
 
 func TestFileStopsReadingAtTheLimit(t *testing.T) {
-	// A sparse file of 1 GiB: read whole, it would cost that much memory.
-	path := filepath.Join(t.TempDir(), "huge")
-	if err := os.WriteFile(path, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Truncate(path, 1<<30); err != nil {
-		t.Fatal(err)
-	}
+	path := readlimittest.HugeFile(t, "huge")
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	_, err := File(path, 4<<20)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"kaji.dev/kaji/internal/plan"
+	"kaji.dev/kaji/internal/readlimit/readlimittest"
 	"kaji.dev/kaji/internal/savedplan"
 )
 
@@ -270,14 +271,7 @@ func TestCheckNamesTheChanges(t *testing.T) {
 }
 
 func TestReadRefusesAFileTooLargeToBeAPlan(t *testing.T) {
-	// A sparse file of 1 GiB: read whole, it would cost that much memory first.
-	path := filepath.Join(t.TempDir(), "plan.kaji")
-	if err := os.WriteFile(path, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Truncate(path, 1<<30); err != nil {
-		t.Fatal(err)
-	}
+	path := readlimittest.HugeFile(t, "plan.kaji")
 	_, err := savedplan.Read(path)
 	if err == nil || !strings.Contains(err.Error(), "larger than") || !strings.Contains(err.Error(), "is it a plan of kaji plan --out?") {
 		t.Fatalf("Read of a 1 GiB file: %v; want it refused for its size, asking whether it is a plan", err)

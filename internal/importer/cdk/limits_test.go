@@ -1,21 +1,15 @@
 package cdk
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"kaji.dev/kaji/internal/readlimit/readlimittest"
 )
 
 func TestAnAssemblyFileTooLargeIsRefusedBeforeItIsReadWhole(t *testing.T) {
-	// A sparse manifest.json of 1 GiB: read whole, it would cost that much memory first.
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "manifest.json"), nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Truncate(filepath.Join(dir, "manifest.json"), 1<<30); err != nil {
-		t.Fatal(err)
-	}
+	dir := filepath.Dir(readlimittest.HugeFile(t, "manifest.json"))
 	var v any
 	err := readJSONFile(dir, "manifest.json", &v)
 	if err == nil || !strings.Contains(err.Error(), "larger than 16 MiB") || !strings.Contains(err.Error(), "manifest.json") {
