@@ -126,7 +126,7 @@ section_validate() {
 	warm="$(time_cli validate-cli-warm validate -f "$out/corpus/kaji.yaml")"
 	local releases
 	releases="$(awk '$1 ~ /^BenchmarkCorpus\/validate/ { for (i = 1; i <= NF; i++) if ($i == "releases") { printf "%d", $(i - 1); exit } }' "$f")"
-cat <<EOF
+	cat <<EOF
 ## validate: the whole corpus in one kaji.yaml
 
 One kaji.yaml with a release (${releases:-?} of them) for every values file of the chart corpus that Helm renders

@@ -57,14 +57,12 @@ func (b *bench) helmfileCycles() error {
 		if err := b.measure("helmfile sync: install all", b.helmfile("sync")); err != nil {
 			return err
 		}
-		if c == 0 && b.cfg.plugins != "" {
-			for r := 0; r < b.cfg.reps; r++ {
+		if c == 0 {
+			for r := 0; b.cfg.plugins != "" && r < b.cfg.reps; r++ {
 				if err := b.measure("helmfile diff: no change", b.helmfile("diff")); err != nil {
 					return err
 				}
 			}
-		}
-		if c == 0 {
 			for r := 0; r < b.cfg.reps; r++ {
 				if err := b.writeHelmfile(fmt.Sprintf("v%d", r+2)); err != nil {
 					return err
