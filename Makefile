@@ -7,7 +7,7 @@ CACHE := $(CURDIR)/.cache
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X kaji.dev/kaji/internal/version.Version=$(VERSION)
 
-.PHONY: all build release test test-short fuzz demo controlplane controlplane-demo helm helmfile flux dev-cluster dev-cluster-down schema bench cdk-fixtures clean
+.PHONY: all build release test test-short fuzz demo controlplane controlplane-demo helm helmfile helmdiff flux dev-cluster dev-cluster-down schema bench cdk-fixtures clean
 
 all: build
 
@@ -32,6 +32,9 @@ helm: ## build the Helm v4 CLI of the same version into .cache/bin (for the impo
 
 helmfile: ## build helmfile from its Go module into .cache/bin (for the benchmarks only; make bench builds it when missing)
 	@hack/build-helmfile.sh >/dev/null
+
+helmdiff: ## build the helm-diff plugin from its Go module into .cache/helm-plugins (for the benchmarks only; make bench builds it when missing)
+	@hack/build-helmdiff.sh >/dev/null
 
 flux: ## build Flux's source-controller and helm-controller, and their CRDs, from Go modules into .cache/flux (once), for the tests of the hand-over to Flux
 	@hack/build-flux.sh

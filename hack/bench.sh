@@ -17,11 +17,12 @@
 # ~1 min, kubeops N=20 ~5 min and N=100 ~20 min, kubeops-corpus ~9 min; ~35 min in all, and
 # up to twice that on a busy machine. Most of it is the helm loops at 20 ms.
 #
-# The kubeops sections also measure helmfile (`helmfile sync` and `destroy`, with the same helm
-# CLI), built once into .cache/bin by hack/build-helmfile.sh (about 8 minutes cold on 2 cores);
-# BENCH_HELMFILE=0 leaves it out. BENCH_HELM_PLUGINS=DIR, a helm plugin directory that holds
-# the helm-diff plugin (DIR/diff/plugin.yaml), adds `helmfile diff` with nothing changed; the
-# bench does not build helm-diff (its Go module is not served here).
+# The kubeops sections also measure helmfile (`helmfile sync`, `diff` with nothing changed, and
+# `destroy`, with the same helm CLI), built once into .cache/bin by hack/build-helmfile.sh
+# (about 8 minutes cold on 2 cores), with the helm-diff plugin that hack/build-helmdiff.sh
+# builds into .cache/helm-plugins (about 2 minutes); BENCH_HELMFILE=0 leaves them out.
+# BENCH_HELM_PLUGINS=DIR takes the helm-diff of another helm plugin directory
+# (DIR/diff/plugin.yaml) instead.
 #
 # BENCH_COUNT (default 5) and BENCH_TIME (default 3x) set go test's -count and -benchtime, and
 # the runs of each kubeops operation (their medians are reported).
@@ -190,11 +191,11 @@ kubeops_intro() {
 	go build -o "$out/kaji" ./cmd/kaji
 	[[ -x "$root/.cache/bin/helm" ]] || hack/build-helm.sh >&2
 	helmfile=()
+	local plugins="" diff_from="built from its Go module into \`.cache/helm-plugins\`"
 	if [[ "${BENCH_HELMFILE:-1}" != 0 ]]; then
-		helmfile=(-helmfile "$(hack/build-helmfile.sh)")
-		if [[ -n "${BENCH_HELM_PLUGINS:-}" ]]; then
-			helmfile+=(-helm-plugins "$BENCH_HELM_PLUGINS")
-		fi
+		plugins="${BENCH_HELM_PLUGINS:-$(hack/build-helmdiff.sh)}"
+		[[ -n "${BENCH_HELM_PLUGINS:-}" ]] && diff_from="from \`BENCH_HELM_PLUGINS\`"
+		helmfile=(-helmfile "$(hack/build-helmfile.sh)" -helm-plugins "$plugins")
 	fi
 	if [[ "$1" == corpus ]]; then
 		printf '## kubeops-corpus: plan, apply and destroy of real charts, against the helm CLI\n\n'
@@ -218,17 +219,12 @@ helmfile.yaml with the same releases, charts, values files and inline values: \`
 --skip-deps\` (the charts hold their dependencies, as kaji takes them) at its default concurrency, a one-release change with \`--selector name=…\`, and
 \`helmfile destroy\`.
 EOF
-		if [[ -n "${BENCH_HELM_PLUGINS:-}" ]]; then
-			cat <<EOF
+		cat <<EOF
 \`helmfile diff\`, with nothing changed after \`helmfile sync\`, runs the helm-diff plugin
-$(HELM_PLUGINS="$BENCH_HELM_PLUGINS" "$root/.cache/bin/helm" plugin list 2>/dev/null | awk '$1 == "diff" { print $2 }') (\`BENCH_HELM_PLUGINS\`), built outside this repository.
+$(HELM_PLUGINS="$plugins" "$root/.cache/bin/helm" plugin list 2>/dev/null | awk '$1 == "diff" { print $2 }') ($diff_from) with \`HELM_DIFF_USE_UPGRADE_DRY_RUN=true\`: under Helm 4,
+helm-diff 3.13 must render with \`helm upgrade --dry-run=server\` (its default, \`helm template
+--validate\`, is refused).
 EOF
-		else
-			cat <<EOF
-\`helmfile diff\` and \`apply\` are not measured: they need the helm-diff plugin, which the Go
-module proxy here does not serve (\`BENCH_HELM_PLUGINS\` takes one built elsewhere).
-EOF
-		fi
 	fi
 	echo
 }

@@ -213,7 +213,10 @@ func (b *bench) exec(name string, args ...string) (time.Duration, int64, error) 
 	cmd.Env = append(os.Environ(), "HELM_CACHE_HOME="+filepath.Join(b.dir, "helm-cache"),
 		"HELM_CONFIG_HOME="+filepath.Join(b.dir, "helm-config"), "HELM_DATA_HOME="+filepath.Join(b.dir, "helm-data"))
 	if b.cfg.plugins != "" {
-		cmd.Env = append(cmd.Env, "HELM_PLUGINS="+b.cfg.plugins)
+		// helm-diff v3.13 (what hack/build-helmdiff.sh builds) renders with `helm template
+		// --validate` unless told to dry-run an upgrade, and Helm 4 refuses --validate. Later
+		// versions render with a server dry run either way.
+		cmd.Env = append(cmd.Env, "HELM_PLUGINS="+b.cfg.plugins, "HELM_DIFF_USE_UPGRADE_DRY_RUN=true")
 	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
