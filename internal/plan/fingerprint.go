@@ -11,6 +11,8 @@ import (
 	chartcommon "helm.sh/helm/v4/pkg/chart/common"
 	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"kaji.dev/kaji/internal/chart"
 )
 
 // Fingerprint is what the plan of a release was computed from, as digests: they tell
@@ -143,7 +145,8 @@ func (w *work) desiredDigest(masked func(*work) map[string]any, caps *chartcommo
 // stable order.
 func desiredDigest(ch *chartv2.Chart, vals map[string]any, caps *chartcommon.Capabilities) string {
 	h := sha256.New()
-	writeChart(h, ch)
+	sum := chart.Digest(ch)
+	h.Write(sum[:])
 	writeJSON(h, vals)
 	writeField(h, "capabilities")
 	if caps != nil {
@@ -155,26 +158,6 @@ func desiredDigest(ch *chartv2.Chart, vals map[string]any, caps *chartcommon.Cap
 		}
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
-}
-
-// writeChart hashes what a chart renders from; modification times are left out.
-func writeChart(h hash.Hash, ch *chartv2.Chart) {
-	writeJSON(h, ch.Metadata)
-	writeJSON(h, ch.Values)
-	writeField(h, string(ch.Schema))
-	for _, files := range [][]*chartcommon.File{ch.Templates, ch.Files} {
-		writeField(h, "files")
-		sorted := slices.SortedFunc(slices.Values(files), func(a, b *chartcommon.File) int { return strings.Compare(a.Name, b.Name) })
-		for _, f := range sorted {
-			writeField(h, f.Name)
-			writeField(h, string(f.Data))
-		}
-	}
-	deps := ch.Dependencies()
-	writeField(h, "dependencies")
-	for _, d := range deps {
-		writeChart(h, d)
-	}
 }
 
 // writeField writes s to h so that no two lists of fields write the same bytes.

@@ -100,6 +100,31 @@ releases:
 	}
 }
 
+// Helm's loader lists a chart's subcharts in no fixed order (it reads charts/ into a map),
+// so each plan may load them in another order than apply did. The inputs must not change
+// with that order: a release of a chart with subcharts and a random value stays in sync plan
+// after plan, where a render would plan an upgrade.
+func TestInputsDoNotDependOnTheOrderOfSubcharts(t *testing.T) {
+	h := newHarness(t)
+	ns := env.Namespace(t)
+	body := `
+releases:
+  - name: subs
+    namespace: NS
+    chart: CHARTS/random-subcharts
+`
+	h.transactOK(body, "NS", ns)
+	res := h.resolve(body, "NS", ns)
+	// The loader's map lists eight subcharts in one of eight orders, about equally likely:
+	// eight plans that all load them as apply did would be a chance of one in 16,777,216.
+	for i := range 8 {
+		r := releaseNamed(t, h.plan(res, plan.Options{}), "subs")
+		if r.State != plan.StateInSync {
+			t.Fatalf("plan %d after the install: state %s (%s), want in sync", i+1, r.State, r.Reason)
+		}
+	}
+}
+
 // Helm carries a revision's labels over to the next when someone else upgrades: the label
 // must not vouch for that revision, whose manifest kaji did not render.
 func TestInputsLabelDoesNotVouchForAnotherRevision(t *testing.T) {

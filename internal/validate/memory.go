@@ -2,16 +2,13 @@ package validate
 
 import (
 	"crypto/sha256"
-	"encoding/json"
 	"fmt"
 	"hash"
-	"slices"
-	"strings"
 	"sync"
 
-	chartcommon "helm.sh/helm/v4/pkg/chart/common"
 	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
 
+	"kaji.dev/kaji/internal/chart"
 	"kaji.dev/kaji/internal/spec"
 )
 
@@ -75,43 +72,19 @@ type chartSums struct {
 	m  map[*chartv2.Chart][sha256.Size]byte
 }
 
-// sum returns the digest of what ch renders from: Chart.yaml, Chart.lock, the default values,
-// the schema, every template and file, and the same of each subchart.
+// sum returns chart.Digest of ch.
 func (c *chartSums) sum(ch *chartv2.Chart) [sha256.Size]byte {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if s, ok := c.m[ch]; ok {
 		return s
 	}
-	h := sha256.New()
-	writeChart(h, ch)
-	var s [sha256.Size]byte
-	copy(s[:], h.Sum(nil))
+	s := chart.Digest(ch)
 	if c.m == nil {
 		c.m = map[*chartv2.Chart][sha256.Size]byte{}
 	}
 	c.m[ch] = s
 	return s
-}
-
-func writeChart(h hash.Hash, ch *chartv2.Chart) {
-	writeJSON(h, ch.Metadata)
-	writeJSON(h, ch.Lock)
-	writeJSON(h, ch.Values)
-	writeField(h, string(ch.Schema))
-	for _, files := range [][]*chartcommon.File{ch.Templates, ch.Files} {
-		writeField(h, "files")
-		sorted := slices.SortedFunc(slices.Values(files), func(a, b *chartcommon.File) int { return strings.Compare(a.Name, b.Name) })
-		for _, f := range sorted {
-			writeField(h, f.Name)
-			writeField(h, string(f.Data))
-		}
-	}
-	writeField(h, "dependencies")
-	for _, d := range ch.Dependencies() {
-		writeChart(h, d)
-	}
-	writeField(h, "end")
 }
 
 // writeField writes s to h with its length first, so that no two lists of fields write the
@@ -123,15 +96,4 @@ func writeField(h hash.Hash, s string) {
 	}
 	h.Write(n[:])
 	h.Write([]byte(s))
-}
-
-// writeJSON writes v as JSON, whose maps encoding/json sorts by key.
-func writeJSON(h hash.Hash, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		// Charts come from YAML and JSON, so this does not happen; an error in the digest is
-		// still a digest that changes with the chart's other parts.
-		b = []byte("error: " + err.Error())
-	}
-	writeField(h, string(b))
 }

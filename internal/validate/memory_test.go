@@ -194,3 +194,35 @@ func replaceOnce(t *testing.T, data []byte, old, new string) []byte {
 	}
 	return []byte(strings.Replace(string(data), old, new, 1))
 }
+
+// Helm's loader lists a chart's subcharts in no fixed order (it reads charts/ into a map).
+// The key must not change with that order, or a clean release with subcharts is checked again
+// whenever a run loads them in another order.
+func TestMemoryKeyDoesNotDependOnTheOrderOfSubcharts(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "charts", "parent", "Chart.yaml"), "apiVersion: v2\nname: parent\nversion: 1.0.0\n")
+	for _, name := range []string{"one", "two", "three", "four", "five", "six", "seven", "eight"} {
+		sub := filepath.Join(dir, "charts", "parent", "charts", name)
+		write(t, filepath.Join(sub, "Chart.yaml"), "apiVersion: v2\nname: "+name+"\nversion: 1.0.0\n")
+		write(t, filepath.Join(sub, "templates", "cm.yaml"),
+			"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-"+name+"\n")
+	}
+	write(t, filepath.Join(dir, "kaji.yaml"), `apiVersion: kaji.dev/v1alpha1
+project: test
+releases:
+  - name: subs
+    namespace: subs
+    chart: ./charts/parent
+`)
+	m := &mapMemory{}
+	if got, n := checkedBy(t, dir, m, Options{}); !slices.Equal(got, []string{"subs"}) || n != 0 {
+		t.Fatalf("first run: checked %v with %d findings, want [subs] clean", got, n)
+	}
+	// The loader's map lists eight subcharts in one of eight orders, about equally likely:
+	// eight runs that all load them as the first did would be a chance of one in 16,777,216.
+	for i := range 8 {
+		if got, _ := checkedBy(t, dir, m, Options{}); len(got) != 0 {
+			t.Fatalf("run %d: checked %v again, want nothing checked", i+2, got)
+		}
+	}
+}
