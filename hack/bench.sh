@@ -220,6 +220,7 @@ helmfile.yaml with the same releases, charts, values files and inline values: \`
 \`helmfile destroy\`.
 EOF
 		cat <<EOF
+
 \`helmfile diff\`, with nothing changed after \`helmfile sync\`, runs the helm-diff plugin
 $(HELM_PLUGINS="$plugins" "$root/.cache/bin/helm" plugin list 2>/dev/null | awk '$1 == "diff" { print $2 }') ($diff_from) with \`HELM_DIFF_USE_UPGRADE_DRY_RUN=true\`: under Helm 4,
 helm-diff 3.13 must render with \`helm upgrade --dry-run=server\` (its default, \`helm template
