@@ -12,7 +12,7 @@ import (
 	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
-	"kaji.dev/kaji/internal/chart"
+	"kaji.dev/kaji/internal/digest"
 )
 
 // Fingerprint is what the plan of a release was computed from, as digests: they tell
@@ -77,17 +77,17 @@ func (w *work) fingerprint(live *liveSet, fp fingerprinter) {
 	for _, o := range objs {
 		lo := LiveObject{Object: o.ref}
 		l, err := live.get(o)
-		writeField(h, o.ref.key())
+		digest.Field(h, o.ref.key())
 		switch {
 		case err != nil:
-			writeField(h, "unknown") // the plan has an error for it, which apply refuses
+			digest.Field(h, "unknown") // the plan has an error for it, which apply refuses
 		case l == nil:
-			writeField(h, "absent")
+			digest.Field(h, "absent")
 		default:
 			lo.UID, lo.ResourceVersion = string(l.GetUID()), l.GetResourceVersion()
-			writeField(h, lo.UID)
+			digest.Field(h, lo.UID)
 			writeLive(h, o.ref, w.strip(l.Object, fp.ignore), lo.ResourceVersion, fp.sensitive)
-			writeJSON(h, managersOf(l))
+			digest.JSON(h, managersOf(l))
 		}
 		w.out.Fingerprint.Objects = append(w.out.Fingerprint.Objects, lo)
 	}
@@ -104,11 +104,11 @@ func writeLive(h hash.Hash, ref ObjectRef, stripped map[string]any, resourceVers
 		b = []byte("error: " + err.Error())
 	}
 	if isSecret(ref) || (sensitive != nil && sensitive(string(b))) {
-		writeField(h, "resourceVersion")
-		writeField(h, resourceVersion)
+		digest.Field(h, "resourceVersion")
+		digest.Field(h, resourceVersion)
 		return
 	}
-	writeField(h, string(b))
+	digest.Field(h, string(b))
 }
 
 // managersOf lists who owns which fields of u, outside the status subresource, which
@@ -145,38 +145,17 @@ func (w *work) desiredDigest(masked func(*work) map[string]any, caps *chartcommo
 // stable order.
 func desiredDigest(ch *chartv2.Chart, vals map[string]any, caps *chartcommon.Capabilities) string {
 	h := sha256.New()
-	sum := chart.Digest(ch)
+	sum := digest.Chart(ch)
 	h.Write(sum[:])
-	writeJSON(h, vals)
-	writeField(h, "capabilities")
+	digest.JSON(h, vals)
+	digest.Field(h, "capabilities")
 	if caps != nil {
-		writeField(h, caps.KubeVersion.Version)
+		digest.Field(h, caps.KubeVersion.Version)
 		versions := slices.Clone([]string(caps.APIVersions))
 		slices.Sort(versions)
 		for _, v := range slices.Compact(versions) {
-			writeField(h, v)
+			digest.Field(h, v)
 		}
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
-}
-
-// writeField writes s to h so that no two lists of fields write the same bytes.
-func writeField(h hash.Hash, s string) {
-	var n [8]byte
-	for i, l := 0, len(s); i < 8; i, l = i+1, l>>8 {
-		n[i] = byte(l)
-	}
-	h.Write(n[:])
-	h.Write([]byte(s))
-}
-
-// writeJSON writes v as JSON, whose maps encoding/json sorts by key.
-func writeJSON(h hash.Hash, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		// Values and objects come from YAML and JSON: this cannot happen; make it visible in
-		// the digest rather than silent.
-		b = []byte("error: " + err.Error())
-	}
-	writeField(h, string(b))
 }

@@ -14,6 +14,7 @@ import (
 	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
 	"helm.sh/helm/v4/pkg/release/common"
 
+	"kaji.dev/kaji/internal/digest"
 	"kaji.dev/kaji/internal/release"
 )
 
@@ -30,12 +31,12 @@ func (p *Planner) inputsDigest(w *work, caps *chartcommon.Capabilities) string {
 		return ""
 	}
 	h := sha256.New()
-	writeField(h, inputsFormat)
-	writeField(h, helmVersion())
-	writeField(h, w.spec.Name)
-	writeField(h, w.spec.Namespace)
-	writeJSON(h, w.spec.Ignore)
-	writeField(h, w.desiredDigest(p.maskedValues, caps))
+	digest.Field(h, inputsFormat)
+	digest.Field(h, helmVersion())
+	digest.Field(h, w.spec.Name)
+	digest.Field(h, w.spec.Namespace)
+	digest.JSON(h, w.spec.Ignore)
+	digest.Field(h, w.desiredDigest(p.maskedValues, caps))
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 

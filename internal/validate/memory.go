@@ -3,12 +3,11 @@ package validate
 import (
 	"crypto/sha256"
 	"fmt"
-	"hash"
 	"sync"
 
 	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
 
-	"kaji.dev/kaji/internal/chart"
+	"kaji.dev/kaji/internal/digest"
 	"kaji.dev/kaji/internal/spec"
 )
 
@@ -40,26 +39,26 @@ func (v *validator) key(r spec.ResolvedRelease, chartSum [sha256.Size]byte) (Key
 		return Key{}, false
 	}
 	h := sha256.New()
-	writeField(h, keyFormat)
-	writeField(h, v.opts.KubeVersion)
-	writeField(h, fmt.Sprint(v.opts.Strict))
-	writeField(h, r.Name)
-	writeField(h, r.Namespace)
+	digest.Field(h, keyFormat)
+	digest.Field(h, v.opts.KubeVersion)
+	digest.Field(h, fmt.Sprint(v.opts.Strict))
+	digest.Field(h, r.Name)
+	digest.Field(h, r.Namespace)
 	h.Write(chartSum[:])
 	for _, l := range r.Values {
 		if l.File == "" {
-			writeField(h, "inline")
+			digest.Field(h, "inline")
 			// %#v writes maps sorted by key, and the Go types, so that 1 and "1" differ.
-			writeField(h, fmt.Sprintf("%#v", l.Inline))
+			digest.Field(h, fmt.Sprintf("%#v", l.Inline))
 			continue
 		}
 		data, err := spec.ReadFile(l.File)
 		if err != nil {
 			return Key{}, false
 		}
-		writeField(h, "file")
-		writeField(h, l.File)
-		writeField(h, string(data))
+		digest.Field(h, "file")
+		digest.Field(h, l.File)
+		digest.Field(h, string(data))
 	}
 	var k Key
 	copy(k[:], h.Sum(nil))
@@ -79,21 +78,10 @@ func (c *chartSums) sum(ch *chartv2.Chart) [sha256.Size]byte {
 	if s, ok := c.m[ch]; ok {
 		return s
 	}
-	s := chart.Digest(ch)
+	s := digest.Chart(ch)
 	if c.m == nil {
 		c.m = map[*chartv2.Chart][sha256.Size]byte{}
 	}
 	c.m[ch] = s
 	return s
-}
-
-// writeField writes s to h with its length first, so that no two lists of fields write the
-// same bytes.
-func writeField(h hash.Hash, s string) {
-	var n [8]byte
-	for i, l := 0, len(s); i < 8; i, l = i+1, l>>8 {
-		n[i] = byte(l)
-	}
-	h.Write(n[:])
-	h.Write([]byte(s))
 }

@@ -1,4 +1,4 @@
-package chart
+package digest
 
 import (
 	"slices"
@@ -25,18 +25,18 @@ func parentOf(names ...string) *chartv2.Chart {
 
 func TestDigestDoesNotDependOnOrder(t *testing.T) {
 	names := []string{"alertmanager", "kube-state-metrics", "prometheus-node-exporter", "prometheus-pushgateway"}
-	base := Digest(parentOf(names...))
+	base := Chart(parentOf(names...))
 	reversed := slices.Clone(names)
 	slices.Reverse(reversed)
 	other := parentOf(reversed...)
 	slices.Reverse(other.Templates)
-	if Digest(other) != base {
+	if Chart(other) != base {
 		t.Errorf("subcharts listed as %v and templates reversed: another digest", reversed)
 	}
 }
 
 func TestDigestCoversWhatTheChartRendersFrom(t *testing.T) {
-	base := Digest(parentOf("one", "two"))
+	base := Chart(parentOf("one", "two"))
 	for name, change := range map[string]func(*chartv2.Chart){
 		"a template":            func(c *chartv2.Chart) { c.Templates[0].Data = []byte("changed") },
 		"a template's name":     func(c *chartv2.Chart) { c.Templates[0].Name = "templates/c.yaml" },
@@ -50,7 +50,7 @@ func TestDigestCoversWhatTheChartRendersFrom(t *testing.T) {
 	} {
 		c := parentOf("one", "two")
 		change(c)
-		if Digest(c) == base {
+		if Chart(c) == base {
 			t.Errorf("%s changed and the digest did not", name)
 		}
 	}
