@@ -8,7 +8,7 @@ import (
 	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
 )
 
-// withSubcharts returns a chart with three subcharts, in the order given by names.
+// withSubcharts returns a chart whose subcharts are named names, in that order.
 func withSubcharts(names ...string) *chartv2.Chart {
 	parent := &chartv2.Chart{Metadata: &chartv2.Metadata{Name: "parent", Version: "1.0.0", APIVersion: "v2"}}
 	for _, n := range names {
