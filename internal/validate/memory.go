@@ -71,7 +71,7 @@ type chartSums struct {
 	m  map[*chartv2.Chart][sha256.Size]byte
 }
 
-// sum returns chart.Digest of ch.
+// sum returns digest.Chart of ch, computed once per chart.
 func (c *chartSums) sum(ch *chartv2.Chart) [sha256.Size]byte {
 	c.mu.Lock()
 	defer c.mu.Unlock()
